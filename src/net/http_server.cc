@@ -1,0 +1,187 @@
+#include "net/http_server.h"
+
+#include <civetweb.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+
+#include "common/logging.h"
+
+namespace nca::net {
+namespace {
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+// civetweb is initialised once per process; mg_init_library is reference counted.
+struct LibraryGuard {
+  LibraryGuard() { mg_init_library(0); }
+  ~LibraryGuard() { mg_exit_library(); }
+};
+
+}  // namespace
+
+std::string HttpRequest::Header(std::string_view name) const {
+  auto it = headers.find(Lower(name));
+  return it == headers.end() ? std::string() : it->second;
+}
+
+std::string_view ReasonPhrase(int status) {
+  switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 204: return "No Content";
+    case 303: return "See Other";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 429: return "Too Many Requests";
+    case 500: return "Internal Server Error";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    default: return "Unknown";
+  }
+}
+
+void HttpExchange::Send(const HttpResponse& response) {
+  std::string head = "HTTP/1.1 " + std::to_string(response.status) + " " +
+                     std::string(ReasonPhrase(response.status)) + "\r\n";
+  if (!response.content_type.empty()) {
+    head += "Content-Type: " + response.content_type + "\r\n";
+  }
+  for (const auto& [k, v] : response.headers) {
+    head += k + ": " + v + "\r\n";
+  }
+  head += "Content-Length: " + std::to_string(response.body.size()) + "\r\n";
+  head += "Connection: close\r\n\r\n";
+  SendRaw(head);
+  SendRaw(response.body);
+}
+
+void HttpExchange::SendRaw(std::string_view bytes) {
+  std::size_t off = 0;
+  while (off < bytes.size()) {
+    int n = mg_write(conn_, bytes.data() + off, bytes.size() - off);
+    if (n <= 0) {
+      return;  // peer went away; nothing else to do
+    }
+    off += static_cast<std::size_t>(n);
+  }
+}
+
+bool HttpExchange::SleepFor(std::chrono::milliseconds d) {
+  std::unique_lock lock(*mu_);
+  return !cv_->wait_for(lock, d, [this] { return stopping_->load(); });
+}
+
+Result<std::string> ToCivetListen(const std::string& address) {
+  std::string host;
+  std::string port;
+  auto colon = address.rfind(':');
+  if (colon == std::string::npos) {
+    port = address;
+  } else {
+    host = address.substr(0, colon);
+    port = address.substr(colon + 1);
+  }
+  if (port.empty() || !std::all_of(port.begin(), port.end(),
+                                   [](unsigned char c) { return std::isdigit(c); })) {
+    return MakeError(ErrorKind::kInvalidArgument,
+                     "listen address \"" + address + "\" must be host:port, :port or port");
+  }
+  if (std::stol(port) > 65535) {
+    return MakeError(ErrorKind::kInvalidArgument, "port out of range in \"" + address + "\"");
+  }
+  if (host.empty() || host == "0.0.0.0") {
+    return port;
+  }
+  if (host.front() == '[' && host.back() == ']') {
+    return "[" + host.substr(1, host.size() - 2) + "]:" + port;  // IPv6 literal
+  }
+  return host + ":" + port;
+}
+
+HttpServer::HttpServer(HttpServerOptions options, HttpHandler handler)
+    : options_(std::move(options)), handler_(std::move(handler)) {}
+
+HttpServer::~HttpServer() { Stop(); }
+
+Status HttpServer::Start() {
+  static LibraryGuard guard;  // process-wide civetweb initialisation (immutable after first use)
+  if (ctx_ != nullptr) {
+    return OkStatus();
+  }
+  auto listen = ToCivetListen(options_.listen_address);
+  if (!listen) {
+    return listen.error();
+  }
+  stopping_ = false;
+  std::string threads = std::to_string(options_.num_threads);
+  const char* opts[] = {"listening_ports", listen->c_str(),   "num_threads", threads.c_str(),
+                        "enable_keep_alive", "no",            "request_timeout_ms", "30000",
+                        nullptr};
+  mg_callbacks callbacks{};
+  // civetweb logs bind errors through log_message; keep them quiet and report our own error.
+  callbacks.log_message = [](const mg_connection*, const char*) { return 1; };
+  ctx_ = mg_start(&callbacks, this, opts);
+  if (ctx_ == nullptr) {
+    return MakeError(ErrorKind::kInvalidArgument,
+                     "cannot listen on " + options_.listen_address +
+                         " (address in use, or not a local address)");
+  }
+  mg_set_request_handler(ctx_, "/", &HttpServer::HandleThunk, this);
+  mg_server_port ports[4];
+  int n = mg_get_server_ports(ctx_, 4, ports);
+  port_ = n > 0 ? ports[0].port : 0;
+  return OkStatus();
+}
+
+void HttpServer::Stop() {
+  if (ctx_ == nullptr) {
+    return;
+  }
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  mg_stop(ctx_);
+  ctx_ = nullptr;
+}
+
+int HttpServer::HandleThunk(mg_connection* conn, void* cbdata) {
+  static_cast<HttpServer*>(cbdata)->Handle(conn);
+  return 200;  // handled; the handler wrote the response
+}
+
+void HttpServer::Handle(mg_connection* conn) {
+  const mg_request_info* info = mg_get_request_info(conn);
+  HttpRequest req;
+  req.method = info->request_method ? info->request_method : "";
+  req.path = info->local_uri ? info->local_uri : "";
+  req.query = info->query_string ? info->query_string : "";
+  req.remote_addr = info->remote_addr;
+  for (int i = 0; i < info->num_headers; ++i) {
+    req.headers[Lower(info->http_headers[i].name)] = info->http_headers[i].value;
+  }
+  char buf[8192];
+  while (req.body.size() < options_.max_request_body) {
+    int n = mg_read(conn, buf, sizeof(buf));
+    if (n <= 0) {
+      break;
+    }
+    req.body.append(buf, static_cast<std::size_t>(n));
+  }
+  HttpExchange ex(conn, &stopping_, &mu_, &cv_);
+  handler_(req, ex);
+}
+
+}  // namespace nca::net

@@ -1,0 +1,111 @@
+// HttpServer: a small owner of one civetweb context serving a single catch-all handler. Used by
+// the exporter's web endpoints, by the simulator's members and control API, and by test stubs.
+//
+// Thread-safety: Start/Stop must be called from one owning thread. The handler is called
+// concurrently from civetweb worker threads and must be thread-safe.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/result.h"
+
+struct mg_context;
+struct mg_connection;
+
+namespace nca::net {
+
+struct HttpRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string path;    // decoded local URI without the query string
+  std::string query;   // raw query string (no '?')
+  std::map<std::string, std::string> headers;  // keys lower-cased
+  std::string body;
+  std::string remote_addr;
+
+  // Header value or "" (name is matched case-insensitively).
+  std::string Header(std::string_view name) const;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "text/plain; charset=utf-8";
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+  std::string body;
+};
+
+// Standard reason phrase for a status code ("OK", "Not Found", ...).
+std::string_view ReasonPhrase(int status);
+
+// The connection handed to a handler. Exactly one of Send/SendRaw should be used.
+class HttpExchange {
+ public:
+  HttpExchange(mg_connection* conn, const std::atomic<bool>* stopping,
+               std::mutex* mu, std::condition_variable* cv)
+      : conn_(conn), stopping_(stopping), mu_(mu), cv_(cv) {}
+
+  // Writes a complete response with Content-Length and Connection: close.
+  void Send(const HttpResponse& response);
+  // Writes bytes as they are (the handler builds status line and headers itself).
+  void SendRaw(std::string_view bytes);
+  // Sleeps up to `d`, returning early (false) if the server is stopping. For simulated slowness
+  // and hangs: a hang is SleepFor(a very long time) that ends when the server stops.
+  bool SleepFor(std::chrono::milliseconds d);
+  bool Stopping() const { return stopping_->load(); }
+
+ private:
+  mg_connection* conn_;
+  const std::atomic<bool>* stopping_;
+  std::mutex* mu_;
+  std::condition_variable* cv_;
+};
+
+using HttpHandler = std::function<void(const HttpRequest&, HttpExchange&)>;
+
+struct HttpServerOptions {
+  std::string listen_address = "127.0.0.1:0";  // host:port, ":port" or port; port 0 = any
+  int num_threads = 8;
+  std::size_t max_request_body = 1u << 20;
+};
+
+class HttpServer {
+ public:
+  HttpServer(HttpServerOptions options, HttpHandler handler);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds and starts serving. Errors (e.g. address in use) are returned, not thrown.
+  Status Start();
+  // Wakes handlers sleeping in SleepFor, then stops civetweb (joins its threads). Idempotent.
+  void Stop();
+  bool Running() const { return ctx_ != nullptr; }
+  // The bound port (after Start), e.g. when listening on port 0.
+  int Port() const { return port_; }
+
+ private:
+  static int HandleThunk(mg_connection* conn, void* cbdata);
+  void Handle(mg_connection* conn);
+
+  HttpServerOptions options_;
+  HttpHandler handler_;
+  mg_context* ctx_ = nullptr;
+  int port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::mutex mu_;
+  std::condition_variable cv_;
+};
+
+// Converts "host:port", ":port" or "port" into civetweb's listening_ports syntax.
+Result<std::string> ToCivetListen(const std::string& address);
+
+}  // namespace nca::net

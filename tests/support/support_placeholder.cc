@@ -1,0 +1,2 @@
+// Placeholder translation unit; replaced by shared test support sources.
+namespace nca::testing {}
