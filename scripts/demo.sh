@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# The README's run command: installs what is missing, builds, starts the Neo4j cluster simulator
+# with its embedded default topology (three clusters: 5.x, 4.4 and 2025.x) on loopback, then runs
+# the agent against it in the foreground and prints a short guide. Ctrl-C stops both.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+./scripts/setup.sh
+build_dir="${BUILD_DIR:-build/release}"
+mkdir -p "$build_dir"
+cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DNCA_BUILD_TESTS=OFF \
+  > "$build_dir.configure.log" 2>&1 || { cat "$build_dir.configure.log"; exit 1; }
+cmake --build "$build_dir" -j "$(nproc)" --target neo4j-cluster-agent neo4j-cluster-sim
+
+listen="${NCA_DEMO_LISTEN:-127.0.0.1:9474}"
+control="${NCA_DEMO_CONTROL:-127.0.0.1:9475}"
+run_dir="$(mktemp -d /tmp/neo4j-cluster-agent-demo.XXXXXX)"
+sim_pid=""
+cleanup() {
+  [ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null || true
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT INT TERM
+
+"$build_dir/neo4j-cluster-sim" --control-address "$control" \
+  --ports-file "$run_dir/state.json" --agent-flags-file "$run_dir/agent.flags" \
+  > "$run_dir/sim.log" 2>&1 &
+sim_pid=$!
+for _ in $(seq 1 100); do
+  [ -s "$run_dir/agent.flags" ] && break
+  kill -0 "$sim_pid" 2>/dev/null || { cat "$run_dir/sim.log"; exit 1; }
+  sleep 0.1
+done
+[ -s "$run_dir/agent.flags" ] || { echo "simulator did not start"; cat "$run_dir/sim.log"; exit 1; }
+
+# Demo credentials of the simulator (not a secret); the agent reads them from the environment.
+export NEO4J_USERNAME=neo4j
+export NEO4J_PASSWORD=demo-password-not-secret
+
+mapfile -t cluster_flags < "$run_dir/agent.flags"
+cat <<GUIDE
+
+neo4j-cluster-agent demo
+========================
+Simulated clusters (simulator log: $run_dir/sim.log, state: http://$control/state):
+$(sed 's/^--cluster=/  /' "$run_dir/agent.flags")
+
+Look at:
+  curl -s http://$listen/metrics | grep -E '^neo4j_(quorum|cluster_core_is_leader|up|failover)'
+  curl -s http://$listen/metrics | grep neo4j_replication_lag
+  open http://$listen/ in a browser (landing page), /-/ready for readiness
+
+Break things (the agent's metrics change within a few seconds):
+  curl -s -X POST http://$control/faults -d '{"action":"stop_member","member":"prod-east-1"}'
+  curl -s -X POST http://$control/faults -d '{"action":"force_leader_change","cluster":"prod-east"}'
+  curl -s -X POST http://$control/faults -d '{"action":"stall_replication","member":"prod-east-3"}'
+  curl -s -X POST http://$control/faults -d '{"action":"partition","groups":[["legacy-44-1"],["legacy-44-2","legacy-44-3","legacy-44-4"]]}'
+  curl -s -X POST http://$control/reset
+(see docs/simulator.md for every fault). Ctrl-C stops the agent and the simulator.
+
+GUIDE
+
+"$build_dir/neo4j-cluster-agent" --web.listen-address "$listen" "${cluster_flags[@]}" &
+agent_pid=$!
+wait "$agent_pid"

@@ -1,0 +1,26 @@
+// Blocking libcurl GET for tests (the product's client is neo4j/http_engine.h; tests use their
+// own small fetcher so that they do not depend on the code under test).
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <string>
+
+namespace nca::testing {
+
+struct FetchResult {
+  int status = 0;  // 0: transport error (see error)
+  std::string body;
+  std::string content_type;
+  std::string error;
+  double seconds = 0;
+};
+
+FetchResult HttpGet(const std::string& url,
+                    std::chrono::milliseconds timeout = std::chrono::seconds(10),
+                    const std::string& method = "GET");
+FetchResult HttpPost(const std::string& url, const std::string& body,
+                     const std::string& content_type = "application/json",
+                     std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+}  // namespace nca::testing

@@ -1,2 +1,0 @@
-// Placeholder translation unit; replaced by shared test support sources.
-namespace nca::testing {}
