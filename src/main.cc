@@ -1,10 +1,87 @@
+// neo4j-cluster-agent: per-node agent and Prometheus exporter for Neo4j Enterprise clusters.
+// Exit codes: 0 clean shutdown (or --help/--version), 1 runtime failure (e.g. the listen address
+// cannot be bound), 2 bad flags or configuration (nothing was started, no port bound).
+#include <pthread.h>
+#include <signal.h>
+
 #include <cstdio>
-#include <cstring>
+#include <string>
+
+#include "agent/agent.h"
+#include "common/clock.h"
+#include "common/logging.h"
+#include "config/flags.h"
+
+namespace {
+
+spdlog::level::level_enum ToLevel(const std::string& level) {
+  if (level == "debug") {
+    return spdlog::level::debug;
+  }
+  if (level == "warn") {
+    return spdlog::level::warn;
+  }
+  if (level == "error") {
+    return spdlog::level::err;
+  }
+  return spdlog::level::info;
+}
+
+
+}  // namespace
 
 int main(int argc, char** argv) {
-  if (argc > 1 && std::strcmp(argv[1], "--version") == 0) {
+  // Block the termination signals before any thread exists, so that every thread inherits the
+  // mask and only the sigwait below receives them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  auto parsed = nca::config::ParseFlags(argc, argv, nca::config::ProcessEnvLookup());
+  if (!parsed.ok()) {
+    std::fprintf(stderr, "neo4j-cluster-agent: error: %s\n", parsed.error().message.c_str());
+    std::fprintf(stderr, "Run 'neo4j-cluster-agent --help' for usage.\n");
+    return 2;
+  }
+  using Action = nca::config::ParsedFlags::Action;
+  if (parsed->action == Action::kHelp) {
+    std::string help = nca::config::HelpText();
+    if (!help.empty() && help.back() != '\n') {
+      help.push_back('\n');
+    }
+    std::fputs(help.c_str(), stdout);
+    return 0;
+  }
+  if (parsed->action == Action::kVersion) {
     std::printf("neo4j-cluster-agent %s (revision %s)\n", NCA_VERSION, NCA_REVISION);
     return 0;
   }
+
+  const nca::config::Config& cfg = parsed->config;
+  nca::InitLogging(ToLevel(cfg.log.level),
+                   cfg.log.format == "json" ? nca::LogFormat::kJson : nca::LogFormat::kLogfmt);
+  auto log = nca::GetLogger("main");
+
+  nca::RealClock clock;
+  auto agent = nca::agent::Agent::Create(cfg, clock);
+  if (!agent.ok()) {
+    log->error("msg=\"invalid configuration\" err={}", nca::LogQuote(agent.error().message));
+    return 2;
+  }
+  log->info("msg=\"starting neo4j-cluster-agent\" version={} revision={} clusters={}",
+            NCA_VERSION, NCA_REVISION, cfg.clusters.size());
+  if (auto st = (*agent)->Start(); !st.ok()) {
+    log->error("msg=\"cannot start\" err={}", nca::LogQuote(st.error().message));
+    return 1;
+  }
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  log->info("msg=\"shutting down\" signal={}", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  (*agent)->Stop();
+  log->info("msg=\"stopped\"");
   return 0;
 }

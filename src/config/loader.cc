@@ -1,1 +1,1078 @@
-// Placeholder: implemented in a later commit.
+#include "config/loader.h"
+
+#include <spdlog/fmt/fmt.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <initializer_list>
+#include <limits>
+#include <set>
+#include <utility>
+
+namespace nca::config {
+namespace {
+
+constexpr double kDefaultCollectorTimeoutSeconds = 4.0;
+
+// ---------------------------------------------------------------------------------------------
+// Value syntax helpers.
+
+bool AllDigits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// Parses a non-negative decimal integer; false on anything else or overflow.
+bool ParseUint64(std::string_view s, std::uint64_t& out) {
+  if (!AllDigits(s)) {
+    return false;
+  }
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc() && ptr == s.data() + s.size();
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+Status InvalidArgument(std::string message) {
+  return MakeError(ErrorKind::kInvalidArgument, std::move(message));
+}
+
+struct DurationUnit {
+  std::string_view name;
+  std::int64_t millis;
+};
+
+// In the order Prometheus requires them.
+constexpr DurationUnit kDurationUnits[] = {
+    {"y", 365LL * 24 * 3600 * 1000},
+    {"w", 7LL * 24 * 3600 * 1000},
+    {"d", 24LL * 3600 * 1000},
+    {"h", 3600LL * 1000},
+    {"m", 60LL * 1000},
+    {"s", 1000},
+    {"ms", 1},
+};
+
+struct SizeUnit {
+  std::string_view name;
+  std::uint64_t bytes;
+};
+
+constexpr SizeUnit kSizeUnits[] = {
+    {"GiB", 1ULL << 30},
+    {"MiB", 1ULL << 20},
+    {"KiB", 1ULL << 10},
+    {"B", 1},
+};
+
+bool IsHostChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_';
+}
+
+bool IsIpv6Char(char c) {
+  return std::isxdigit(static_cast<unsigned char>(c)) || c == ':' || c == '.' || c == '%';
+}
+
+bool IsValidEnvName(std::string_view s) {
+  if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) {
+    return false;
+  }
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// YAML walking. Errors inside this file are thrown as LoadFailure and caught at the API
+// boundary (ParseConfigWithOptions); nothing escapes.
+
+struct LoadFailure {
+  std::string message;
+};
+
+std::string JoinPath(const std::string& parent, std::string_view key) {
+  if (parent.empty()) {
+    return std::string(key);
+  }
+  return fmt::format("{}.{}", parent, key);
+}
+
+std::string IndexPath(const std::string& parent, std::size_t index) {
+  return fmt::format("{}[{}]", parent, index);
+}
+
+std::string_view KindName(const YAML::Node& node) {
+  if (node.IsMap()) {
+    return "a mapping";
+  }
+  if (node.IsSequence()) {
+    return "a list";
+  }
+  if (node.IsNull()) {
+    return "nothing";
+  }
+  return "a scalar";
+}
+
+std::string JoinNames(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) {
+    if (!out.empty()) {
+      out += ", ";
+    }
+    out += n;
+  }
+  return out;
+}
+
+// Formats and throws positioned errors for one parse. Not shared between threads (one per call).
+class Walker {
+ public:
+  explicit Walker(std::string source) : source_(std::move(source)) {}
+
+  [[noreturn]] void FailAt(const YAML::Mark& mark, const std::string& path,
+                           std::string_view message) const {
+    std::string where = source_;
+    if (!mark.is_null()) {
+      where = fmt::format("{}:{}:{}", source_, mark.line + 1, mark.column + 1);
+    }
+    if (path.empty()) {
+      throw LoadFailure{fmt::format("{}: {}", where, message)};
+    }
+    throw LoadFailure{fmt::format("{}: {}: {}", where, path, message)};
+  }
+
+  [[noreturn]] void Fail(const YAML::Node& at, const std::string& path,
+                         std::string_view message) const {
+    FailAt(at.Mark(), path, message);
+  }
+
+  const std::string& source() const { return source_; }
+
+ private:
+  std::string source_;
+};
+
+// One key of a mapping with its value.
+struct Field {
+  std::string key;
+  YAML::Node key_node;
+  YAML::Node value;
+  std::string path;
+};
+
+// The fields of one YAML mapping, checked against the known field names: unknown keys,
+// duplicate keys, non-scalar keys and secrets (`username`/`password`) are errors. A null node
+// (e.g. `web:` with nothing after it) is an empty mapping. Fields with a null value count as
+// absent. Not shared between threads (one per mapping, during one parse).
+class Fields {
+ public:
+  Fields(const Walker& w, const YAML::Node& node, std::string path,
+         std::initializer_list<std::string_view> known)
+      : w_(w), node_(node), path_(std::move(path)) {
+    if (node.IsNull()) {
+      return;
+    }
+    if (!node.IsMap()) {
+      w.Fail(node, path_, fmt::format("want a mapping, got {}", KindName(node)));
+    }
+    std::vector<std::string> known_list(known.begin(), known.end());
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      const YAML::Node key_node = it->first;
+      if (!key_node.IsScalar()) {
+        w.Fail(key_node, path_, fmt::format("keys must be strings, got {}", KindName(key_node)));
+      }
+      std::string key = key_node.Scalar();
+      std::string key_path = JoinPath(path_, key);
+      if (key == "password" || key == "username") {
+        w.Fail(key_node, key_path,
+               fmt::format("secrets are not accepted in the configuration file: use {0}_file (path "
+                           "of a file holding the {0}) or {0}_env (name of an environment "
+                           "variable) in a credentials section",
+                           key));
+      }
+      if (std::find(known.begin(), known.end(), key) == known.end()) {
+        w.Fail(key_node, key_path,
+               fmt::format("field {} not found (want one of: {})", key, JoinNames(known_list)));
+      }
+      for (const auto& f : fields_) {
+        if (f.key == key) {
+          w.Fail(key_node, key_path,
+                 fmt::format("duplicate key {} (first set at line {})", key,
+                             f.key_node.Mark().line + 1));
+        }
+      }
+      fields_.push_back(Field{key, key_node, it->second, key_path});
+    }
+  }
+
+  // The field, or nullptr when absent or null.
+  const Field* Find(std::string_view key) const {
+    for (const auto& f : fields_) {
+      if (f.key == key) {
+        return f.value.IsNull() ? nullptr : &f;
+      }
+    }
+    return nullptr;
+  }
+
+  // The field; an error at the mapping when absent or null.
+  const Field& Require(std::string_view key) const {
+    const Field* f = Find(key);
+    if (f == nullptr) {
+      // Point at the key if it is present with a null value, else at the mapping.
+      for (const auto& field : fields_) {
+        if (field.key == key) {
+          w_.Fail(field.key_node, field.path, "required field has no value");
+        }
+      }
+      w_.Fail(node_, JoinPath(path_, key), "required field is missing");
+    }
+    return *f;
+  }
+
+  const YAML::Node& node() const { return node_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  const Walker& w_;
+  YAML::Node node_;
+  std::string path_;
+  std::vector<Field> fields_;
+};
+
+std::string GetString(const Walker& w, const Field& f) {
+  if (!f.value.IsScalar()) {
+    w.Fail(f.value, f.path, fmt::format("want a string, got {}", KindName(f.value)));
+  }
+  return f.value.Scalar();
+}
+
+std::string GetNonEmptyString(const Walker& w, const Field& f) {
+  std::string s = GetString(w, f);
+  if (s.empty()) {
+    w.Fail(f.value, f.path, "must not be empty");
+  }
+  return s;
+}
+
+bool GetBool(const Walker& w, const Field& f) {
+  bool b = false;
+  if (!f.value.IsScalar() || !YAML::convert<bool>::decode(f.value, b)) {
+    w.Fail(f.value, f.path,
+           f.value.IsScalar()
+               ? fmt::format("invalid boolean \"{}\" (want true or false)", f.value.Scalar())
+               : fmt::format("want true or false, got {}", KindName(f.value)));
+  }
+  return b;
+}
+
+Seconds GetDuration(const Walker& w, const Field& f) {
+  Result<Seconds> d = ParseDuration(GetString(w, f));
+  if (!d.ok()) {
+    w.Fail(f.value, f.path, d.error().message);
+  }
+  return *d;
+}
+
+Seconds GetPositiveDuration(const Walker& w, const Field& f) {
+  Seconds d = GetDuration(w, f);
+  if (d.count() <= 0) {
+    w.Fail(f.value, f.path, "must be greater than 0");
+  }
+  return d;
+}
+
+std::size_t GetPositiveSize(const Walker& w, const Field& f) {
+  Result<std::size_t> s = ParseByteSize(GetString(w, f));
+  if (!s.ok()) {
+    w.Fail(f.value, f.path, s.error().message);
+  }
+  if (*s == 0) {
+    w.Fail(f.value, f.path, "must be greater than 0");
+  }
+  return *s;
+}
+
+int GetInt(const Walker& w, const Field& f, int min, int max) {
+  std::string s = GetString(w, f);
+  std::uint64_t v = 0;
+  if (!ParseUint64(s, v) || v > static_cast<std::uint64_t>(max) || static_cast<int>(v) < min) {
+    w.Fail(f.value, f.path,
+           fmt::format("invalid value \"{}\" (want an integer from {} to {})", s, min, max));
+  }
+  return static_cast<int>(v);
+}
+
+template <typename Fn>
+void ForEachItem(const Walker& w, const Field& f, Fn&& fn) {
+  if (!f.value.IsSequence()) {
+    w.Fail(f.value, f.path, fmt::format("want a list, got {}", KindName(f.value)));
+  }
+  std::size_t i = 0;
+  for (auto it = f.value.begin(); it != f.value.end(); ++it, ++i) {
+    fn(*it, IndexPath(f.path, i));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sections.
+
+CredentialsConfig ParseCredentials(const Walker& w, const Field& section) {
+  Fields f(w, section.value, section.path,
+           {"username_file", "password_file", "username_env", "password_env"});
+  const Field* uf = f.Find("username_file");
+  const Field* pf = f.Find("password_file");
+  const Field* ue = f.Find("username_env");
+  const Field* pe = f.Find("password_env");
+  CredentialsConfig out;
+  if ((uf != nullptr || pf != nullptr) && (ue != nullptr || pe != nullptr)) {
+    const Field* env = ue != nullptr ? ue : pe;
+    w.Fail(env->key_node, env->path,
+           "cannot mix files and environment variables: use either username_file and "
+           "password_file, or username_env and password_env");
+  }
+  if (uf != nullptr || pf != nullptr) {
+    if (uf == nullptr || pf == nullptr) {
+      const Field* given = uf != nullptr ? uf : pf;
+      w.Fail(given->key_node, given->path,
+             fmt::format("{} is set but {} is not (username_file and password_file go together)",
+                         given->key, uf != nullptr ? "password_file" : "username_file"));
+    }
+    out.username_file = GetNonEmptyString(w, *uf);
+    out.password_file = GetNonEmptyString(w, *pf);
+    // Files are the source: no environment fallback for this block.
+    out.username_env.clear();
+    out.password_env.clear();
+    return out;
+  }
+  if (ue != nullptr || pe != nullptr) {
+    if (ue == nullptr || pe == nullptr) {
+      const Field* given = ue != nullptr ? ue : pe;
+      w.Fail(given->key_node, given->path,
+             fmt::format("{} is set but {} is not (username_env and password_env go together)",
+                         given->key, ue != nullptr ? "password_env" : "username_env"));
+    }
+    for (const Field* e : {ue, pe}) {
+      std::string name = GetNonEmptyString(w, *e);
+      if (!IsValidEnvName(name)) {
+        w.Fail(
+            e->value, e->path,
+            fmt::format("\"{}\" is not a valid environment variable name ([A-Za-z_][A-Za-z0-9_]*)",
+                        name));
+      }
+    }
+    out.username_env = ue->value.Scalar();
+    out.password_env = pe->value.Scalar();
+  }
+  return out;
+}
+
+// TLS settings as a patch: only the fields written in the file.
+void ParseTls(const Walker& w, const Field& section, DefaultsOverrides& patch) {
+  Fields f(w, section.value, section.path,
+           {"ca_file", "cert_file", "key_file", "server_name", "insecure_skip_verify"});
+  if (const Field* x = f.Find("ca_file")) {
+    patch.tls_ca_file = GetString(w, *x);
+  }
+  const Field* cert = f.Find("cert_file");
+  const Field* key = f.Find("key_file");
+  if (cert != nullptr) {
+    patch.tls_cert_file = GetString(w, *cert);
+  }
+  if (key != nullptr) {
+    patch.tls_key_file = GetString(w, *key);
+  }
+  bool has_cert = patch.tls_cert_file && !patch.tls_cert_file->empty();
+  bool has_key = patch.tls_key_file && !patch.tls_key_file->empty();
+  if (has_cert != has_key) {
+    const Field* given = has_cert ? cert : key;
+    w.Fail(given->key_node, given->path,
+           fmt::format("{} is set but {} is not (client certificate and key go together)",
+                       given->key, has_cert ? "key_file" : "cert_file"));
+  }
+  if (const Field* x = f.Find("server_name")) {
+    patch.tls_server_name = GetString(w, *x);
+  }
+  if (const Field* x = f.Find("insecure_skip_verify")) {
+    patch.tls_insecure_skip_verify = GetBool(w, *x);
+  }
+}
+
+void ParseHttp(const Walker& w, const Field& section, DefaultsOverrides& patch) {
+  Fields f(w, section.value, section.path,
+           {"connect_timeout", "request_timeout", "max_response_bytes"});
+  if (const Field* x = f.Find("connect_timeout")) {
+    patch.connect_timeout = GetPositiveDuration(w, *x);
+  }
+  if (const Field* x = f.Find("request_timeout")) {
+    patch.request_timeout = GetPositiveDuration(w, *x);
+  }
+  if (const Field* x = f.Find("max_response_bytes")) {
+    patch.max_response_bytes = GetPositiveSize(w, *x);
+  }
+}
+
+// Cluster-level overrides (credentials block + tls/http patch) of one section (`defaults:` or
+// a cluster).
+struct SectionOverrides {
+  std::optional<CredentialsConfig> credentials;
+  DefaultsOverrides patch;  // tls/http fields only (credentials handled above)
+};
+
+SectionOverrides ParseSectionOverrides(const Walker& w, const Fields& f) {
+  SectionOverrides out;
+  if (const Field* x = f.Find("credentials")) {
+    out.credentials = ParseCredentials(w, *x);
+  }
+  if (const Field* x = f.Find("tls")) {
+    ParseTls(w, *x, out.patch);
+  }
+  if (const Field* x = f.Find("http")) {
+    ParseHttp(w, *x, out.patch);
+  }
+  return out;
+}
+
+ClusterDefaults ApplySection(ClusterDefaults base, const SectionOverrides& s) {
+  if (s.credentials) {
+    base.credentials = *s.credentials;
+  }
+  return ApplyOverrides(std::move(base), s.patch);
+}
+
+void ParseWeb(const Walker& w, const Field& section, WebConfig& web) {
+  Fields f(w, section.value, section.path, {"listen_address", "telemetry_path"});
+  if (const Field* x = f.Find("listen_address")) {
+    web.listen_address = GetString(w, *x);
+    if (Status s = ValidateListenAddress(web.listen_address); !s.ok()) {
+      w.Fail(x->value, x->path, s.error().message);
+    }
+  }
+  if (const Field* x = f.Find("telemetry_path")) {
+    web.telemetry_path = GetString(w, *x);
+    if (Status s = ValidateTelemetryPath(web.telemetry_path); !s.ok()) {
+      w.Fail(x->value, x->path, s.error().message);
+    }
+  }
+}
+
+void ParseLog(const Walker& w, const Field& section, LogConfig& log) {
+  Fields f(w, section.value, section.path, {"level", "format"});
+  if (const Field* x = f.Find("level")) {
+    log.level = GetString(w, *x);
+    if (Status s = ValidateLogLevel(log.level); !s.ok()) {
+      w.Fail(x->value, x->path, s.error().message);
+    }
+  }
+  if (const Field* x = f.Find("format")) {
+    log.format = GetString(w, *x);
+    if (Status s = ValidateLogFormat(log.format); !s.ok()) {
+      w.Fail(x->value, x->path, s.error().message);
+    }
+  }
+}
+
+void ParseCollectors(const Walker& w, const Field& section, LoadedConfig& out) {
+  if (!section.value.IsMap()) {
+    w.Fail(section.value, section.path,
+           fmt::format("want a mapping of collector names, got {}", KindName(section.value)));
+  }
+  const std::vector<std::string> known = KnownCollectors();
+  std::set<std::string> seen;
+  for (auto it = section.value.begin(); it != section.value.end(); ++it) {
+    const YAML::Node key_node = it->first;
+    if (!key_node.IsScalar()) {
+      w.Fail(key_node, section.path,
+             fmt::format("keys must be collector names, got {}", KindName(key_node)));
+    }
+    const std::string name = key_node.Scalar();
+    const std::string path = JoinPath(section.path, name);
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      w.Fail(key_node, path,
+             fmt::format("unknown collector \"{}\" (known: {})", name, JoinNames(known)));
+    }
+    if (!seen.insert(name).second) {
+      w.Fail(key_node, path, fmt::format("duplicate key {}", name));
+    }
+    Fields f(w, it->second, path, {"enabled", "interval", "timeout"});
+    CollectorSettings& settings = out.config.collectors[name];
+    CollectorFieldsSet& set = out.collectors_set[name];
+    if (const Field* x = f.Find("enabled")) {
+      settings.enabled = GetBool(w, *x);
+      set.enabled = true;
+    }
+    const Field* interval = f.Find("interval");
+    if (interval != nullptr) {
+      settings.interval = GetDuration(w, *interval);
+      set.interval = true;
+      if (settings.interval.count() < kMinCollectorIntervalSeconds) {
+        w.Fail(interval->value, interval->path,
+               fmt::format("interval {} is too short (minimum 1s)",
+                           FormatDuration(settings.interval)));
+      }
+    }
+    if (const Field* x = f.Find("timeout")) {
+      settings.timeout = GetPositiveDuration(w, *x);
+      set.timeout = true;
+      if (settings.timeout > settings.interval) {
+        w.Fail(x->value, x->path,
+               fmt::format("timeout {} exceeds the interval {} (a run must finish before the next "
+                           "one starts)",
+                           FormatDuration(settings.timeout), FormatDuration(settings.interval)));
+      }
+    } else {
+      settings.timeout = DefaultCollectorTimeout(settings.interval);
+    }
+  }
+}
+
+MemberConfig ParseMember(const Walker& w, const YAML::Node& node, const std::string& path) {
+  if (node.IsNull()) {
+    w.Fail(node, path, "want a mapping with at least url, got nothing");
+  }
+  Fields f(w, node, path, {"url", "name", "zone"});
+  const Field& url_field = f.Require("url");
+  Result<MemberUrl> url = ParseMemberUrl(GetString(w, url_field));
+  if (!url.ok()) {
+    w.Fail(url_field.value, url_field.path, url.error().message);
+  }
+  MemberConfig m;
+  m.url = url->url;
+  m.name = url->host_port;
+  if (const Field* x = f.Find("name")) {
+    m.name = GetNonEmptyString(w, *x);
+  }
+  if (const Field* x = f.Find("zone")) {
+    m.zone = GetString(w, *x);
+  }
+  return m;
+}
+
+void ParseNodeAllocation(const Walker& w, const Field& section, ExpectedTopology& out) {
+  Fields f(w, section.value, section.path, {"primaries", "secondaries"});
+  if (const Field* x = f.Find("primaries")) {
+    out.primaries = GetInt(w, *x, 1, 1000);
+  }
+  if (const Field* x = f.Find("secondaries")) {
+    out.secondaries = GetInt(w, *x, 0, 1000);
+  }
+}
+
+ClusterConfig ParseCluster(const Walker& w, const YAML::Node& node, const std::string& path,
+                           const ClusterDefaults& defaults) {
+  if (node.IsNull()) {
+    w.Fail(node, path, "want a mapping with at least name and members, got nothing");
+  }
+  Fields f(
+      w, node, path,
+      {"name", "region", "node_allocation", "databases", "members", "credentials", "tls", "http"});
+  ClusterConfig c;
+  const Field& name = f.Require("name");
+  c.name = GetString(w, name);
+  if (!IsValidClusterName(c.name)) {
+    w.Fail(
+        name.value, name.path,
+        fmt::format("cluster name \"{}\" is not label-safe (allowed: letters, digits and _ . : -)",
+                    c.name));
+  }
+  if (const Field* x = f.Find("region")) {
+    c.region = GetString(w, *x);
+  }
+  if (const Field* x = f.Find("node_allocation")) {
+    ParseNodeAllocation(w, *x, c.expected);
+  }
+  if (const Field* x = f.Find("databases")) {
+    std::map<std::string, int> seen;  // name -> line
+    ForEachItem(w, *x, [&](const YAML::Node& item, const std::string& item_path) {
+      if (!item.IsScalar() || item.Scalar().empty()) {
+        w.Fail(item, item_path,
+               fmt::format("want a database name, got {}",
+                           item.IsScalar() ? "an empty string" : KindName(item)));
+      }
+      auto [pos, inserted] = seen.emplace(item.Scalar(), item.Mark().line + 1);
+      if (!inserted) {
+        w.Fail(item, item_path,
+               fmt::format("duplicate database \"{}\" (first listed at line {})", item.Scalar(),
+                           pos->second));
+      }
+      c.databases.push_back(item.Scalar());
+    });
+  }
+  const Field& members = f.Require("members");
+  std::map<std::string, std::pair<std::size_t, int>> names;  // name -> (index, line)
+  std::map<std::string, std::size_t> urls;
+  ForEachItem(w, members, [&](const YAML::Node& item, const std::string& item_path) {
+    MemberConfig m = ParseMember(w, item, item_path);
+    std::size_t index = c.members.size();
+    // Blame the explicit name when there is one, else the URL the name was derived from.
+    const YAML::Node name_node = item["name"];
+    const bool named = name_node.IsDefined() && !name_node.IsNull();
+    const YAML::Node url_node = item["url"];
+    auto [npos, name_new] = names.emplace(m.name, std::make_pair(index, item.Mark().line + 1));
+    if (!name_new) {
+      w.Fail(named ? name_node : url_node, JoinPath(item_path, named ? "name" : "url"),
+             fmt::format("duplicate member name \"{}\" (also used by members[{}] at line {})",
+                         m.name, npos->second.first, npos->second.second));
+    }
+    auto [upos, url_new] = urls.emplace(m.url, index);
+    if (!url_new) {
+      w.Fail(url_node, JoinPath(item_path, "url"),
+             fmt::format("member URL {} is already used by members[{}]", m.url, upos->second));
+    }
+    c.members.push_back(std::move(m));
+  });
+  if (c.members.empty()) {
+    w.Fail(members.value, members.path, "at least one member is required");
+  }
+  ClusterDefaults effective = ApplySection(defaults, ParseSectionOverrides(w, f));
+  c.credentials = std::move(effective.credentials);
+  c.tls = std::move(effective.tls);
+  c.http = effective.http;
+  return c;
+}
+
+void ParseRoot(const Walker& w, const YAML::Node& root, const LoadOptions& options,
+               LoadedConfig& out) {
+  if (!root.IsNull() && !root.IsMap()) {
+    w.Fail(root, "", fmt::format("want a mapping at the top level, got {}", KindName(root)));
+  }
+  Fields f(w, root, "", {"web", "log", "defaults", "collectors", "clusters"});
+  if (const Field* x = f.Find("web")) {
+    ParseWeb(w, *x, out.config.web);
+  }
+  if (const Field* x = f.Find("log")) {
+    ParseLog(w, *x, out.config.log);
+  }
+  ClusterDefaults defaults;
+  if (const Field* x = f.Find("defaults")) {
+    Fields d(w, x->value, x->path, {"credentials", "tls", "http"});
+    defaults = ApplySection(defaults, ParseSectionOverrides(w, d));
+  }
+  out.defaults = ApplyOverrides(std::move(defaults), options.overrides);
+  if (const Field* x = f.Find("collectors")) {
+    ParseCollectors(w, *x, out);
+  }
+  if (const Field* x = f.Find("clusters")) {
+    std::map<std::string, int> names;  // name -> line
+    ForEachItem(w, *x, [&](const YAML::Node& item, const std::string& item_path) {
+      ClusterConfig c = ParseCluster(w, item, item_path, out.defaults);
+      auto [pos, inserted] = names.emplace(c.name, item.Mark().line + 1);
+      if (!inserted) {
+        const YAML::Node name_node = item["name"];
+        w.Fail(name_node, JoinPath(item_path, "name"),
+               fmt::format("duplicate cluster name \"{}\" (first defined at line {})", c.name,
+                           pos->second));
+      }
+      out.config.clusters.push_back(std::move(c));
+    });
+  }
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Public API.
+
+std::vector<std::string> KnownCollectors() {
+  return {"role", "quorum", "replication_lag", "failover"};
+}
+
+Seconds DefaultCollectorTimeout(Seconds interval) {
+  return std::min(Seconds(kDefaultCollectorTimeoutSeconds), interval);
+}
+
+ClusterDefaults ApplyOverrides(ClusterDefaults base, const DefaultsOverrides& o) {
+  if (o.username_file || o.password_file) {
+    CredentialsConfig c;
+    c.username_file = o.username_file.value_or("");
+    c.password_file = o.password_file.value_or("");
+    c.username_env.clear();
+    c.password_env.clear();
+    base.credentials = std::move(c);
+  }
+  if (o.tls_ca_file) {
+    base.tls.ca_file = *o.tls_ca_file;
+  }
+  if (o.tls_cert_file) {
+    base.tls.cert_file = *o.tls_cert_file;
+  }
+  if (o.tls_key_file) {
+    base.tls.key_file = *o.tls_key_file;
+  }
+  if (o.tls_server_name) {
+    base.tls.server_name = *o.tls_server_name;
+  }
+  if (o.tls_insecure_skip_verify) {
+    base.tls.insecure_skip_verify = *o.tls_insecure_skip_verify;
+  }
+  if (o.connect_timeout) {
+    base.http.connect_timeout = *o.connect_timeout;
+  }
+  if (o.request_timeout) {
+    base.http.request_timeout = *o.request_timeout;
+  }
+  if (o.max_response_bytes) {
+    base.http.max_response_bytes = *o.max_response_bytes;
+  }
+  return base;
+}
+
+Result<LoadedConfig> ParseConfigWithOptions(std::string_view yaml, const std::string& source_name,
+                                            const LoadOptions& options) {
+  const Walker w(source_name);
+  LoadedConfig out;
+  out.config.source = source_name;
+  for (const auto& name : KnownCollectors()) {
+    CollectorSettings settings;
+    settings.timeout = DefaultCollectorTimeout(settings.interval);
+    out.config.collectors[name] = settings;
+    out.collectors_set[name] = CollectorFieldsSet{};
+  }
+  std::vector<YAML::Node> docs;
+  try {
+    docs = YAML::LoadAll(std::string(yaml));
+  } catch (const YAML::Exception& e) {
+    std::string where = source_name;
+    if (!e.mark.is_null()) {
+      where = fmt::format("{}:{}:{}", source_name, e.mark.line + 1, e.mark.column + 1);
+    }
+    return MakeError(ErrorKind::kInvalidArgument,
+                     fmt::format("{}: invalid YAML: {}", where, e.msg));
+  }
+  try {
+    if (docs.size() > 1) {
+      w.Fail(docs[1], "", "multiple YAML documents are not supported (remove the extra ---)");
+    }
+    YAML::Node root = docs.empty() ? YAML::Node() : docs[0];
+    ParseRoot(w, root, options, out);
+  } catch (const LoadFailure& e) {
+    return MakeError(ErrorKind::kInvalidArgument, e.message);
+  } catch (const YAML::Exception& e) {
+    // Not expected (every access is checked first); reported rather than thrown.
+    return MakeError(ErrorKind::kInvalidArgument, fmt::format("{}: {}", source_name, e.what()));
+  }
+  return out;
+}
+
+Result<Config> ParseConfig(std::string_view yaml, const std::string& source_name) {
+  Result<LoadedConfig> r = ParseConfigWithOptions(yaml, source_name, LoadOptions{});
+  if (!r.ok()) {
+    return r.error();
+  }
+  return std::move(r->config);
+}
+
+Result<LoadedConfig> LoadConfigFileWithOptions(const std::string& path,
+                                               const LoadOptions& options) {
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) {
+    int err = errno;
+    return MakeError(ErrorKind::kInvalidArgument,
+                     fmt::format("{}: cannot open config file: {}", path, std::strerror(err)));
+  }
+  std::string text;
+  char buf[8192];
+  std::size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof(buf), file)) > 0) {
+    text.append(buf, n);
+  }
+  int read_err = std::ferror(file) != 0 ? errno : 0;
+  std::fclose(file);
+  if (read_err != 0) {
+    return MakeError(ErrorKind::kInvalidArgument,
+                     fmt::format("{}: cannot read config file: {}", path, std::strerror(read_err)));
+  }
+  return ParseConfigWithOptions(text, path, options);
+}
+
+Result<Config> LoadConfigFile(const std::string& path) {
+  Result<LoadedConfig> r = LoadConfigFileWithOptions(path, LoadOptions{});
+  if (!r.ok()) {
+    return r.error();
+  }
+  return std::move(r->config);
+}
+
+Result<Seconds> ParseDuration(std::string_view text) {
+  const auto bad = [&](std::string_view why) -> Result<Seconds> {
+    return MakeError(
+        ErrorKind::kInvalidArgument,
+        fmt::format("invalid duration \"{}\": {} (want e.g. 500ms, 5s, 1m, 1h30m)", text, why));
+  };
+  if (text.empty()) {
+    return bad("empty");
+  }
+  if (text == "0") {
+    return Seconds(0);
+  }
+  std::int64_t total_ms = 0;
+  std::size_t next_unit = 0;  // index into kDurationUnits: units must come in order, once each
+  std::size_t i = 0;
+  while (i < text.size()) {
+    std::size_t start = i;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
+      ++i;
+    }
+    std::uint64_t value = 0;
+    if (!ParseUint64(text.substr(start, i - start), value)) {
+      return bad(start == i ? "expected a number" : "number too large");
+    }
+    std::size_t unit_start = i;
+    while (i < text.size() && std::isalpha(static_cast<unsigned char>(text[i]))) {
+      ++i;
+    }
+    std::string_view unit = text.substr(unit_start, i - unit_start);
+    if (unit.empty()) {
+      return bad("missing unit");
+    }
+    std::size_t idx = 0;
+    while (idx < std::size(kDurationUnits) && kDurationUnits[idx].name != unit) {
+      ++idx;
+    }
+    if (idx == std::size(kDurationUnits)) {
+      return bad(fmt::format("unknown unit \"{}\" (want ms, s, m, h, d, w or y)", unit));
+    }
+    if (idx < next_unit) {
+      return bad("units must be in decreasing order and appear at most once");
+    }
+    next_unit = idx + 1;
+    const std::int64_t unit_ms = kDurationUnits[idx].millis;
+    const std::int64_t max = std::numeric_limits<std::int64_t>::max();
+    if (value > static_cast<std::uint64_t>(max / unit_ms) ||
+        total_ms > max - static_cast<std::int64_t>(value) * unit_ms) {
+      return bad("too large");
+    }
+    total_ms += static_cast<std::int64_t>(value) * unit_ms;
+  }
+  return Seconds(static_cast<double>(total_ms) / 1000.0);
+}
+
+std::string FormatDuration(Seconds d) {
+  double ms_double = std::round(d.count() * 1000.0);
+  if (!(ms_double > 0)) {
+    return "0s";
+  }
+  auto ms = static_cast<std::int64_t>(
+      std::min(ms_double, static_cast<double>(std::numeric_limits<std::int64_t>::max() / 2)));
+  std::string out;
+  for (const auto& unit : kDurationUnits) {
+    if (ms >= unit.millis) {
+      out += fmt::format("{}{}", ms / unit.millis, unit.name);
+      ms %= unit.millis;
+    }
+  }
+  return out;
+}
+
+Result<std::size_t> ParseByteSize(std::string_view text) {
+  const auto bad = [&](std::string_view why) -> Result<std::size_t> {
+    return MakeError(
+        ErrorKind::kInvalidArgument,
+        fmt::format("invalid size \"{}\": {} (want bytes, or e.g. 512KiB, 8MiB)", text, why));
+  };
+  std::size_t i = 0;
+  while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
+    ++i;
+  }
+  std::uint64_t value = 0;
+  if (i == 0) {
+    return bad("expected a number");
+  }
+  if (!ParseUint64(text.substr(0, i), value)) {
+    return bad("number too large");
+  }
+  std::string_view unit = text.substr(i);
+  std::uint64_t multiplier = 1;
+  if (!unit.empty()) {
+    const SizeUnit* found = nullptr;
+    for (const auto& u : kSizeUnits) {
+      if (u.name == unit) {
+        found = &u;
+      }
+    }
+    if (found == nullptr) {
+      return bad(fmt::format("unit \"{}\" not supported (want B, KiB, MiB or GiB)", unit));
+    }
+    multiplier = found->bytes;
+  }
+  if (value > std::numeric_limits<std::size_t>::max() / multiplier) {
+    return bad("too large");
+  }
+  return static_cast<std::size_t>(value * multiplier);
+}
+
+std::string FormatByteSize(std::size_t bytes) {
+  if (bytes == 0) {
+    return "0B";
+  }
+  for (const auto& u : kSizeUnits) {
+    if (bytes % u.bytes == 0) {
+      return fmt::format("{}{}", bytes / u.bytes, u.name);
+    }
+  }
+  return fmt::format("{}B", bytes);
+}
+
+bool IsValidClusterName(std::string_view name) {
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == ':' ||
+           c == '-';
+  });
+}
+
+Result<MemberUrl> ParseMemberUrl(std::string_view text) {
+  const auto bad = [](std::string message) -> Result<MemberUrl> {
+    return MakeError(ErrorKind::kInvalidArgument, std::move(message));
+  };
+  if (text.empty()) {
+    return bad("empty URL (want http://host:port or https://host:port)");
+  }
+  std::size_t sep = text.find("://");
+  if (sep == std::string_view::npos) {
+    return bad("missing scheme (want http://host:port or https://host:port)");
+  }
+  MemberUrl out;
+  out.scheme = Lower(text.substr(0, sep));
+  if (out.scheme != "http" && out.scheme != "https") {
+    return bad(fmt::format("scheme \"{}\" not supported (want http or https)",
+                           text.substr(0, std::min<std::size_t>(sep, 32))));
+  }
+  std::string_view rest = text.substr(sep + 3);
+  std::size_t end = rest.find_first_of("/?#");
+  std::string_view authority = rest.substr(0, end);
+  std::string_view tail = end == std::string_view::npos ? std::string_view() : rest.substr(end);
+  if (authority.find('@') != std::string_view::npos) {
+    return bad(
+        "user info in the URL is not allowed: credentials are read from password_file or "
+        "password_env, never from the URL");
+  }
+  if (!tail.empty() && tail != "/") {
+    if (tail.find('?') != std::string_view::npos) {
+      return bad("a query string is not allowed (give the member's base URL)");
+    }
+    if (tail.find('#') != std::string_view::npos) {
+      return bad("a fragment is not allowed (give the member's base URL)");
+    }
+    return bad(
+        fmt::format("path \"{}\" not allowed (give the member's base URL, e.g. "
+                    "http://host:7474)",
+                    tail));
+  }
+  std::string_view port_text;
+  bool has_port = false;
+  bool ipv6 = false;
+  if (!authority.empty() && authority[0] == '[') {
+    std::size_t close = authority.find(']');
+    if (close == std::string_view::npos) {
+      return bad("unterminated IPv6 address (missing ])");
+    }
+    out.host = std::string(authority.substr(1, close - 1));
+    ipv6 = true;
+    std::string_view after = authority.substr(close + 1);
+    if (!after.empty()) {
+      if (after[0] != ':') {
+        return bad("unexpected characters after the IPv6 address");
+      }
+      has_port = true;
+      port_text = after.substr(1);
+    }
+    if (out.host.empty() || !std::all_of(out.host.begin(), out.host.end(), IsIpv6Char)) {
+      return bad("invalid IPv6 address");
+    }
+  } else {
+    std::size_t colon = authority.find(':');
+    if (colon != std::string_view::npos &&
+        authority.find(':', colon + 1) != std::string_view::npos) {
+      return bad("an IPv6 address must be written in brackets, e.g. http://[::1]:7474");
+    }
+    out.host = std::string(authority.substr(0, colon));
+    if (colon != std::string_view::npos) {
+      has_port = true;
+      port_text = authority.substr(colon + 1);
+    }
+    if (out.host.empty()) {
+      return bad("missing host");
+    }
+    if (!std::all_of(out.host.begin(), out.host.end(), IsHostChar)) {
+      return bad(fmt::format("invalid host \"{}\"", out.host));
+    }
+  }
+  if (has_port) {
+    std::uint64_t port = 0;
+    if (!ParseUint64(port_text, port) || port < 1 || port > 65535) {
+      return bad(fmt::format("invalid port \"{}\" (want 1-65535)", port_text));
+    }
+    out.port = static_cast<int>(port);
+  } else {
+    out.port = out.scheme == "https" ? 7473 : 7474;
+  }
+  std::string host_part = ipv6 ? fmt::format("[{}]", out.host) : out.host;
+  out.host_port = fmt::format("{}:{}", host_part, out.port);
+  out.url = fmt::format("{}://{}", out.scheme, out.host_port);
+  return out;
+}
+
+Status ValidateListenAddress(std::string_view text) {
+  std::size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos) {
+    return InvalidArgument(fmt::format(
+        "listen address \"{}\" must be [host]:port (e.g. :9474 or 0.0.0.0:9474)", text));
+  }
+  std::string_view host = text.substr(0, colon);
+  std::string_view port_text = text.substr(colon + 1);
+  if (!host.empty() && host.front() == '[') {
+    if (host.back() != ']' || host.size() < 3) {
+      return InvalidArgument(fmt::format("listen address \"{}\": invalid IPv6 host", text));
+    }
+  } else if (host.find(':') != std::string_view::npos) {
+    return InvalidArgument(fmt::format(
+        "listen address \"{}\": an IPv6 host must be written in brackets, e.g. [::]:9474", text));
+  }
+  std::uint64_t port = 0;
+  if (!ParseUint64(port_text, port) || port > 65535) {
+    return InvalidArgument(
+        fmt::format("listen address \"{}\": invalid port \"{}\" (want 0-65535)", text, port_text));
+  }
+  return OkStatus();
+}
+
+Status ValidateTelemetryPath(std::string_view text) {
+  if (text.empty() || text.front() != '/') {
+    return InvalidArgument(fmt::format("telemetry path \"{}\" must start with /", text));
+  }
+  if (text == "/") {
+    return InvalidArgument("telemetry path must not be / (the landing page lives there)");
+  }
+  return OkStatus();
+}
+
+Status ValidateLogLevel(std::string_view text) {
+  if (text == "debug" || text == "info" || text == "warn" || text == "error") {
+    return OkStatus();
+  }
+  return InvalidArgument(
+      fmt::format("log level \"{}\" not supported (want debug, info, warn or error)", text));
+}
+
+Status ValidateLogFormat(std::string_view text) {
+  if (text == "logfmt" || text == "json") {
+    return OkStatus();
+  }
+  return InvalidArgument(
+      fmt::format("log format \"{}\" not supported (want logfmt or json)", text));
+}
+
+}  // namespace nca::config

@@ -1,1 +1,41 @@
-// Placeholder: implemented in a later commit.
+#include "exporter/snapshot_store.h"
+
+#include <utility>
+
+namespace nca::exporter {
+
+void SnapshotStore::Publish(CollectorSnapshot snapshot) {
+  if (snapshot.success && !snapshot.last_success) {
+    snapshot.last_success = snapshot.finished_at;
+  }
+  // Allocated before taking the lock; still private to this thread until the swap below.
+  auto fresh = std::make_shared<CollectorSnapshot>(std::move(snapshot));
+  SnapshotPtr old;
+  {
+    std::lock_guard lock(mu_);
+    SnapshotPtr& slot = snapshots_[fresh->collector];
+    if (!fresh->last_success && slot != nullptr) {
+      fresh->last_success = slot->last_success;
+    }
+    old = std::exchange(slot, std::move(fresh));
+  }
+  // `old` (possibly the last reference to a large MetricSet) is released outside the lock.
+}
+
+std::vector<SnapshotPtr> SnapshotStore::Latest() const {
+  std::vector<SnapshotPtr> out;
+  std::lock_guard lock(mu_);
+  out.reserve(snapshots_.size());
+  for (const auto& [name, snapshot] : snapshots_) {
+    out.push_back(snapshot);
+  }
+  return out;
+}
+
+SnapshotPtr SnapshotStore::Get(const std::string& collector) const {
+  std::lock_guard lock(mu_);
+  auto it = snapshots_.find(collector);
+  return it == snapshots_.end() ? nullptr : it->second;
+}
+
+}  // namespace nca::exporter

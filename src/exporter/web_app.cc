@@ -1,1 +1,456 @@
-// Placeholder: implemented in a later commit.
+#include "exporter/web_app.h"
+
+#include <prometheus/text_serializer.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <exception>
+#include <string_view>
+#include <utility>
+
+#include "common/logging.h"
+
+namespace nca::exporter {
+namespace {
+
+constexpr char kExporterName[] = "neo4j-cluster-agent";
+constexpr char kMetricsContentType[] = "text/plain; version=0.0.4; charset=utf-8";
+constexpr char kHealthyPath[] = "/-/healthy";
+constexpr char kReadyPath[] = "/-/ready";
+// Same label names as collectors::kClusterLabel / kMemberLabel.
+constexpr char kClusterLabel[] = "neo4j_cluster";
+constexpr char kMemberLabel[] = "member";
+
+#if defined(__clang__)
+constexpr char kCompiler[] = "clang " __clang_version__;
+#elif defined(__GNUC__)
+constexpr char kCompiler[] = "gcc " __VERSION__;
+#else
+constexpr char kCompiler[] = "unknown";
+#endif
+
+std::string Trimmed(std::string_view s) {
+  while (!s.empty() && s.back() == ' ') {
+    s.remove_suffix(1);
+  }
+  return std::string(s);
+}
+
+// Shortest round-trip decimal form: 5 -> "5", 0.25 -> "0.25".
+std::string FormatNumber(double v) {
+  std::array<char, 32> buf{};
+  auto [ptr, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), v);
+  if (ec != std::errc()) {
+    return "?";
+  }
+  return std::string(buf.data(), ptr);
+}
+
+// prometheus-cpp 1.0.1 writes HELP verbatim; the text format requires '\' and newlines escaped.
+std::string EscapeHelp(const std::string& help) {
+  if (help.find_first_of("\\\n") == std::string::npos) {
+    return help;
+  }
+  std::string out;
+  out.reserve(help.size() + 8);
+  for (char c : help) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::string HtmlEscape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out.push_back(c);
+    }
+  }
+  return out;
+}
+
+// Removes "user:password@" from scheme://user:password@host:port/...
+std::string StripUserInfo(const std::string& url) {
+  auto scheme_end = url.find("://");
+  std::size_t authority = scheme_end == std::string::npos ? 0 : scheme_end + 3;
+  auto authority_end = url.find_first_of("/?#", authority);
+  auto at = url.rfind('@', authority_end == std::string::npos ? url.size() : authority_end);
+  if (at == std::string::npos || at < authority) {
+    return url;
+  }
+  return url.substr(0, authority) + url.substr(at + 1);
+}
+
+// "every 5 seconds", or a range when collectors have different intervals.
+std::string CadenceText(const std::vector<CollectorInfo>& collectors) {
+  if (collectors.empty()) {
+    return "periodically";
+  }
+  auto [lo, hi] = std::minmax_element(collectors.begin(), collectors.end(),
+                                      [](const CollectorInfo& a, const CollectorInfo& b) {
+                                        return a.interval_seconds < b.interval_seconds;
+                                      });
+  if (lo->interval_seconds == hi->interval_seconds) {
+    return "every " + FormatNumber(lo->interval_seconds) + " seconds";
+  }
+  return "every " + FormatNumber(lo->interval_seconds) + " to " +
+         FormatNumber(hi->interval_seconds) +
+         " seconds (see neo4j_agent_collector_interval_seconds)";
+}
+
+bool IsGetOrHead(const std::string& method) { return method == "GET" || method == "HEAD"; }
+
+net::HttpResponse TextResponse(int status, std::string body) {
+  net::HttpResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+net::HttpResponse MethodNotAllowed() {
+  net::HttpResponse r = TextResponse(405, "Method Not Allowed. Use GET or HEAD.\n");
+  r.headers.emplace_back("Allow", "GET, HEAD");
+  return r;
+}
+
+// What HttpExchange::Send writes, without the body (HEAD keeps the GET Content-Length).
+std::string ResponseHead(const net::HttpResponse& r) {
+  std::string head = "HTTP/1.1 " + std::to_string(r.status) + " " +
+                     std::string(net::ReasonPhrase(r.status)) + "\r\n";
+  if (!r.content_type.empty()) {
+    head += "Content-Type: " + r.content_type + "\r\n";
+  }
+  for (const auto& [k, v] : r.headers) {
+    head += k + ": " + v + "\r\n";
+  }
+  head += "Content-Length: " + std::to_string(r.body.size()) + "\r\n";
+  head += "Connection: close\r\n\r\n";
+  return head;
+}
+
+std::string BuildLanding(const WebAppOptions& o) {
+  std::string h;
+  h += "<!DOCTYPE html>\n<html>\n<head><meta charset=\"utf-8\"><title>";
+  h += kExporterName;
+  h += "</title></head>\n<body>\n<h1>";
+  h += kExporterName;
+  h += "</h1>\n<p>Version ";
+  h += HtmlEscape(NCA_VERSION);
+  h += " (revision ";
+  h += HtmlEscape(NCA_REVISION);
+  h += ")</p>\n<ul>\n";
+  h += "<li><a href=\"" + HtmlEscape(o.telemetry_path) + "\">Metrics</a></li>\n";
+  h += std::string("<li><a href=\"") + kHealthyPath + "\">Health</a></li>\n";
+  h += std::string("<li><a href=\"") + kReadyPath + "\">Readiness</a></li>\n";
+  h += "</ul>\n<h2>Clusters</h2>\n";
+  if (o.clusters.empty()) {
+    h += "<p>None configured.</p>\n";
+  }
+  for (const auto& c : o.clusters) {
+    h += "<h3>" + HtmlEscape(c.name) + "</h3>\n<ul>\n";
+    for (const auto& m : c.members) {
+      h += "<li>" + HtmlEscape(m.name) + ": " + HtmlEscape(m.url) + "</li>\n";
+    }
+    h += "</ul>\n";
+  }
+  h += "<h2>Collectors</h2>\n<ul>\n";
+  for (const auto& c : o.collectors) {
+    h += "<li>" + HtmlEscape(c.name) + " (every " + FormatNumber(c.interval_seconds) + " s)</li>\n";
+  }
+  h += "</ul>\n</body>\n</html>\n";
+  return h;
+}
+
+// Merges families of the same name (series of all of them, first HELP/TYPE), sorts families by
+// name and series by labels, drops duplicate series and empty families.
+MetricSet MergeAndSort(std::vector<const prometheus::MetricFamily*> families) {
+  auto logger = GetLogger("exporter.web");
+  std::stable_sort(families.begin(), families.end(),
+                   [](const prometheus::MetricFamily* a, const prometheus::MetricFamily* b) {
+                     return a->name < b->name;
+                   });
+  MetricSet out;
+  for (std::size_t i = 0; i < families.size();) {
+    std::size_t j = i;
+    std::size_t series = 0;
+    while (j < families.size() && families[j]->name == families[i]->name) {
+      series += families[j]->metric.size();
+      ++j;
+    }
+    const prometheus::MetricFamily& first = *families[i];
+    prometheus::MetricFamily merged;
+    merged.name = first.name;
+    merged.help = EscapeHelp(first.help);
+    merged.type = first.type;
+    merged.metric.reserve(series);
+    for (std::size_t k = i; k < j; ++k) {
+      if (families[k]->type != first.type) {
+        logger->warn("msg=\"dropping series of a family declared with another type\" family={}",
+                     first.name);
+        continue;
+      }
+      merged.metric.insert(merged.metric.end(), families[k]->metric.begin(),
+                           families[k]->metric.end());
+    }
+    std::stable_sort(merged.metric.begin(), merged.metric.end(),
+                     [](const prometheus::ClientMetric& a, const prometheus::ClientMetric& b) {
+                       return a.label < b.label;
+                     });
+    auto dup = std::unique(merged.metric.begin(), merged.metric.end(),
+                           [](const prometheus::ClientMetric& a,
+                              const prometheus::ClientMetric& b) { return a.label == b.label; });
+    if (dup != merged.metric.end()) {
+      logger->warn("msg=\"dropping duplicate series\" family={} count={}", first.name,
+                   std::distance(dup, merged.metric.end()));
+      merged.metric.erase(dup, merged.metric.end());
+    }
+    if (!merged.metric.empty()) {
+      out.push_back(std::move(merged));
+    }
+    i = j;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<ClusterSummary> SummariseClusters(const std::vector<config::ClusterConfig>& clusters) {
+  std::vector<ClusterSummary> out;
+  out.reserve(clusters.size());
+  for (const auto& c : clusters) {
+    ClusterSummary s;
+    s.name = c.name;
+    for (const auto& m : c.members) {
+      s.members.push_back({m.name, StripUserInfo(m.url)});
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+WebApp::WebApp(WebAppOptions options, const SnapshotStore& store)
+    : options_(std::move(options)), store_(store) {
+  for (auto& c : options_.clusters) {
+    for (auto& m : c.members) {
+      m.url = StripUserInfo(m.url);
+    }
+  }
+  landing_ = BuildLanding(options_);
+}
+
+WebApp::~WebApp() { Stop(); }
+
+Status WebApp::Start() {
+  if (server_ != nullptr) {
+    return OkStatus();
+  }
+  net::HttpServerOptions o;
+  o.listen_address = options_.listen_address;
+  o.num_threads = options_.num_threads;
+  o.max_request_body = 64u << 10;
+  auto server = std::make_unique<net::HttpServer>(
+      o, [this](const net::HttpRequest& req, net::HttpExchange& ex) { Serve(req, ex); });
+  Status st = server->Start();
+  if (!st) {
+    return st;
+  }
+  server_ = std::move(server);
+  GetLogger("exporter.web")
+      ->info("msg=\"listening\" address={} port={} telemetry_path={}",
+             LogQuote(options_.listen_address), server_->Port(), LogQuote(options_.telemetry_path));
+  return OkStatus();
+}
+
+void WebApp::Stop() {
+  if (server_ != nullptr) {
+    server_->Stop();
+    server_.reset();
+  }
+}
+
+int WebApp::Port() const { return server_ == nullptr ? 0 : server_->Port(); }
+
+void WebApp::Serve(const net::HttpRequest& request, net::HttpExchange& exchange) const {
+  net::HttpResponse response = HandleRequest(request);
+  if (request.method == "HEAD") {
+    exchange.SendRaw(ResponseHead(response));
+    return;
+  }
+  exchange.Send(response);
+}
+
+net::HttpResponse WebApp::HandleRequest(const net::HttpRequest& request) const {
+  try {
+    const std::string& path = request.path;
+    if (path == options_.telemetry_path) {
+      if (!IsGetOrHead(request.method)) {
+        return MethodNotAllowed();
+      }
+      net::HttpResponse r = TextResponse(200, RenderMetrics());
+      r.content_type = kMetricsContentType;
+      return r;
+    }
+    if (path == "/" || path == kHealthyPath || path == kReadyPath) {
+      if (!IsGetOrHead(request.method)) {
+        return MethodNotAllowed();
+      }
+      if (path == "/") {
+        net::HttpResponse r = TextResponse(200, landing_);
+        r.content_type = "text/html; charset=utf-8";
+        return r;
+      }
+      if (path == kHealthyPath) {
+        return TextResponse(200, "Healthy.");
+      }
+      if (!options_.ready || options_.ready()) {
+        return TextResponse(200, "Ready.");
+      }
+      return TextResponse(503, "Not ready.");
+    }
+    return TextResponse(404, "404 page not found\n");
+  } catch (const std::exception& e) {
+    GetLogger("exporter.web")
+        ->error("msg=\"request failed\" path={} err={}", LogQuote(request.path),
+                LogQuote(e.what()));
+  } catch (...) {
+    GetLogger("exporter.web")->error("msg=\"request failed\" path={}", LogQuote(request.path));
+  }
+  return TextResponse(500, "Internal Server Error\n");
+}
+
+std::string WebApp::RenderMetrics() const {
+  // Shared pointers only: the store lock is released before anything is formatted.
+  const std::vector<SnapshotPtr> snapshots = store_.Latest();
+  MetricSet self;
+  AppendSelfMetrics(snapshots, self);
+
+  std::size_t count = self.size();
+  for (const auto& s : snapshots) {
+    count += s->metrics.size();
+  }
+  std::vector<const prometheus::MetricFamily*> families;
+  families.reserve(count);
+  for (const auto& s : snapshots) {
+    for (const auto& f : s->metrics) {
+      families.push_back(&f);
+    }
+  }
+  for (const auto& f : self) {
+    families.push_back(&f);
+  }
+  return prometheus::TextSerializer().Serialize(MergeAndSort(std::move(families)));
+}
+
+void WebApp::AppendSelfMetrics(const std::vector<SnapshotPtr>& snapshots, MetricSet& out) const {
+  MetricSetBuilder b;
+  b.Gauge("neo4j_agent_build_info",
+          "A metric with a constant '1' value labeled by version, revision and compiler from "
+          "which neo4j-cluster-agent was built.")
+      .Add({{"version", NCA_VERSION}, {"revision", NCA_REVISION}, {"compiler", Trimmed(kCompiler)}},
+           1);
+
+  const std::string cadence = " Metrics are collected in the background " +
+                              CadenceText(options_.collectors) +
+                              " and served from the latest snapshot.";
+  if (!snapshots.empty()) {
+    auto duration = b.Gauge("neo4j_agent_collector_duration_seconds",
+                            "Duration of the latest run of a collector." + cadence);
+    auto success =
+        b.Gauge("neo4j_agent_collector_success",
+                "Whether the latest run of a collector succeeded (1) or not (0)." + cadence);
+    for (const auto& s : snapshots) {
+      const Labels labels{{"collector", s->collector}};
+      duration.Add(labels, s->duration_seconds);
+      success.Add(labels, s->success ? 1 : 0);
+    }
+    bool any_success = std::any_of(snapshots.begin(), snapshots.end(), [](const SnapshotPtr& s) {
+      return s->last_success.has_value();
+    });
+    if (any_success) {
+      auto last =
+          b.Gauge("neo4j_agent_collector_last_success_timestamp_seconds",
+                  "Unix time at which the latest successful run of a collector ended." + cadence);
+      for (const auto& s : snapshots) {
+        if (s->last_success) {
+          last.Add({{"collector", s->collector}}, ToUnixSeconds(*s->last_success));
+        }
+      }
+    }
+  }
+  if (!options_.collectors.empty()) {
+    auto interval =
+        b.Gauge("neo4j_agent_collector_interval_seconds",
+                "Configured interval between the starts of two runs of a collector." + cadence);
+    for (const auto& c : options_.collectors) {
+      interval.Add({{"collector", c.name}}, c.interval_seconds);
+    }
+  }
+
+  if (options_.member_status) {
+    const std::vector<MemberStatus> members = options_.member_status();
+    if (!members.empty()) {
+      auto up = b.Gauge("neo4j_up",
+                        "Whether the latest request from the agent to the Neo4j member "
+                        "succeeded (1) or not (0).");
+      for (const auto& m : members) {
+        up.Add({{kClusterLabel, m.cluster}, {kMemberLabel, m.member}}, m.up ? 1 : 0);
+      }
+    }
+    for (const auto& m : members) {
+      if (m.version || m.edition || m.dialect || m.transport) {
+        b.Gauge("neo4j_member_info",
+                "Version, edition, cluster dialect (4 or 5) and Cypher transport (tx or "
+                "query_api) of the Neo4j member, as discovered by the agent; constant 1.")
+            .Add({{kClusterLabel, m.cluster},
+                  {kMemberLabel, m.member},
+                  {"version", m.version.value_or("")},
+                  {"edition", m.edition.value_or("")},
+                  {"dialect", m.dialect.value_or("")},
+                  {"transport", m.transport.value_or("")}},
+                 1);
+      }
+      for (const auto& [reason, n] : m.errors_by_reason) {
+        b.Counter("neo4j_member_request_errors_total",
+                  "Failed requests from the agent to the Neo4j member, by reason.")
+            .Add({{kClusterLabel, m.cluster}, {kMemberLabel, m.member}, {"reason", reason}},
+                 static_cast<double>(n));
+      }
+      if (m.last_success) {
+        b.Gauge("neo4j_member_last_success_timestamp_seconds",
+                "Unix time of the latest successful request from the agent to the Neo4j member.")
+            .Add({{kClusterLabel, m.cluster}, {kMemberLabel, m.member}},
+                 ToUnixSeconds(*m.last_success));
+      }
+    }
+  }
+
+  out = std::move(b).Build();
+  AppendProcessMetrics(options_.process_stats ? options_.process_stats() : process_reader_.Read(),
+                       out);
+}
+
+}  // namespace nca::exporter

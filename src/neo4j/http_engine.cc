@@ -1,1 +1,446 @@
-// Placeholder: implemented in a later commit.
+#include "neo4j/http_engine.h"
+
+#include <concurrentqueue/concurrentqueue.h>
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <cstdint>
+#include <exception>
+#include <map>
+#include <string_view>
+#include <thread>
+#include <utility>
+
+#include "common/logging.h"
+
+namespace nca::neo4j {
+namespace {
+
+// libcurl's global state is initialised once per process and never torn down (other libraries
+// in the process may use it too). Function-local static: thread-safe and not a registration.
+bool EnsureCurlGlobalInit() {
+  static const bool ok = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+  return ok;
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
+           return std::tolower(x) == std::tolower(y);
+         });
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+ErrorKind KindForCurlCode(CURLcode code) {
+  switch (code) {
+    case CURLE_COULDNT_CONNECT:
+      return ErrorKind::kConnectionRefused;
+    case CURLE_OPERATION_TIMEDOUT:
+      return ErrorKind::kTimeout;
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_ENGINE_NOTFOUND:
+    case CURLE_SSL_ENGINE_SETFAILED:
+    case CURLE_SSL_ENGINE_INITFAILED:
+    case CURLE_SSL_SHUTDOWN_FAILED:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_SSL_CLIENTCERT:
+    case CURLE_USE_SSL_FAILED:
+      return ErrorKind::kTls;
+    case CURLE_FILESIZE_EXCEEDED:
+      return ErrorKind::kTooLarge;
+    case CURLE_URL_MALFORMAT:
+      return ErrorKind::kInvalidArgument;
+    default:
+      return ErrorKind::kNetwork;
+  }
+}
+
+}  // namespace
+
+std::string RedactUrl(const std::string& url) {
+  auto scheme_end = url.find("://");
+  std::size_t authority = scheme_end == std::string::npos ? 0 : scheme_end + 3;
+  auto authority_end = url.find_first_of("/?#", authority);
+  auto at = url.rfind('@', authority_end == std::string::npos ? url.size() : authority_end);
+  if (at == std::string::npos || at < authority) {
+    return url;
+  }
+  return url.substr(0, authority) + url.substr(at + 1);
+}
+
+namespace {
+
+// One transfer, owned by the I/O thread from the moment it is dequeued.
+struct Transfer {
+  HttpRequestSpec spec;
+  HttpCallback on_done;
+  MonoTime submitted;
+  std::string display;  // "GET http://host:port/path" (redacted), for messages
+  CURL* easy = nullptr;
+  curl_slist* headers = nullptr;
+  curl_slist* connect_to = nullptr;
+  HttpResult result;
+  bool too_large = false;
+  char errbuf[CURL_ERROR_SIZE] = {};
+
+  Transfer(HttpRequestSpec s, HttpCallback cb, MonoTime t)
+      : spec(std::move(s)), on_done(std::move(cb)), submitted(t) {
+    display = spec.method + " " + RedactUrl(spec.url);
+  }
+  ~Transfer() {
+    if (easy != nullptr) {
+      curl_easy_cleanup(easy);
+    }
+    if (headers != nullptr) {
+      curl_slist_free_all(headers);
+    }
+    if (connect_to != nullptr) {
+      curl_slist_free_all(connect_to);
+    }
+  }
+  Transfer(const Transfer&) = delete;
+  Transfer& operator=(const Transfer&) = delete;
+};
+
+struct Submission {
+  HttpRequestSpec spec;
+  HttpCallback on_done;
+  MonoTime submitted;
+};
+
+size_t WriteCallback(char* data, size_t size, size_t nmemb, void* userp) {
+  auto* t = static_cast<Transfer*>(userp);
+  std::size_t n = size * nmemb;
+  if (t->result.body.size() + n > t->spec.max_response_bytes) {
+    t->too_large = true;
+    return 0;  // aborts the transfer with CURLE_WRITE_ERROR
+  }
+  t->result.body.append(data, n);
+  return n;
+}
+
+size_t HeaderCallback(char* data, size_t size, size_t nmemb, void* userp) {
+  auto* t = static_cast<Transfer*>(userp);
+  std::size_t n = size * nmemb;
+  std::string_view line(data, n);
+  if (line.rfind("HTTP/", 0) == 0) {
+    // A new response starts (e.g. after "100 Continue"): forget earlier headers.
+    t->result.retry_after.clear();
+    t->result.content_type.clear();
+    return n;
+  }
+  auto colon = line.find(':');
+  if (colon == std::string_view::npos) {
+    return n;
+  }
+  std::string_view name = Trim(line.substr(0, colon));
+  std::string_view value = Trim(line.substr(colon + 1));
+  if (EqualsIgnoreCase(name, "Retry-After")) {
+    t->result.retry_after = std::string(value);
+  } else if (EqualsIgnoreCase(name, "Content-Type")) {
+    t->result.content_type = std::string(value);
+  }
+  return n;
+}
+
+}  // namespace
+
+struct HttpEngine::Impl {
+  explicit Impl(const Clock& c) : clock(c), logger(GetLogger("neo4j.http")) {
+    if (!EnsureCurlGlobalInit()) {
+      logger->error("msg=\"curl_global_init failed\"");
+      return;
+    }
+    multi = curl_multi_init();
+    if (multi == nullptr) {
+      logger->error("msg=\"curl_multi_init failed\"");
+      return;
+    }
+    thread = std::thread([this] { Run(); });
+  }
+
+  ~Impl() {
+    stopping.store(true);
+    if (multi != nullptr) {
+      curl_multi_wakeup(multi);
+    }
+    if (thread.joinable()) {
+      thread.join();
+    }
+    // Submissions that raced with shutdown: fail them here, on the destroying thread.
+    FailQueued();
+    if (multi != nullptr) {
+      curl_multi_cleanup(multi);
+    }
+  }
+
+  void Submit(HttpRequestSpec spec, HttpCallback on_done) {
+    in_flight.fetch_add(1);
+    if (multi == nullptr || stopping.load()) {
+      Complete(on_done, MakeError(ErrorKind::kInternal, "HTTP engine is not running"));
+      return;
+    }
+    queue.enqueue(Submission{std::move(spec), std::move(on_done), clock.Monotonic()});
+    curl_multi_wakeup(multi);
+  }
+
+  // Runs the callback, shielding the I/O thread from exceptions it might throw.
+  // The transfer stops counting as in flight before its callback runs, so a caller woken by the
+  // callback sees InFlight() without it.
+  void Complete(const HttpCallback& cb, Result<HttpResult> result) {
+    in_flight.fetch_sub(1);
+    try {
+      if (cb) {
+        cb(std::move(result));
+      }
+    } catch (const std::exception& e) {
+      logger->error("msg=\"HTTP completion callback threw\" err={}", LogQuote(e.what()));
+    } catch (...) {
+      logger->error("msg=\"HTTP completion callback threw\"");
+    }
+  }
+
+  void Run() {
+    while (!stopping.load()) {
+      StartQueued();
+      int running = 0;
+      curl_multi_perform(multi, &running);
+      ReapCompleted();
+      int numfds = 0;
+      curl_multi_poll(multi, nullptr, 0, 1000, &numfds);
+    }
+    // Shutdown: fail everything still running, then whatever is queued.
+    auto pending = std::move(transfers);
+    transfers.clear();
+    for (auto& [easy, t] : pending) {
+      curl_multi_remove_handle(multi, easy);
+      Complete(t->on_done, MakeError(ErrorKind::kInternal,
+                                     t->display + ": HTTP engine stopped before completion"));
+    }
+    FailQueued();
+  }
+
+  void FailQueued() {
+    Submission s;
+    while (queue.try_dequeue(s)) {
+      Complete(s.on_done, MakeError(ErrorKind::kInternal,
+                                    s.spec.method + " " + RedactUrl(s.spec.url) +
+                                        ": HTTP engine stopped before the request was sent"));
+    }
+  }
+
+  void StartQueued() {
+    Submission s;
+    while (queue.try_dequeue(s)) {
+      auto t = std::make_unique<Transfer>(std::move(s.spec), std::move(s.on_done), s.submitted);
+      if (auto st = Configure(*t); !st.ok()) {
+        Complete(t->on_done, st.error());
+        continue;
+      }
+      CURLMcode mc = curl_multi_add_handle(multi, t->easy);
+      if (mc != CURLM_OK) {
+        Complete(t->on_done,
+                 MakeError(ErrorKind::kInternal, t->display + ": " + curl_multi_strerror(mc)));
+        continue;
+      }
+      CURL* easy = t->easy;
+      transfers.emplace(easy, std::move(t));
+    }
+  }
+
+  Status Configure(Transfer& t) {
+    const HttpRequestSpec& spec = t.spec;
+    t.easy = curl_easy_init();
+    if (t.easy == nullptr) {
+      return MakeError(ErrorKind::kInternal, t.display + ": curl_easy_init failed");
+    }
+    CURL* e = t.easy;
+    std::string url = spec.url;
+    std::string scheme = url.substr(0, url.find("://"));
+    std::transform(scheme.begin(), scheme.end(), scheme.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (url.find("://") == std::string::npos || (scheme != "http" && scheme != "https")) {
+      return MakeError(ErrorKind::kInvalidArgument,
+                       t.display + ": only http:// and https:// URLs are supported");
+    }
+    bool https = scheme == "https";
+    if (https && !spec.tls.server_name.empty()) {
+      // Address the request to server_name (SNI + certificate name check) while connecting to the
+      // URL's real host and port.
+      CURLU* u = curl_url();
+      char* host = nullptr;
+      char* port = nullptr;
+      bool ok = curl_url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK &&
+                curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+                curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK &&
+                curl_url_set(u, CURLUPART_HOST, spec.tls.server_name.c_str(), 0) == CURLUE_OK;
+      char* rewritten = nullptr;
+      if (ok && curl_url_get(u, CURLUPART_URL, &rewritten, 0) == CURLUE_OK) {
+        url = rewritten;
+        t.connect_to = curl_slist_append(
+            nullptr, (spec.tls.server_name + ":" + port + ":" + host + ":" + port).c_str());
+      } else {
+        ok = false;
+      }
+      curl_free(rewritten);
+      curl_free(host);
+      curl_free(port);
+      curl_url_cleanup(u);
+      if (!ok) {
+        return MakeError(ErrorKind::kInvalidArgument,
+                         t.display + ": cannot apply TLS server name override");
+      }
+      curl_easy_setopt(e, CURLOPT_CONNECT_TO, t.connect_to);
+    }
+    curl_easy_setopt(e, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(e, CURLOPT_PRIVATE, &t);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+    // Members are addressed directly: never through a proxy from http_proxy/HTTPS_PROXY.
+    curl_easy_setopt(e, CURLOPT_PROXY, "");
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t.errbuf);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+                     static_cast<long>(std::max<int64_t>(1, spec.connect_timeout.count())));
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
+                     static_cast<long>(std::max<int64_t>(1, spec.total_timeout.count())));
+    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
+                     static_cast<curl_off_t>(spec.max_response_bytes));
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &WriteCallback);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &HeaderCallback);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, &t);
+
+    if (spec.method == "GET") {
+      curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+    } else if (spec.method == "HEAD") {
+      curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+    } else {
+      if (spec.method != "POST") {
+        curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, spec.method.c_str());
+      }
+      curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(spec.body.size()));
+      curl_easy_setopt(e, CURLOPT_POSTFIELDS, spec.body.data());
+    }
+
+    for (const auto& h : spec.headers) {
+      t.headers = curl_slist_append(t.headers, h.c_str());
+    }
+    // No "Expect: 100-continue" round trip for request bodies.
+    t.headers = curl_slist_append(t.headers, "Expect:");
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, t.headers);
+
+    if (spec.auth.has_value()) {
+      curl_easy_setopt(e, CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BASIC));
+      curl_easy_setopt(e, CURLOPT_USERNAME, spec.auth->username.c_str());
+      curl_easy_setopt(e, CURLOPT_PASSWORD, spec.auth->password.c_str());
+    }
+
+    if (!spec.tls.ca_file.empty()) {
+      curl_easy_setopt(e, CURLOPT_CAINFO, spec.tls.ca_file.c_str());
+    }
+    if (!spec.tls.cert_file.empty()) {
+      curl_easy_setopt(e, CURLOPT_SSLCERT, spec.tls.cert_file.c_str());
+    }
+    if (!spec.tls.key_file.empty()) {
+      curl_easy_setopt(e, CURLOPT_SSLKEY, spec.tls.key_file.c_str());
+    }
+    if (spec.tls.insecure_skip_verify) {
+      curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+      curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+    } else {
+      curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+      curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+    }
+    return OkStatus();
+  }
+
+  void ReapCompleted() {
+    int left = 0;
+    while (CURLMsg* msg = curl_multi_info_read(multi, &left)) {
+      if (msg->msg != CURLMSG_DONE) {
+        continue;
+      }
+      CURL* easy = msg->easy_handle;
+      CURLcode code = msg->data.result;
+      auto it = transfers.find(easy);
+      if (it == transfers.end()) {
+        continue;  // not ours; cannot happen
+      }
+      std::unique_ptr<Transfer> t = std::move(it->second);
+      transfers.erase(it);
+      curl_multi_remove_handle(multi, easy);
+      Finish(*t, code);
+    }
+  }
+
+  void Finish(Transfer& t, CURLcode code) {
+    t.result.total_seconds = ToSeconds(clock.Monotonic() - t.submitted);
+    if (code == CURLE_OK) {
+      long status = 0;
+      curl_easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &status);
+      t.result.status = static_cast<int>(status);
+      Complete(t.on_done, std::move(t.result));
+      return;
+    }
+    Error err;
+    if (t.too_large || code == CURLE_FILESIZE_EXCEEDED) {
+      err =
+          MakeError(ErrorKind::kTooLarge, t.display + ": response exceeded " +
+                                              std::to_string(t.spec.max_response_bytes) + " bytes");
+    } else {
+      std::string detail = t.errbuf[0] != '\0' ? std::string(t.errbuf) : curl_easy_strerror(code);
+      err = MakeError(KindForCurlCode(code), t.display + ": " + detail);
+    }
+    logger->debug("msg=\"HTTP transfer failed\" request={} reason={} err={}", LogQuote(t.display),
+                  ErrorKindName(err.kind), LogQuote(err.message));
+    Complete(t.on_done, std::move(err));
+  }
+
+  const Clock& clock;
+  std::shared_ptr<spdlog::logger> logger;
+  CURLM* multi = nullptr;
+  std::atomic<bool> stopping{false};
+  std::atomic<std::size_t> in_flight{0};
+  moodycamel::ConcurrentQueue<Submission> queue;
+  std::map<CURL*, std::unique_ptr<Transfer>> transfers;  // I/O thread only
+  std::thread thread;
+};
+
+HttpEngine::HttpEngine(const Clock& clock) : impl_(std::make_unique<Impl>(clock)) {}
+
+HttpEngine::~HttpEngine() = default;
+
+void HttpEngine::Submit(HttpRequestSpec spec, HttpCallback on_done) {
+  impl_->Submit(std::move(spec), std::move(on_done));
+}
+
+std::future<Result<HttpResult>> HttpEngine::Fetch(HttpRequestSpec spec) {
+  // std::function needs a copyable callable, so the promise is held by a shared_ptr.
+  auto promise = std::make_shared<std::promise<Result<HttpResult>>>();
+  auto future = promise->get_future();
+  Submit(std::move(spec), [promise](Result<HttpResult> r) { promise->set_value(std::move(r)); });
+  return future;
+}
+
+std::size_t HttpEngine::InFlight() const { return impl_->in_flight.load(); }
+
+}  // namespace nca::neo4j

@@ -1,10 +1,15 @@
 #include "net/http_server.h"
 
+#include <arpa/inet.h>
 #include <civetweb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <thread>
 
 #include "common/logging.h"
 
@@ -19,6 +24,24 @@ std::string Lower(std::string_view s) {
 }
 
 // civetweb is initialised once per process; mg_init_library is reference counted.
+// civetweb 1.15's accept loop only notices a stop request every 2 s, unless a connection
+// arrives: connect to our own port once so that mg_stop returns at once.
+void PokeListener(int port) {
+  if (port <= 0) {
+    return;
+  }
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) {
+    return;
+  }
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  (void)connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  close(fd);
+}
+
 struct LibraryGuard {
   LibraryGuard() { mg_init_library(0); }
   ~LibraryGuard() { mg_exit_library(); }
@@ -153,7 +176,18 @@ void HttpServer::Stop() {
     stopping_ = true;
   }
   cv_.notify_all();
+  // mg_stop blocks until civetweb's threads exit; poke the listener from a helper thread while
+  // it waits, so that the accept loop wakes up and sees the stop flag.
+  std::atomic<bool> stopped{false};
+  std::thread poker([port = port_, &stopped] {
+    while (!stopped.load()) {
+      PokeListener(port);
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));  // retry until mg_stop returns
+    }
+  });
   mg_stop(ctx_);
+  stopped = true;
+  poker.join();
   ctx_ = nullptr;
 }
 

@@ -204,9 +204,11 @@ CommandResult RunCommand(const std::vector<std::string>& argv, const std::string
 }
 
 std::optional<int> ParsePortFromLogLine(const std::string& line) {
+  // The exporter logs `msg="listening" address="HOST:0" port=N`: prefer port=, else address=.
+  static const std::regex port_re(R"(\bport=(\d+))");
   static const std::regex re(R"(address="?[^ "]*:(\d+))");
   std::smatch m;
-  if (std::regex_search(line, m, re)) {
+  if (std::regex_search(line, m, port_re) || std::regex_search(line, m, re)) {
     return std::stoi(m[1].str());
   }
   return std::nullopt;

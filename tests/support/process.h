@@ -54,7 +54,7 @@ struct CommandResult {
 CommandResult RunCommand(const std::vector<std::string>& argv, const std::string& stdin_data = "",
                          std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
-// Extracts the port from a line containing `address=HOST:PORT` (the agent's listen log line).
+// Extracts the port from the agent's listen log line (`port=N`, else `address=HOST:PORT`).
 std::optional<int> ParsePortFromLogLine(const std::string& line);
 
 }  // namespace nca::testing

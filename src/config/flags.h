@@ -1,0 +1,50 @@
+// Command-line flags, kingpin/node_exporter conventions: `--flag=value` or `--flag value`,
+// booleans `--flag` / `--no-flag` (or `--flag=true|false`), `-h/--help`, `--version`.
+//
+// Precedence: built-in defaults < the --config file < flags. The --neo4j.* flags override the
+// file's `defaults:` section (so they apply to every cluster that does not set its own value),
+// and clusters given with --cluster get those effective defaults too.
+//
+// Secrets are never taken from argv: there is deliberately no --neo4j.password (or --username)
+// flag, and passing one fails with a message pointing at the file/environment sources. Error
+// messages name the flag but never echo values of unknown or secret-looking flags.
+//
+// Pure apart from reading the --config file; the environment is reached only through the
+// injected EnvLookup. Safe to call concurrently.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "common/result.h"
+#include "config/config.h"
+
+namespace nca::config {
+
+// Returns the value of an environment variable, or nullopt when it is not set.
+using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
+
+struct ParsedFlags {
+  enum class Action { kRun, kHelp, kVersion };
+  Action action = Action::kRun;
+  // The final configuration for kRun (at least one cluster); defaults for kHelp/kVersion.
+  Config config;
+};
+
+// Parses argv (argv[0] is the program name and ignored). For kRun, loads --config if given,
+// applies the flags over it, adds the --cluster clusters and validates the result (zero
+// clusters is an error). `env` is used to check that clusters reading credentials from
+// environment variables have both or neither of the two variables set (values are never
+// kept); an empty `env` skips that check. All errors are kInvalidArgument; the message names
+// the flag (or file:line:col for errors in the --config file).
+Result<ParsedFlags> ParseFlags(int argc, const char* const* argv, const EnvLookup& env);
+
+// The --help text: every flag with its default and a one-line description, including each
+// collector's --[no-]collector.NAME flag and whether it is enabled by default.
+std::string HelpText();
+
+// An EnvLookup backed by the process environment (std::getenv), for main().
+EnvLookup ProcessEnvLookup();
+
+}  // namespace nca::config

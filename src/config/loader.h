@@ -1,0 +1,135 @@
+// Loading and validating the YAML configuration file (--config), Prometheus-style: unknown keys,
+// missing required keys and invalid values are errors, each reported as ONE message
+//   <file>:<line>:<column>: <key.path>: <what is wrong>
+// (line and column 1-based), e.g.
+//   agent.yml:14:9: clusters[1].members[0].url: scheme "ftp" not supported (want http or https)
+//
+// Secrets are never accepted in the file: only file paths (`password_file`) or environment
+// variable names (`password_env`). A `username:`/`password:` key is rejected with a message
+// saying so, and no error message ever echoes such a value.
+//
+// Every function here is pure (no global state) except LoadConfigFile*, which reads the file;
+// all are safe to call concurrently.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "config/config.h"
+
+namespace nca::config {
+
+// Names of the collectors the agent knows, in display order: "role", "quorum",
+// "replication_lag", "failover". The collector registry and the flags share this list.
+std::vector<std::string> KnownCollectors();
+
+// Settings that the `defaults:` section supplies to every cluster unless the cluster overrides
+// them. Credentials are replaced as a whole block; tls and http field by field.
+struct ClusterDefaults {
+  CredentialsConfig credentials;
+  TlsConfig tls;
+  HttpConfig http;
+};
+
+// Overrides of the `defaults:` section coming from command-line flags (--neo4j.*). Every set
+// field wins over the file's `defaults:` but not over a cluster's own setting. Credentials: when
+// either file is set both must be, and together they replace the default credentials block.
+struct DefaultsOverrides {
+  std::optional<std::string> username_file;
+  std::optional<std::string> password_file;
+  std::optional<std::string> tls_ca_file;
+  std::optional<std::string> tls_cert_file;
+  std::optional<std::string> tls_key_file;
+  std::optional<std::string> tls_server_name;
+  std::optional<bool> tls_insecure_skip_verify;
+  std::optional<Seconds> connect_timeout;
+  std::optional<Seconds> request_timeout;
+  std::optional<std::size_t> max_response_bytes;
+};
+
+// `base` with every field set in `overrides` replaced. Does not validate.
+ClusterDefaults ApplyOverrides(ClusterDefaults base, const DefaultsOverrides& overrides);
+
+struct LoadOptions {
+  DefaultsOverrides overrides;
+};
+
+// Which fields of one collector's settings the file set explicitly.
+struct CollectorFieldsSet {
+  bool enabled = false;
+  bool interval = false;
+  bool timeout = false;
+};
+
+// A parsed file plus what later layers (the flags) need to merge correctly: the effective
+// cluster defaults (file `defaults:` with the overrides applied), for clusters added afterwards
+// (e.g. by --cluster), and which collector settings were explicit in the file.
+struct LoadedConfig {
+  Config config;
+  ClusterDefaults defaults;
+  std::map<std::string, CollectorFieldsSet> collectors_set;  // one entry per known collector
+};
+
+// A collector timeout that is not configured follows the interval: min(4s, interval).
+Seconds DefaultCollectorTimeout(Seconds interval);
+// Minimum collector interval (1s).
+inline constexpr double kMinCollectorIntervalSeconds = 1.0;
+
+// Parses and validates `yaml`; `source_name` (usually the file path) prefixes every error and
+// is stored in Config::source. The result has an entry in Config::collectors for every known
+// collector (defaults for those the file does not mention). Zero clusters is not an error here
+// (flags may add some). All errors are kInvalidArgument.
+Result<Config> ParseConfig(std::string_view yaml, const std::string& source_name);
+Result<LoadedConfig> ParseConfigWithOptions(std::string_view yaml, const std::string& source_name,
+                                            const LoadOptions& options);
+
+// Reads `path` and parses it as above. A missing or unreadable file names the file and the
+// strerror text.
+Result<Config> LoadConfigFile(const std::string& path);
+Result<LoadedConfig> LoadConfigFileWithOptions(const std::string& path, const LoadOptions& options);
+
+// --- Value syntax shared with the flags -------------------------------------------------------
+
+// Prometheus duration syntax: one or more of <int>y, w, d, h, m, s, ms in that order, each at
+// most once ("500ms", "5s", "1m", "1h30m"), or "0". Errors name the offending text.
+Result<Seconds> ParseDuration(std::string_view text);
+// Inverse of ParseDuration for display ("1m30s", "500ms", "0s"); sub-millisecond parts dropped.
+std::string FormatDuration(Seconds d);
+
+// Byte sizes: plain bytes ("1048576") or an integer with a unit B, KiB, MiB or GiB ("512KiB",
+// "8MiB"). Decimal units (KB, MB, ...) are rejected to avoid the 1000/1024 ambiguity.
+Result<std::size_t> ParseByteSize(std::string_view text);
+// "8MiB", "512KiB", "1000B" (largest unit that divides exactly).
+std::string FormatByteSize(std::size_t bytes);
+
+// Cluster names become label values: [a-zA-Z0-9_.:-]+.
+bool IsValidClusterName(std::string_view name);
+
+// A member base URL, normalised.
+struct MemberUrl {
+  std::string scheme;     // "http" or "https"
+  std::string host;       // as written; IPv6 without brackets
+  int port = 0;           // defaulted to 7474 (http) / 7473 (https) when omitted
+  std::string url;        // scheme://host:port (IPv6 host in brackets), no trailing slash
+  std::string host_port;  // host:port (IPv6 host in brackets): the default member name
+};
+
+// Parses http(s)://host[:port][/]. Rejects other schemes, a missing host, a bad port, paths,
+// queries, fragments and user info (credentials in URLs are refused). The error message does
+// not repeat the URL (it may contain a secret), only the offending part when it is safe.
+Result<MemberUrl> ParseMemberUrl(std::string_view text);
+
+// Checks a listen address "[host]:port" (":9474", "0.0.0.0:9474", "[::]:9474").
+Status ValidateListenAddress(std::string_view text);
+// Checks a telemetry path: starts with '/' and is not "/" alone.
+Status ValidateTelemetryPath(std::string_view text);
+// Checks log level (debug|info|warn|error) and format (logfmt|json).
+Status ValidateLogLevel(std::string_view text);
+Status ValidateLogFormat(std::string_view text);
+
+}  // namespace nca::config

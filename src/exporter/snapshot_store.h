@@ -1,0 +1,63 @@
+// SnapshotStore: the hand-over point between the collector threads and the scrape path. Each
+// collector run publishes one immutable CollectorSnapshot; /metrics reads the latest ones and never
+// waits on a collector (and so never on Neo4j).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/result.h"
+#include "exporter/metric_set.h"
+
+namespace nca::exporter {
+
+// What one collector run produced. Immutable once published.
+struct CollectorSnapshot {
+  std::string collector;  // collector name, e.g. "role"
+  // The series of this run only (also when the run failed: partial results). Series that a later
+  // run no longer produces disappear from /metrics with that run.
+  MetricSet metrics;
+  double duration_seconds = 0;
+  bool success = false;
+  SystemTime finished_at;
+  // End of the latest successful run, this one or an earlier one; nullopt until a first success.
+  std::optional<SystemTime> last_success;
+  // Why the run failed (set iff !success).
+  std::optional<Error> error;
+};
+
+using SnapshotPtr = std::shared_ptr<const CollectorSnapshot>;
+
+// Latest snapshot per collector name.
+//
+// Thread-safe: Publish, Latest and Get may be called concurrently from any thread. The lock is
+// held only to swap or copy shared pointers (copy-on-publish); readers format snapshots without
+// holding it, and a snapshot stays alive for as long as a reader holds its pointer.
+class SnapshotStore {
+ public:
+  SnapshotStore() = default;
+  SnapshotStore(const SnapshotStore&) = delete;
+  SnapshotStore& operator=(const SnapshotStore&) = delete;
+
+  // Replaces the collector's snapshot. A successful snapshot without last_success gets
+  // finished_at; a failed one without last_success inherits the previous snapshot's, so the time
+  // of the last success survives failed runs while their (partial) metrics replace the old ones.
+  void Publish(CollectorSnapshot snapshot);
+
+  // Every collector's latest snapshot, sorted by collector name.
+  std::vector<SnapshotPtr> Latest() const;
+
+  // The collector's latest snapshot, or nullptr before its first publication.
+  SnapshotPtr Get(const std::string& collector) const;
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, SnapshotPtr> snapshots_;  // guarded by mu_
+};
+
+}  // namespace nca::exporter

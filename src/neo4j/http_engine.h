@@ -1,0 +1,100 @@
+// HttpEngine: asynchronous HTTP(S) client on one I/O thread driving a libcurl multi handle.
+// Any number of transfers run concurrently; a slow or hung peer only occupies its own transfer
+// (bounded by its own timeouts) and never delays the others.
+//
+// Transport failures become nca::Error values (ErrorKind::kConnectionRefused, kTimeout, kTls,
+// kTooLarge, kNetwork, ...). Every HTTP answer, whatever its status code, is a successful
+// HttpResult: interpreting 4xx/5xx is the caller's business (see neo4j::ErrorFromHttp).
+//
+// Secrets: BasicAuth has no formatter and is never logged; error messages name the method and
+// the URL (without any userinfo part), never headers or credentials.
+//
+// Requests go directly to the URL's host (proxy environment variables are ignored), redirects
+// are not followed, and only http:// and https:// URLs are accepted.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <future>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/result.h"
+
+namespace nca::neo4j {
+
+struct TlsOptions {
+  std::string ca_file;    // PEM bundle to verify the server against ("" = system store)
+  std::string cert_file;  // client certificate (PEM), optional
+  std::string key_file;   // client key (PEM), optional
+  // Name to verify the server certificate against (and send as SNI) instead of the URL's host;
+  // https:// only. Implemented with CURLOPT_CONNECT_TO: the request is addressed to this name
+  // (so it is also the Host header) but connects to the URL's host and port.
+  std::string server_name;
+  bool insecure_skip_verify = false;  // disables peer and host verification
+};
+
+// Deliberately without operator<< / formatter: cannot be logged by accident.
+struct BasicAuth {
+  std::string username;
+  std::string password;
+};
+
+struct HttpRequestSpec {
+  std::string method = "GET";
+  std::string url;                   // absolute http:// or https:// URL
+  std::vector<std::string> headers;  // "Name: value"; include Accept (else curl sends */*)
+  std::string body;                  // sent when non-empty (or when method is POST/PUT)
+  std::chrono::milliseconds connect_timeout{2000};
+  std::chrono::milliseconds total_timeout{5000};
+  std::size_t max_response_bytes = 8u << 20;
+  TlsOptions tls;
+  std::optional<BasicAuth> auth;  // preemptive Basic authentication
+};
+
+struct HttpResult {
+  int status = 0;
+  std::string body;
+  std::string retry_after;   // Retry-After header value, "" if absent
+  std::string content_type;  // Content-Type header value, "" if absent
+  double total_seconds = 0;  // submit to completion, measured with the engine's Clock
+};
+
+using HttpCallback = std::function<void(Result<HttpResult>)>;
+
+// Thread-safety: Submit and Fetch may be called concurrently from any thread, including from
+// inside a completion callback. Completion callbacks run on the engine's I/O thread, one at a
+// time, and must be cheap (no blocking; parsing a size-capped body is fine); only when the
+// engine is not running (libcurl failed to initialise, or shutting down) is a callback run at
+// once on the submitting thread, with a kInternal error. The destructor
+// stops the I/O thread and fails every unfinished transfer (callbacks still run exactly once);
+// it must not be called from a callback, nor concurrently with Submit/Fetch.
+class HttpEngine {
+ public:
+  explicit HttpEngine(const Clock& clock);
+  ~HttpEngine();
+  HttpEngine(const HttpEngine&) = delete;
+  HttpEngine& operator=(const HttpEngine&) = delete;
+
+  // Starts a transfer; `on_done` is called exactly once with the answer or the transport error.
+  void Submit(HttpRequestSpec spec, HttpCallback on_done);
+
+  // Convenience wrapper around Submit.
+  std::future<Result<HttpResult>> Fetch(HttpRequestSpec spec);
+
+  // Number of transfers submitted but not yet completed (for tests and self-metrics).
+  std::size_t InFlight() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Removes a "user:password@" part from a URL, for messages and logs.
+std::string RedactUrl(const std::string& url);
+
+}  // namespace nca::neo4j

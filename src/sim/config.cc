@@ -1,0 +1,695 @@
+#include "sim/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace nca::sim {
+namespace {
+
+Error Invalid(std::string message) {
+  return MakeError(ErrorKind::kInvalidArgument, std::move(message));
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+uint64_t Fnv1a(std::string_view s, uint64_t h = 1469598103934665603ULL) {
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+// splitmix64: spreads an FNV hash into well-mixed words.
+uint64_t Mix(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+std::string Hex(uint64_t v, int digits, bool upper) {
+  static const char* kLower = "0123456789abcdef";
+  static const char* kUpper = "0123456789ABCDEF";
+  const char* table = upper ? kUpper : kLower;
+  std::string out(static_cast<std::size_t>(digits), '0');
+  for (int i = digits - 1; i >= 0; --i) {
+    out[static_cast<std::size_t>(i)] = table[v & 0xF];
+    v >>= 4;
+  }
+  return out;
+}
+
+// ---- YAML helpers (yaml-cpp throws; everything is caught in ParseTopologyYaml) ----
+
+Status CheckKeys(const YAML::Node& node, const std::set<std::string>& allowed,
+                 const std::string& where) {
+  if (!node.IsMap()) {
+    return Invalid(where + " must be a mapping");
+  }
+  for (const auto& kv : node) {
+    auto key = kv.first.as<std::string>();
+    if (allowed.count(key) == 0) {
+      const YAML::Mark mark = kv.first.Mark();
+      return Invalid("unknown key \"" + key + "\" in " + where + " (line " +
+                     std::to_string(mark.line + 1) + ", column " + std::to_string(mark.column + 1) +
+                     ")");
+    }
+  }
+  return OkStatus();
+}
+
+Result<std::string> GetString(const YAML::Node& node, const std::string& key,
+                              const std::string& where) {
+  const YAML::Node v = node[key];
+  if (!v.IsScalar()) {
+    return Invalid(where + "." + key + " must be a scalar");
+  }
+  return v.as<std::string>();
+}
+
+Result<bool> GetBool(const YAML::Node& node, const std::string& key, const std::string& where) {
+  auto s = GetString(node, key, where);
+  if (!s) {
+    return s.error();
+  }
+  std::string v = Lower(*s);
+  if (v == "true" || v == "yes" || v == "on") {
+    return true;
+  }
+  if (v == "false" || v == "no" || v == "off") {
+    return false;
+  }
+  return Invalid(where + "." + key + " must be true or false, not \"" + *s + "\"");
+}
+
+Result<double> GetNumber(const YAML::Node& node, const std::string& key, const std::string& where) {
+  auto s = GetString(node, key, where);
+  if (!s) {
+    return s.error();
+  }
+  char* end = nullptr;
+  double v = std::strtod(s->c_str(), &end);
+  if (s->empty() || end == nullptr || *end != '\0' || !std::isfinite(v)) {
+    return Invalid(where + "." + key + " must be a number, not \"" + *s + "\"");
+  }
+  return v;
+}
+
+Result<int> GetPort(const YAML::Node& node, const std::string& key, const std::string& where) {
+  auto v = GetNumber(node, key, where);
+  if (!v) {
+    return v.error();
+  }
+  if (*v < 0 || *v > 65535 || std::floor(*v) != *v) {
+    return Invalid(where + "." + key + " must be a port number (0-65535)");
+  }
+  return static_cast<int>(*v);
+}
+
+Result<Duration> GetDuration(const YAML::Node& node, const std::string& key,
+                             const std::string& where) {
+  auto s = GetString(node, key, where);
+  if (!s) {
+    return s.error();
+  }
+  auto d = ParseDuration(*s);
+  if (!d) {
+    return Invalid(where + "." + key + ": " + d.error().message);
+  }
+  return *d;
+}
+
+#define NCA_ASSIGN_OR_RETURN(lhs, expr) \
+  do {                                  \
+    auto _r = (expr);                   \
+    if (!_r) {                          \
+      return _r.error();                \
+    }                                   \
+    lhs = std::move(*_r);               \
+  } while (false)
+
+Result<MemberSpec> ParseMember(const YAML::Node& node, const std::string& where) {
+  MemberSpec m;
+  if (node.IsScalar()) {  // shorthand: just the name (a primary)
+    m.name = node.as<std::string>();
+    return m;
+  }
+  auto keys = CheckKeys(
+      node, {"name", "mode", "zone", "region", "http_port", "bolt_port", "server_id"}, where);
+  if (!keys) {
+    return keys.error();
+  }
+  if (!node["name"]) {
+    return Invalid(where + " needs a name");
+  }
+  NCA_ASSIGN_OR_RETURN(m.name, GetString(node, "name", where));
+  if (node["mode"]) {
+    std::string mode;
+    NCA_ASSIGN_OR_RETURN(mode, GetString(node, "mode", where));
+    mode = Lower(mode);
+    if (mode == "primary" || mode == "core") {
+      m.mode = MemberMode::kPrimary;
+    } else if (mode == "secondary" || mode == "read_replica" || mode == "read-replica") {
+      m.mode = MemberMode::kSecondary;
+    } else {
+      return Invalid(where + ".mode must be primary|secondary (core|read_replica), not \"" + mode +
+                     "\"");
+    }
+  }
+  if (node["zone"]) {
+    NCA_ASSIGN_OR_RETURN(m.zone, GetString(node, "zone", where));
+  }
+  if (node["region"]) {
+    NCA_ASSIGN_OR_RETURN(m.region, GetString(node, "region", where));
+  }
+  if (node["http_port"]) {
+    NCA_ASSIGN_OR_RETURN(m.http_port, GetPort(node, "http_port", where));
+  }
+  if (node["bolt_port"]) {
+    NCA_ASSIGN_OR_RETURN(m.bolt_port, GetPort(node, "bolt_port", where));
+  }
+  if (node["server_id"]) {
+    NCA_ASSIGN_OR_RETURN(m.server_id, GetString(node, "server_id", where));
+  }
+  return m;
+}
+
+Result<ClusterSpec> ParseCluster(const YAML::Node& node, const std::string& where) {
+  static const std::set<std::string> kKeys = {"name",
+                                              "version",
+                                              "edition",
+                                              "members",
+                                              "databases",
+                                              "credentials",
+                                              "auth",
+                                              "status_auth",
+                                              "auth_max_failed_attempts",
+                                              "auth_lock_time",
+                                              "query_api",
+                                              "query_api_values",
+                                              "status_health_key",
+                                              "discovery_healthy",
+                                              "raft_commands_per_second",
+                                              "election_timeout",
+                                              "tx_rate",
+                                              "system_tx_rate",
+                                              "apply_lag",
+                                              "catchup_rate"};
+  auto keys = CheckKeys(node, kKeys, where);
+  if (!keys) {
+    return keys.error();
+  }
+  ClusterSpec c;
+  if (!node["name"]) {
+    return Invalid(where + " needs a name");
+  }
+  NCA_ASSIGN_OR_RETURN(c.name, GetString(node, "name", where));
+  const std::string w = "cluster \"" + c.name + "\"";
+  if (node["version"]) {
+    NCA_ASSIGN_OR_RETURN(c.version, GetString(node, "version", w));
+  }
+  if (node["edition"]) {
+    NCA_ASSIGN_OR_RETURN(c.edition, GetString(node, "edition", w));
+  }
+  if (node["credentials"]) {
+    const YAML::Node cred = node["credentials"];
+    auto ck = CheckKeys(cred, {"username", "password"}, w + ".credentials");
+    if (!ck) {
+      return ck.error();
+    }
+    if (cred["username"]) {
+      NCA_ASSIGN_OR_RETURN(c.username, GetString(cred, "username", w + ".credentials"));
+    }
+    if (cred["password"]) {
+      NCA_ASSIGN_OR_RETURN(c.password, GetString(cred, "password", w + ".credentials"));
+    }
+  }
+  if (node["auth"]) {
+    NCA_ASSIGN_OR_RETURN(c.auth_enabled, GetBool(node, "auth", w));
+  }
+  if (node["status_auth"]) {
+    NCA_ASSIGN_OR_RETURN(c.status_auth, GetBool(node, "status_auth", w));
+  }
+  if (node["auth_max_failed_attempts"]) {
+    double v = 0;
+    NCA_ASSIGN_OR_RETURN(v, GetNumber(node, "auth_max_failed_attempts", w));
+    if (v < 0 || std::floor(v) != v) {
+      return Invalid(w + ".auth_max_failed_attempts must be a non-negative integer");
+    }
+    c.auth_max_failed_attempts = static_cast<int>(v);
+  }
+  if (node["auth_lock_time"]) {
+    NCA_ASSIGN_OR_RETURN(c.auth_lock_time, GetDuration(node, "auth_lock_time", w));
+  }
+  if (node["query_api"]) {
+    bool v = false;
+    NCA_ASSIGN_OR_RETURN(v, GetBool(node, "query_api", w));
+    c.query_api = v;
+  }
+  if (node["query_api_values"]) {
+    std::string v;
+    NCA_ASSIGN_OR_RETURN(v, GetString(node, "query_api_values", w));
+    if (v == "rows") {
+      c.query_values = QueryValuesShape::kRows;
+    } else if (v == "flat") {
+      c.query_values = QueryValuesShape::kFlat;
+    } else {
+      return Invalid(w + ".query_api_values must be rows|flat");
+    }
+  }
+  if (node["status_health_key"]) {
+    std::string v;
+    NCA_ASSIGN_OR_RETURN(v, GetString(node, "status_health_key", w));
+    if (v == "healthy") {
+      c.health_key = HealthKey::kHealthy;
+    } else if (v == "isHealthy") {
+      c.health_key = HealthKey::kIsHealthy;
+    } else {
+      return Invalid(w + ".status_health_key must be healthy|isHealthy");
+    }
+  }
+  if (node["discovery_healthy"]) {
+    bool v = false;
+    NCA_ASSIGN_OR_RETURN(v, GetBool(node, "discovery_healthy", w));
+    c.discovery_healthy = v;
+  }
+  if (node["raft_commands_per_second"]) {
+    NCA_ASSIGN_OR_RETURN(c.raft_commands_per_second, GetBool(node, "raft_commands_per_second", w));
+  }
+  if (node["election_timeout"]) {
+    NCA_ASSIGN_OR_RETURN(c.election_timeout, GetDuration(node, "election_timeout", w));
+  }
+  if (node["tx_rate"]) {
+    NCA_ASSIGN_OR_RETURN(c.tx_rate, GetNumber(node, "tx_rate", w));
+  }
+  if (node["system_tx_rate"]) {
+    NCA_ASSIGN_OR_RETURN(c.system_tx_rate, GetNumber(node, "system_tx_rate", w));
+  }
+  if (node["apply_lag"]) {
+    NCA_ASSIGN_OR_RETURN(c.apply_lag, GetDuration(node, "apply_lag", w));
+  }
+  if (node["catchup_rate"]) {
+    NCA_ASSIGN_OR_RETURN(c.catchup_rate, GetNumber(node, "catchup_rate", w));
+  }
+  if (node["databases"]) {
+    const YAML::Node dbs = node["databases"];
+    if (!dbs.IsSequence()) {
+      return Invalid(w + ".databases must be a list of names");
+    }
+    for (const auto& d : dbs) {
+      c.databases.push_back(d.as<std::string>());
+    }
+  }
+  const YAML::Node members = node["members"];
+  if (!members || !members.IsSequence()) {
+    return Invalid(w + ".members must be a list");
+  }
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    auto m = ParseMember(members[i], w + ".members[" + std::to_string(i) + "]");
+    if (!m) {
+      return m.error();
+    }
+    c.members.push_back(std::move(*m));
+  }
+  return c;
+}
+
+bool ValidDatabaseName(std::string_view name) {
+  if (name.empty() || name.size() > 63) {
+    return false;
+  }
+  return std::all_of(name.begin(), name.end(), [](unsigned char ch) {
+    return std::isalnum(ch) || ch == '-' || ch == '.' || ch == '_';
+  });
+}
+
+constexpr char kDefaultTopology[] = R"(# Embedded default topology of neo4j-cluster-sim.
+# The password is a demo value, not a secret.
+simulator:
+  seed: 1
+clusters:
+  - name: prod-east
+    version: 5.26.0
+    credentials: {username: neo4j, password: demo-password-not-secret}
+    members:
+      - {name: prod-east-1, mode: primary, zone: us-east-1a, region: us-east-1}
+      - {name: prod-east-2, mode: primary, zone: us-east-1b, region: us-east-1}
+      - {name: prod-east-3, mode: primary, zone: us-east-1c, region: us-east-1}
+      - {name: prod-east-4, mode: secondary, zone: us-east-1a, region: us-east-1}
+      - {name: prod-east-5, mode: secondary, zone: us-east-1b, region: us-east-1}
+  - name: legacy-44
+    version: 4.4.26
+    credentials: {username: neo4j, password: demo-password-not-secret}
+    members:
+      - {name: legacy-44-1, mode: core, zone: eu-central-1a, region: eu-central-1}
+      - {name: legacy-44-2, mode: core, zone: eu-central-1b, region: eu-central-1}
+      - {name: legacy-44-3, mode: core, zone: eu-central-1c, region: eu-central-1}
+      - {name: legacy-44-4, mode: read_replica, zone: eu-central-1a, region: eu-central-1}
+  - name: dr-west
+    version: 2025.10.1
+    credentials: {username: neo4j, password: demo-password-not-secret}
+    members:
+      - {name: dr-west-1, mode: primary, zone: us-west-2a, region: us-west-2}
+      - {name: dr-west-2, mode: primary, zone: us-west-2b, region: us-west-2}
+      - {name: dr-west-3, mode: primary, zone: us-west-2c, region: us-west-2}
+      - {name: dr-west-4, mode: secondary, zone: us-west-2a, region: us-west-2}
+)";
+
+}  // namespace
+
+Result<Duration> ParseDuration(std::string_view text) {
+  std::string s(text);
+  s.erase(std::remove_if(s.begin(), s.end(), [](unsigned char c) { return std::isspace(c); }),
+          s.end());
+  if (s.empty()) {
+    return Invalid("empty duration");
+  }
+  std::size_t pos = 0;
+  while (pos < s.size() && (std::isdigit(static_cast<unsigned char>(s[pos])) || s[pos] == '.')) {
+    ++pos;
+  }
+  std::string number = s.substr(0, pos);
+  std::string unit = Lower(s.substr(pos));
+  if (number.empty() || std::count(number.begin(), number.end(), '.') > 1) {
+    return Invalid("invalid duration \"" + std::string(text) + "\"");
+  }
+  double value = std::strtod(number.c_str(), nullptr);
+  double seconds = 0;
+  if (unit.empty() || unit == "s") {
+    seconds = value;
+  } else if (unit == "ms") {
+    seconds = value / 1e3;
+  } else if (unit == "us") {
+    seconds = value / 1e6;
+  } else if (unit == "m") {
+    seconds = value * 60;
+  } else if (unit == "h") {
+    seconds = value * 3600;
+  } else {
+    return Invalid("invalid duration unit in \"" + std::string(text) + "\" (use us, ms, s, m, h)");
+  }
+  if (seconds > 365.0 * 24 * 3600) {
+    return Invalid("duration \"" + std::string(text) + "\" is too long");
+  }
+  return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(seconds));
+}
+
+std::string FormatDuration(Duration d) {
+  auto ms = std::chrono::duration_cast<Millis>(d).count();
+  if (ms % 1000 == 0) {
+    return std::to_string(ms / 1000) + "s";
+  }
+  return std::to_string(ms) + "ms";
+}
+
+std::optional<std::pair<int, int>> ParseVersionNumbers(std::string_view version) {
+  int parts[2] = {0, 0};
+  std::size_t i = 0;
+  for (int p = 0; p < 2; ++p) {
+    std::size_t start = i;
+    long v = 0;
+    while (i < version.size() && std::isdigit(static_cast<unsigned char>(version[i]))) {
+      v = v * 10 + (version[i] - '0');
+      if (v > 100000) {
+        return std::nullopt;
+      }
+      ++i;
+    }
+    if (i == start) {
+      return std::nullopt;
+    }
+    parts[p] = static_cast<int>(v);
+    if (p == 0) {
+      if (i >= version.size() || version[i] != '.') {
+        return std::nullopt;
+      }
+      ++i;
+    }
+  }
+  return std::make_pair(parts[0], parts[1]);
+}
+
+Result<VersionFamily> FamilyOf(std::string_view version) {
+  auto v = ParseVersionNumbers(version);
+  if (!v) {
+    return Invalid("cannot parse Neo4j version \"" + std::string(version) + "\"");
+  }
+  if (v->first == 4) {
+    return VersionFamily::kV4;
+  }
+  if (v->first == 5) {
+    return VersionFamily::kV5;
+  }
+  if (v->first >= 2025) {
+    return VersionFamily::kCalendar;
+  }
+  return Invalid("unsupported Neo4j version \"" + std::string(version) +
+                 "\" (4.x, 5.x and calendar versions 2025.x+ are simulated)");
+}
+
+VersionFamily Family(const ClusterSpec& cluster) {
+  auto f = FamilyOf(cluster.version);
+  return f ? *f : VersionFamily::kV5;
+}
+
+namespace {
+// Versions that have the Query API at all (5.19+), and where it is on by default (5.25+).
+bool HasQueryApi(const ClusterSpec& cluster, int min_minor) {
+  auto v = ParseVersionNumbers(cluster.version);
+  if (!v) {
+    return false;
+  }
+  return v->first >= 2025 || (v->first == 5 && v->second >= min_minor);
+}
+}  // namespace
+
+bool QueryApiEnabled(const ClusterSpec& cluster) {
+  if (cluster.query_api.has_value()) {
+    return *cluster.query_api;
+  }
+  return HasQueryApi(cluster, 25);
+}
+
+bool EmitsDiscoveryHealthy(const ClusterSpec& cluster) {
+  if (cluster.discovery_healthy.has_value()) {
+    return *cluster.discovery_healthy;
+  }
+  return Family(cluster) == VersionFamily::kV4;
+}
+
+std::string_view MemberModeName(MemberMode mode, VersionFamily family) {
+  if (family == VersionFamily::kV4) {
+    return mode == MemberMode::kPrimary ? "core" : "read_replica";
+  }
+  return mode == MemberMode::kPrimary ? "primary" : "secondary";
+}
+
+std::string_view HealthKeyName(HealthKey key) {
+  return key == HealthKey::kHealthy ? "healthy" : "isHealthy";
+}
+
+std::vector<std::string> DatabaseNames(const ClusterSpec& cluster) {
+  std::vector<std::string> out = {"neo4j", "system"};
+  for (const auto& d : cluster.databases) {
+    if (std::find(out.begin(), out.end(), d) == out.end()) {
+      out.push_back(d);
+    }
+  }
+  return out;
+}
+
+Status Validate(const SimConfig& config) {
+  if (config.clusters.empty()) {
+    return Invalid("the topology has no clusters");
+  }
+  if (config.tick_interval <= Duration::zero() || config.model_step <= Duration::zero()) {
+    return Invalid("tick and model step must be positive");
+  }
+  if (config.member_threads < 1 || config.member_threads > 128) {
+    return Invalid("member_threads must be between 1 and 128");
+  }
+  std::set<std::string> cluster_names;
+  std::set<std::string> member_names;
+  std::set<int> http_ports;
+  std::set<std::string> server_ids;
+  for (const auto& c : config.clusters) {
+    if (c.name.empty()) {
+      return Invalid("a cluster has no name");
+    }
+    if (!cluster_names.insert(c.name).second) {
+      return Invalid("duplicate cluster name \"" + c.name + "\"");
+    }
+    auto family = FamilyOf(c.version);
+    if (!family) {
+      return Invalid("cluster \"" + c.name + "\": " + family.error().message);
+    }
+    if (c.query_api.value_or(false) && !HasQueryApi(c, 19)) {
+      return Invalid("cluster \"" + c.name + "\": the Query API needs 5.19 or later");
+    }
+    if (c.edition != "enterprise" && c.edition != "community") {
+      return Invalid("cluster \"" + c.name + "\": edition must be enterprise or community");
+    }
+    if (c.auth_enabled && (c.username.empty() || c.password.empty())) {
+      return Invalid("cluster \"" + c.name + "\": auth is on but credentials are missing");
+    }
+    if (c.tx_rate < 0 || c.system_tx_rate < 0 || c.catchup_rate <= 0) {
+      return Invalid("cluster \"" + c.name + "\": rates must be >= 0 (catchup_rate > 0)");
+    }
+    if (c.election_timeout <= Duration::zero() || c.apply_lag < Duration::zero()) {
+      return Invalid("cluster \"" + c.name + "\": election_timeout must be > 0, apply_lag >= 0");
+    }
+    for (const auto& d : c.databases) {
+      if (!ValidDatabaseName(d)) {
+        return Invalid("cluster \"" + c.name + "\": invalid database name \"" + d + "\"");
+      }
+    }
+    int primaries = 0;
+    for (const auto& m : c.members) {
+      if (m.name.empty()) {
+        return Invalid("cluster \"" + c.name + "\": a member has no name");
+      }
+      if (!member_names.insert(m.name).second) {
+        return Invalid("duplicate member name \"" + m.name + "\" (names are global)");
+      }
+      if (m.http_port != 0 && !http_ports.insert(m.http_port).second) {
+        return Invalid("member \"" + m.name + "\": http_port " + std::to_string(m.http_port) +
+                       " is used twice");
+      }
+      if (!m.server_id.empty() && !server_ids.insert(m.server_id).second) {
+        return Invalid("member \"" + m.name + "\": duplicate server_id");
+      }
+      if (m.mode == MemberMode::kPrimary) {
+        ++primaries;
+      }
+    }
+    if (primaries == 0) {
+      return Invalid("cluster \"" + c.name + "\" needs at least one primary");
+    }
+  }
+  return OkStatus();
+}
+
+Result<SimConfig> ParseTopologyYaml(std::string_view yaml) {
+  SimConfig config;
+  try {
+    YAML::Node root = YAML::Load(std::string(yaml));
+    auto keys = CheckKeys(root, {"simulator", "clusters"}, "topology");
+    if (!keys) {
+      return keys.error();
+    }
+    if (root["simulator"]) {
+      const YAML::Node s = root["simulator"];
+      auto sk = CheckKeys(s,
+                          {"seed", "tick", "model_step", "control_address", "listen_host",
+                           "member_threads", "first_bolt_port"},
+                          "simulator");
+      if (!sk) {
+        return sk.error();
+      }
+      if (s["seed"]) {
+        double v = 0;
+        NCA_ASSIGN_OR_RETURN(v, GetNumber(s, "seed", "simulator"));
+        if (v < 0) {
+          return Invalid("simulator.seed must be >= 0");
+        }
+        config.seed = static_cast<uint64_t>(v);
+      }
+      if (s["tick"]) {
+        NCA_ASSIGN_OR_RETURN(config.tick_interval, GetDuration(s, "tick", "simulator"));
+      }
+      if (s["model_step"]) {
+        NCA_ASSIGN_OR_RETURN(config.model_step, GetDuration(s, "model_step", "simulator"));
+      }
+      if (s["control_address"]) {
+        NCA_ASSIGN_OR_RETURN(config.control_address, GetString(s, "control_address", "simulator"));
+      }
+      if (s["listen_host"]) {
+        NCA_ASSIGN_OR_RETURN(config.listen_host, GetString(s, "listen_host", "simulator"));
+      }
+      if (s["member_threads"]) {
+        double v = 0;
+        NCA_ASSIGN_OR_RETURN(v, GetNumber(s, "member_threads", "simulator"));
+        config.member_threads = static_cast<int>(v);
+      }
+      if (s["first_bolt_port"]) {
+        NCA_ASSIGN_OR_RETURN(config.first_bolt_port, GetPort(s, "first_bolt_port", "simulator"));
+      }
+    }
+    const YAML::Node clusters = root["clusters"];
+    if (!clusters || !clusters.IsSequence()) {
+      return Invalid("topology needs a \"clusters\" list");
+    }
+    for (std::size_t i = 0; i < clusters.size(); ++i) {
+      auto c = ParseCluster(clusters[i], "clusters[" + std::to_string(i) + "]");
+      if (!c) {
+        return c.error();
+      }
+      config.clusters.push_back(std::move(*c));
+    }
+  } catch (const YAML::Exception& e) {
+    return Invalid(std::string("invalid topology YAML: ") + e.what());
+  }
+  auto valid = Validate(config);
+  if (!valid) {
+    return valid.error();
+  }
+  return config;
+}
+
+Result<SimConfig> LoadTopologyFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    return Invalid("cannot read topology file \"" + path + "\"");
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto config = ParseTopologyYaml(ss.str());
+  if (!config) {
+    return Invalid(path + ": " + config.error().message);
+  }
+  return config;
+}
+
+std::string_view DefaultTopologyYaml() { return kDefaultTopology; }
+
+SimConfig DefaultTopology() {
+  auto config = ParseTopologyYaml(kDefaultTopology);
+  // The embedded document is covered by tests; it always parses.
+  return config ? std::move(*config) : SimConfig{};
+}
+
+std::string DeterministicUuid(std::string_view seed) {
+  uint64_t a = Mix(Fnv1a(seed));
+  uint64_t b = Mix(a ^ Fnv1a(seed, 0x84222325cbf29ce4ULL));
+  // Version 4 / variant 10 bits, so the id looks like what Neo4j generates.
+  a = (a & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;
+  b = (b & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;
+  return Hex(a >> 32, 8, false) + "-" + Hex((a >> 16) & 0xFFFF, 4, false) + "-" +
+         Hex(a & 0xFFFF, 4, false) + "-" + Hex(b >> 48, 4, false) + "-" +
+         Hex(b & 0xFFFFFFFFFFFFULL, 12, false);
+}
+
+std::string DeterministicHexId(std::string_view seed) {
+  std::string out;
+  uint64_t h = Fnv1a(seed);
+  for (int i = 0; i < 4; ++i) {
+    h = Mix(h + static_cast<uint64_t>(i));
+    out += Hex(h, 16, true);
+  }
+  return out;
+}
+
+}  // namespace nca::sim

@@ -1,0 +1,542 @@
+#include "sim/faults.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace nca::sim {
+namespace {
+
+using json = nlohmann::json;
+
+Error Invalid(std::string message) {
+  return MakeError(ErrorKind::kInvalidArgument, std::move(message));
+}
+
+struct KindInfo {
+  FaultKind kind;
+  std::string_view name;
+};
+
+constexpr KindInfo kKinds[] = {
+    {FaultKind::kStopMember, "stop_member"},
+    {FaultKind::kRestartMember, "restart_member"},
+    {FaultKind::kHangMember, "hang_member"},
+    {FaultKind::kUnhangMember, "unhang_member"},
+    {FaultKind::kPartition, "partition"},
+    {FaultKind::kHeal, "heal"},
+    {FaultKind::kSlowMember, "slow_member"},
+    {FaultKind::kUnslowMember, "unslow_member"},
+    {FaultKind::kStallReplication, "stall_replication"},
+    {FaultKind::kResumeReplication, "resume_replication"},
+    {FaultKind::kForceLeaderChange, "force_leader_change"},
+    {FaultKind::kAnswerMode, "answer_mode"},
+    {FaultKind::kSetDatabaseState, "set_database_state"},
+    {FaultKind::kReset, "reset"},
+};
+
+Result<std::string> StringField(const json& j, const char* key) {
+  const json& v = j.at(key);
+  if (v.is_string()) {
+    return v.get<std::string>();
+  }
+  if (v.is_number()) {
+    return v.dump();
+  }
+  return Invalid(std::string("\"") + key + "\" must be a string");
+}
+
+Result<double> NumberField(const json& j, const char* key) {
+  const json& v = j.at(key);
+  if (v.is_number()) {
+    return v.get<double>();
+  }
+  if (v.is_string()) {
+    const std::string s = v.get<std::string>();
+    char* end = nullptr;
+    double d = std::strtod(s.c_str(), &end);
+    if (!s.empty() && end != nullptr && *end == '\0' && std::isfinite(d)) {
+      return d;
+    }
+  }
+  return Invalid(std::string("\"") + key + "\" must be a number");
+}
+
+Result<Duration> DurationField(const json& j, const char* key) {
+  const json& v = j.at(key);
+  if (v.is_number()) {
+    double s = v.get<double>();
+    if (!std::isfinite(s) || s < 0 || s > 365.0 * 24 * 3600) {
+      return Invalid(std::string("\"") + key + "\" is out of range");
+    }
+    return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(s));
+  }
+  if (v.is_string()) {
+    auto d = ParseDuration(v.get<std::string>());
+    if (!d) {
+      return Invalid(std::string("\"") + key + "\": " + d.error().message);
+    }
+    return *d;
+  }
+  return Invalid(std::string("\"") + key + "\" must be a duration such as \"500ms\"");
+}
+
+// Converts a YAML node into JSON; scalars stay strings (the fault parser accepts numeric strings).
+json YamlToJson(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Sequence: {
+      json arr = json::array();
+      for (const auto& item : node) {
+        arr.push_back(YamlToJson(item));
+      }
+      return arr;
+    }
+    case YAML::NodeType::Map: {
+      json obj = json::object();
+      for (const auto& kv : node) {
+        obj[kv.first.as<std::string>()] = YamlToJson(kv.second);
+      }
+      return obj;
+    }
+    case YAML::NodeType::Scalar:
+      return node.as<std::string>();
+    default:
+      return nullptr;
+  }
+}
+
+}  // namespace
+
+std::string_view FaultKindName(FaultKind kind) {
+  for (const auto& k : kKinds) {
+    if (k.kind == kind) {
+      return k.name;
+    }
+  }
+  return "unknown";
+}
+
+std::string_view AnswerModeName(AnswerMode mode) {
+  switch (mode) {
+    case AnswerMode::kOk:
+      return "ok";
+    case AnswerMode::kHttp500:
+      return "http500";
+    case AnswerMode::kHttp401:
+      return "http401";
+    case AnswerMode::kHttp503:
+      return "http503";
+    case AnswerMode::kMalformedJson:
+      return "malformed_json";
+    case AnswerMode::kOversized:
+      return "oversized";
+  }
+  return "ok";
+}
+
+Result<AnswerMode> ParseAnswerMode(std::string_view name) {
+  for (AnswerMode m : {AnswerMode::kOk, AnswerMode::kHttp500, AnswerMode::kHttp401,
+                       AnswerMode::kHttp503, AnswerMode::kMalformedJson, AnswerMode::kOversized}) {
+    if (AnswerModeName(m) == name) {
+      return m;
+    }
+  }
+  return Invalid("unknown answer mode \"" + std::string(name) +
+                 "\" (ok, http500, http401, http503, malformed_json, oversized)");
+}
+
+std::string_view DbStateName(DbState state) {
+  switch (state) {
+    case DbState::kOnline:
+      return "online";
+    case DbState::kStopped:
+      return "stopped";
+    case DbState::kInitial:
+      return "initial";
+    case DbState::kDirty:
+      return "dirty";
+    case DbState::kQuarantined:
+      return "quarantined";
+    case DbState::kUnknown:
+      return "unknown";
+  }
+  return "unknown";
+}
+
+Result<DbState> ParseDbState(std::string_view name) {
+  if (name == "offline") {
+    return DbState::kStopped;
+  }
+  for (DbState s : {DbState::kOnline, DbState::kStopped, DbState::kInitial, DbState::kDirty,
+                    DbState::kQuarantined, DbState::kUnknown}) {
+    if (DbStateName(s) == name) {
+      return s;
+    }
+  }
+  return Invalid("unknown database state \"" + std::string(name) +
+                 "\" (online, stopped, initial, dirty, quarantined, unknown)");
+}
+
+Result<FaultAction> ParseFaultAction(const json& j) {
+  if (!j.is_object()) {
+    return Invalid("a fault action must be a JSON object");
+  }
+  if (!j.contains("action") || !j.at("action").is_string()) {
+    return Invalid("a fault action needs \"action\"");
+  }
+  std::string name = j.at("action").get<std::string>();
+  FaultAction a;
+  std::set<std::string> allowed = {"action", "note"};
+  bool found = false;
+  if (name == "start_member") {
+    name = "restart_member";
+  }
+  if (name == "stop_database" || name == "start_database") {
+    a.kind = FaultKind::kSetDatabaseState;
+    a.state = name == "stop_database" ? DbState::kStopped : DbState::kOnline;
+    found = true;
+  }
+  for (const auto& k : kKinds) {
+    if (k.name == name) {
+      a.kind = k.kind;
+      found = true;
+    }
+  }
+  if (!found) {
+    return Invalid("unknown action \"" + name + "\"");
+  }
+  auto require = [&](const char* key) -> Status {
+    allowed.insert(key);
+    if (!j.contains(key)) {
+      return Invalid("action \"" + name + "\" needs \"" + key + "\"");
+    }
+    return OkStatus();
+  };
+  auto optional = [&](const char* key) {
+    allowed.insert(key);
+    return j.contains(key);
+  };
+  auto get_string = [&](const char* key, std::string* out) -> Status {
+    auto s = StringField(j, key);
+    if (!s) {
+      return s.error();
+    }
+    *out = *s;
+    return OkStatus();
+  };
+
+  switch (a.kind) {
+    case FaultKind::kStopMember:
+    case FaultKind::kRestartMember:
+    case FaultKind::kHangMember:
+    case FaultKind::kUnhangMember:
+    case FaultKind::kUnslowMember:
+    case FaultKind::kStallReplication:
+    case FaultKind::kResumeReplication: {
+      if (auto s = require("member"); !s) {
+        return s.error();
+      }
+      if (auto s = get_string("member", &a.member); !s) {
+        return s.error();
+      }
+      break;
+    }
+    case FaultKind::kSlowMember: {
+      if (auto s = require("member"); !s) {
+        return s.error();
+      }
+      if (auto s = get_string("member", &a.member); !s) {
+        return s.error();
+      }
+      if (auto s = require("delay"); !s) {
+        return s.error();
+      }
+      auto d = DurationField(j, "delay");
+      if (!d) {
+        return d.error();
+      }
+      a.delay = std::chrono::duration_cast<Millis>(*d);
+      break;
+    }
+    case FaultKind::kPartition: {
+      if (auto s = require("groups"); !s) {
+        return s.error();
+      }
+      const json& groups = j.at("groups");
+      if (!groups.is_array() || groups.empty()) {
+        return Invalid("\"groups\" must be a non-empty list of lists of member names");
+      }
+      std::set<std::string> seen;
+      for (const json& g : groups) {
+        if (!g.is_array()) {
+          return Invalid("\"groups\" must be a list of lists of member names");
+        }
+        std::vector<std::string> group;
+        for (const json& m : g) {
+          if (!m.is_string()) {
+            return Invalid("member names in \"groups\" must be strings");
+          }
+          if (!seen.insert(m.get<std::string>()).second) {
+            return Invalid("member \"" + m.get<std::string>() + "\" is in two groups");
+          }
+          group.push_back(m.get<std::string>());
+        }
+        a.groups.push_back(std::move(group));
+      }
+      break;
+    }
+    case FaultKind::kHeal:
+      if (optional("cluster")) {
+        if (auto s = get_string("cluster", &a.cluster); !s) {
+          return s.error();
+        }
+      }
+      break;
+    case FaultKind::kForceLeaderChange:
+      if (optional("cluster")) {
+        if (auto s = get_string("cluster", &a.cluster); !s) {
+          return s.error();
+        }
+      }
+      if (optional("database")) {
+        if (auto s = get_string("database", &a.database); !s) {
+          return s.error();
+        }
+      }
+      if (optional("to")) {
+        if (auto s = get_string("to", &a.to); !s) {
+          return s.error();
+        }
+      }
+      if (a.cluster.empty() && a.to.empty()) {
+        return Invalid("force_leader_change needs \"cluster\" (or \"to\")");
+      }
+      break;
+    case FaultKind::kAnswerMode: {
+      if (auto s = require("member"); !s) {
+        return s.error();
+      }
+      if (auto s = get_string("member", &a.member); !s) {
+        return s.error();
+      }
+      if (auto s = require("mode"); !s) {
+        return s.error();
+      }
+      std::string mode;
+      if (auto s = get_string("mode", &mode); !s) {
+        return s.error();
+      }
+      auto m = ParseAnswerMode(mode);
+      if (!m) {
+        return m.error();
+      }
+      a.mode = *m;
+      if (optional("size_mib")) {
+        auto n = NumberField(j, "size_mib");
+        if (!n) {
+          return n.error();
+        }
+        if (*n <= 0 || *n > 1024) {
+          return Invalid("\"size_mib\" must be in (0, 1024]");
+        }
+        a.size_bytes = static_cast<std::size_t>(*n * 1024 * 1024);
+      }
+      if (optional("path_prefix")) {
+        if (auto s = get_string("path_prefix", &a.path_prefix); !s) {
+          return s.error();
+        }
+      }
+      break;
+    }
+    case FaultKind::kSetDatabaseState: {
+      bool has_cluster = optional("cluster");
+      bool has_member = optional("member");
+      if (!has_cluster && !has_member) {
+        return Invalid("action \"" + name + "\" needs \"cluster\" or \"member\"");
+      }
+      if (has_cluster) {
+        if (auto s = get_string("cluster", &a.cluster); !s) {
+          return s.error();
+        }
+      }
+      if (has_member) {
+        if (auto s = get_string("member", &a.member); !s) {
+          return s.error();
+        }
+      }
+      if (auto s = require("database"); !s) {
+        return s.error();
+      }
+      if (auto s = get_string("database", &a.database); !s) {
+        return s.error();
+      }
+      if (name == "set_database_state") {
+        if (auto s = require("state"); !s) {
+          return s.error();
+        }
+        std::string state;
+        if (auto s = get_string("state", &state); !s) {
+          return s.error();
+        }
+        auto st = ParseDbState(state);
+        if (!st) {
+          return st.error();
+        }
+        a.state = *st;
+      }
+      break;
+    }
+    case FaultKind::kReset:
+      break;
+  }
+  for (const auto& [key, value] : j.items()) {
+    if (allowed.count(key) == 0) {
+      return Invalid("unknown key \"" + key + "\" for action \"" + name + "\"");
+    }
+  }
+  return a;
+}
+
+json FaultActionToJson(const FaultAction& a) {
+  json j = json::object();
+  j["action"] = std::string(FaultKindName(a.kind));
+  switch (a.kind) {
+    case FaultKind::kStopMember:
+    case FaultKind::kRestartMember:
+    case FaultKind::kHangMember:
+    case FaultKind::kUnhangMember:
+    case FaultKind::kUnslowMember:
+    case FaultKind::kStallReplication:
+    case FaultKind::kResumeReplication:
+      j["member"] = a.member;
+      break;
+    case FaultKind::kSlowMember:
+      j["member"] = a.member;
+      j["delay"] = std::to_string(a.delay.count()) + "ms";
+      break;
+    case FaultKind::kPartition:
+      j["groups"] = a.groups;
+      break;
+    case FaultKind::kHeal:
+      if (!a.cluster.empty()) {
+        j["cluster"] = a.cluster;
+      }
+      break;
+    case FaultKind::kForceLeaderChange:
+      if (!a.cluster.empty()) {
+        j["cluster"] = a.cluster;
+      }
+      if (!a.database.empty()) {
+        j["database"] = a.database;
+      }
+      if (!a.to.empty()) {
+        j["to"] = a.to;
+      }
+      break;
+    case FaultKind::kAnswerMode:
+      j["member"] = a.member;
+      j["mode"] = std::string(AnswerModeName(a.mode));
+      if (a.mode == AnswerMode::kOversized) {
+        j["size_mib"] = static_cast<double>(a.size_bytes) / (1024.0 * 1024.0);
+      }
+      if (!a.path_prefix.empty()) {
+        j["path_prefix"] = a.path_prefix;
+      }
+      break;
+    case FaultKind::kSetDatabaseState:
+      if (!a.cluster.empty()) {
+        j["cluster"] = a.cluster;
+      }
+      if (!a.member.empty()) {
+        j["member"] = a.member;
+      }
+      j["database"] = a.database;
+      j["state"] = std::string(DbStateName(a.state));
+      break;
+    case FaultKind::kReset:
+      break;
+  }
+  return j;
+}
+
+Result<Scenario> ParseScenarioYaml(std::string_view yaml) {
+  Scenario scenario;
+  try {
+    YAML::Node root = YAML::Load(std::string(yaml));
+    YAML::Node events;
+    if (root.IsSequence()) {
+      events = root;
+    } else if (root.IsMap()) {
+      for (const auto& kv : root) {
+        auto key = kv.first.as<std::string>();
+        if (key != "events" && key != "repeat_every") {
+          return Invalid("unknown key \"" + key + "\" in scenario (events, repeat_every)");
+        }
+      }
+      events = root["events"];
+      if (root["repeat_every"]) {
+        auto d = ParseDuration(root["repeat_every"].as<std::string>());
+        if (!d) {
+          return Invalid("scenario repeat_every: " + d.error().message);
+        }
+        scenario.repeat_every = *d;
+      }
+    } else if (!root.IsNull()) {
+      return Invalid("a scenario must be a mapping with \"events\" or a list of events");
+    }
+    if (events && !events.IsNull()) {
+      if (!events.IsSequence()) {
+        return Invalid("scenario \"events\" must be a list");
+      }
+      for (std::size_t i = 0; i < events.size(); ++i) {
+        const YAML::Node ev = events[i];
+        const std::string where = "scenario event " + std::to_string(i + 1);
+        if (!ev.IsMap() || !ev["at"]) {
+          return Invalid(where + " needs \"at\" (e.g. at: 10s)");
+        }
+        auto at = ParseDuration(ev["at"].as<std::string>());
+        if (!at) {
+          return Invalid(where + ": " + at.error().message);
+        }
+        json j = YamlToJson(ev);
+        j.erase("at");
+        auto action = ParseFaultAction(j);
+        if (!action) {
+          return Invalid(where + ": " + action.error().message);
+        }
+        scenario.events.push_back({*at, std::move(*action)});
+      }
+    }
+  } catch (const YAML::Exception& e) {
+    return Invalid(std::string("invalid scenario YAML: ") + e.what());
+  }
+  std::stable_sort(scenario.events.begin(), scenario.events.end(),
+                   [](const ScenarioEvent& a, const ScenarioEvent& b) { return a.at < b.at; });
+  if (scenario.repeat_every) {
+    if (*scenario.repeat_every <= Duration::zero() ||
+        (!scenario.events.empty() && scenario.events.back().at >= *scenario.repeat_every)) {
+      return Invalid("scenario repeat_every must be longer than the last event's \"at\"");
+    }
+  }
+  return scenario;
+}
+
+Result<Scenario> LoadScenarioFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    return Invalid("cannot read scenario file \"" + path + "\"");
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto s = ParseScenarioYaml(ss.str());
+  if (!s) {
+    return Invalid(path + ": " + s.error().message);
+  }
+  return s;
+}
+
+}  // namespace nca::sim

@@ -1,0 +1,104 @@
+// The fault vocabulary shared by the control API (POST /faults, JSON), scenario files (YAML,
+// timed events) and the C++ API (Simulator::Apply). Plain values and pure parsers; thread-safe.
+//
+// Every fault has an undo: stop_member/restart_member, hang_member/unhang_member,
+// partition/heal, slow_member (delay 0 or unslow_member), stall_replication/resume_replication,
+// answer_mode (mode ok), set_database_state (state online); force_leader_change is an event.
+// `reset` undoes every fault at once.
+#pragma once
+
+#include <cstddef>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/result.h"
+#include "sim/config.h"
+
+namespace nca::sim {
+
+enum class FaultKind {
+  kStopMember,         // member: close the listening socket (connection refused)
+  kRestartMember,      // member: listen again on the same port
+  kHangMember,         // member: accept connections, never answer (until unhung/stopped)
+  kUnhangMember,       // member
+  kPartition,          // groups: members in different groups cannot reach each other
+  kHeal,               // cluster (optional): remove partitions
+  kSlowMember,         // member, delay: answer every request after a fixed delay
+  kUnslowMember,       // member
+  kStallReplication,   // member: stop applying transactions
+  kResumeReplication,  // member
+  kForceLeaderChange,  // cluster, database (optional: all), to (optional): new leader now
+  kAnswerMode,         // member, mode, size_mib (oversized), path_prefix (optional)
+  kSetDatabaseState,   // cluster or member, database, state (online, stopped, initial, ...)
+  kReset,              // undo every fault
+};
+
+// How a member answers HTTP requests (fault "answer_mode").
+enum class AnswerMode {
+  kOk,             // normal answers
+  kHttp500,        // 500 Internal Server Error
+  kHttp401,        // 401 as for wrong credentials (not on the unauthenticated GET /)
+  kHttp503,        // 503 Service Unavailable with Retry-After
+  kMalformedJson,  // the normal answer cut in half (never valid JSON / boolean)
+  kOversized,      // 200 with a JSON-prefix body of size_bytes (default 16 MiB)
+};
+
+// State of one database on one member (what /db/<db>/cluster/* and SHOW DATABASES report).
+enum class DbState {
+  kOnline,
+  kStopped,      // STOP DATABASE: 503 "Database <db> is stopped", SHOW DATABASES offline
+  kInitial,      // starting: 503 with Retry-After: 60
+  kDirty,        // failed: 503
+  kQuarantined,  // 503
+  kUnknown,      // 503
+};
+
+inline constexpr std::size_t kDefaultOversizedBytes = std::size_t{16} << 20;
+
+struct FaultAction {
+  FaultKind kind = FaultKind::kReset;
+  std::string member;
+  std::string cluster;
+  std::string database;  // force_leader_change: "" = every database
+  std::string to;        // force_leader_change: preferred new leader ("" = any other primary)
+  std::vector<std::vector<std::string>> groups;     // partition
+  Millis delay{0};                                  // slow_member
+  AnswerMode mode = AnswerMode::kOk;                // answer_mode
+  std::size_t size_bytes = kDefaultOversizedBytes;  // answer_mode oversized
+  std::string path_prefix;                          // answer_mode: only paths starting with this
+  DbState state = DbState::kOnline;                 // set_database_state
+};
+
+std::string_view FaultKindName(FaultKind kind);
+std::string_view AnswerModeName(AnswerMode mode);
+std::string_view DbStateName(DbState state);  // "online", "stopped", "initial", ...
+Result<AnswerMode> ParseAnswerMode(std::string_view name);
+Result<DbState> ParseDbState(std::string_view name);
+
+// {"action": "stop_member", "member": "prod-east-2"} etc. (schema in docs/simulator.md).
+// Numbers may be JSON numbers or numeric strings; durations are strings with a unit ("500ms")
+// or numbers of seconds. Unknown keys are errors.
+Result<FaultAction> ParseFaultAction(const nlohmann::json& j);
+nlohmann::json FaultActionToJson(const FaultAction& action);
+
+// One timed event: `at` is measured from Simulator::Start().
+struct ScenarioEvent {
+  Duration at{0};
+  FaultAction action;
+};
+
+struct Scenario {
+  std::vector<ScenarioEvent> events;  // sorted by `at` (stable)
+  // When set, the whole event list is replayed every `repeat_every` (must exceed the last `at`).
+  std::optional<Duration> repeat_every;
+};
+
+// YAML: {repeat_every: 120s, events: [{at: 10s, action: stop_member, member: prod-east-2}, ...]}
+Result<Scenario> ParseScenarioYaml(std::string_view yaml);
+Result<Scenario> LoadScenarioFile(const std::string& path);
+
+}  // namespace nca::sim

@@ -1,0 +1,732 @@
+#include "sim/model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+namespace nca::sim {
+namespace {
+
+constexpr char kSystemDatabaseUuid[] = "00000000-0000-0000-0000-000000000001";
+
+Error Invalid(std::string message) {
+  return MakeError(ErrorKind::kInvalidArgument, std::move(message));
+}
+
+double Seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
+
+// Initial committed transaction ids (arbitrary, but distinct per kind of database).
+int64_t InitialCommit(const std::string& db) {
+  if (db == "system") {
+    return 20;
+  }
+  return 100;
+}
+
+}  // namespace
+
+std::string_view RaftRoleName(RaftRole role) {
+  switch (role) {
+    case RaftRole::kLeader:
+      return "leader";
+    case RaftRole::kFollower:
+      return "follower";
+    case RaftRole::kCandidate:
+      return "candidate";
+    case RaftRole::kSecondary:
+      return "secondary";
+  }
+  return "unknown";
+}
+
+Result<Model> Model::Create(const SimConfig& config, MonoTime start) {
+  auto valid = Validate(config);
+  if (!valid) {
+    return valid.error();
+  }
+  Model model(config);
+  model.now_ = start;
+  std::set<int> used_bolt;
+  for (const auto& c : config.clusters) {
+    for (const auto& m : c.members) {
+      if (m.bolt_port != 0) {
+        used_bolt.insert(m.bolt_port);
+      }
+    }
+  }
+  int next_bolt = config.first_bolt_port;
+  for (const auto& spec : config.clusters) {
+    SimCluster cluster;
+    cluster.spec = spec;
+    cluster.family = Family(spec);
+    for (const auto& db_name : DatabaseNames(spec)) {
+      SimDatabase db;
+      db.name = db_name;
+      db.uuid = db_name == "system" ? kSystemDatabaseUuid
+                                    : DeterministicUuid(spec.name + "/database/" + db_name);
+      db.database_id = DeterministicHexId(spec.name + "/database-id/" + db_name);
+      db.rate = db_name == "system" ? spec.system_tx_rate : spec.tx_rate;
+      db.commit_index = InitialCommit(db_name);
+      db.history.emplace_back(start, db.commit_index);
+      cluster.dbs.push_back(std::move(db));
+    }
+    for (const auto& ms : spec.members) {
+      SimMember member;
+      member.spec = ms;
+      member.server_id =
+          ms.server_id.empty() ? DeterministicUuid(spec.name + "/member/" + ms.name) : ms.server_id;
+      if (ms.bolt_port != 0) {
+        member.bolt_port = ms.bolt_port;
+      } else {
+        while (used_bolt.count(next_bolt) != 0) {
+          ++next_bolt;
+        }
+        member.bolt_port = next_bolt;
+        used_bolt.insert(next_bolt);
+        ++next_bolt;
+      }
+      member.http_port = ms.http_port;
+      member.dbs.resize(cluster.dbs.size());
+      for (std::size_t d = 0; d < cluster.dbs.size(); ++d) {
+        member.dbs[d].applied = cluster.dbs[d].commit_index;
+        member.dbs[d].last_leader_contact = start;
+        member.dbs[d].apply_rate = cluster.dbs[d].rate;
+      }
+      cluster.members.push_back(std::move(member));
+    }
+    model.clusters_.push_back(std::move(cluster));
+  }
+  // Initial leaders: as if each group had held one election before the simulator started.
+  for (std::size_t ci = 0; ci < model.clusters_.size(); ++ci) {
+    SimCluster& c = model.clusters_[ci];
+    for (std::size_t di = 0; di < c.dbs.size(); ++di) {
+      model.Elect(c, static_cast<int>(ci), static_cast<int>(di), std::nullopt, std::nullopt);
+      c.dbs[di].elections = 0;  // the initial election is not counted
+    }
+  }
+  return model;
+}
+
+const SimMember& Model::member(MemberIndex m) const {
+  return clusters_[static_cast<std::size_t>(m.cluster)].members[static_cast<std::size_t>(m.member)];
+}
+
+SimMember& Model::mutable_member(MemberIndex m) {
+  return clusters_[static_cast<std::size_t>(m.cluster)].members[static_cast<std::size_t>(m.member)];
+}
+
+std::optional<MemberIndex> Model::FindMember(std::string_view name) const {
+  for (std::size_t c = 0; c < clusters_.size(); ++c) {
+    const auto& members = clusters_[c].members;
+    for (std::size_t m = 0; m < members.size(); ++m) {
+      if (members[m].spec.name == name) {
+        return MemberIndex{static_cast<int>(c), static_cast<int>(m)};
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<int> Model::FindCluster(std::string_view name) const {
+  for (std::size_t c = 0; c < clusters_.size(); ++c) {
+    if (clusters_[c].spec.name == name) {
+      return static_cast<int>(c);
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<int> Model::FindDatabase(int cluster, std::string_view name) const {
+  const auto& dbs = clusters_[static_cast<std::size_t>(cluster)].dbs;
+  for (std::size_t d = 0; d < dbs.size(); ++d) {
+    if (dbs[d].name == name) {
+      return static_cast<int>(d);
+    }
+  }
+  return std::nullopt;
+}
+
+bool Model::Reaches(int cluster, int a, int b) const {
+  const auto& c = clusters_[static_cast<std::size_t>(cluster)];
+  const auto& ma = c.members[static_cast<std::size_t>(a)];
+  const auto& mb = c.members[static_cast<std::size_t>(b)];
+  return ma.up && mb.up && ma.partition_group == mb.partition_group;
+}
+
+bool Model::Participates(int cluster, int m, int db) const {
+  const auto& mem =
+      clusters_[static_cast<std::size_t>(cluster)].members[static_cast<std::size_t>(m)];
+  return mem.up && mem.dbs[static_cast<std::size_t>(db)].state == DbState::kOnline;
+}
+
+bool Model::ReachesMajority(int cluster, int m) const {
+  const auto& c = clusters_[static_cast<std::size_t>(cluster)];
+  int primaries = 0;
+  int reached = 0;
+  for (std::size_t p = 0; p < c.members.size(); ++p) {
+    if (c.members[p].spec.mode != MemberMode::kPrimary) {
+      continue;
+    }
+    ++primaries;
+    if (Reaches(cluster, m, static_cast<int>(p))) {
+      ++reached;
+    }
+  }
+  return reached >= primaries / 2 + 1;
+}
+
+std::vector<int> Model::MajorityComponent(int ci, int di) const {
+  const auto& c = clusters_[static_cast<std::size_t>(ci)];
+  int primaries = 0;
+  std::vector<int> candidates;  // participating primaries
+  for (std::size_t m = 0; m < c.members.size(); ++m) {
+    if (c.members[m].spec.mode != MemberMode::kPrimary) {
+      continue;
+    }
+    ++primaries;
+    if (Participates(ci, static_cast<int>(m), di)) {
+      candidates.push_back(static_cast<int>(m));
+    }
+  }
+  const std::size_t majority = static_cast<std::size_t>(primaries / 2 + 1);
+  for (int first : candidates) {
+    const int group = c.members[static_cast<std::size_t>(first)].partition_group;
+    std::vector<int> component;
+    for (int m : candidates) {
+      if (c.members[static_cast<std::size_t>(m)].partition_group == group) {
+        component.push_back(m);
+      }
+    }
+    if (component.size() >= majority) {
+      return component;
+    }
+    if (component.size() * 2 >= candidates.size()) {
+      break;  // no other group can be larger
+    }
+  }
+  return {};
+}
+
+int64_t Model::LaggedCommit(const SimDatabase& d) {
+  if (d.history.empty()) {
+    return d.commit_index;
+  }
+  return std::min(d.history.front().second, d.commit_index);
+}
+
+bool Model::Elect(SimCluster& c, int ci, int di, std::optional<int> exclude,
+                  std::optional<int> prefer) {
+  std::vector<int> component = MajorityComponent(ci, di);
+  if (component.empty()) {
+    return false;
+  }
+  const auto udi = static_cast<std::size_t>(di);
+  SimDatabase& d = c.dbs[udi];
+  std::vector<int> candidates;
+  for (int m : component) {
+    if (!(exclude && *exclude == m && component.size() > 1)) {
+      candidates.push_back(m);
+    }
+  }
+  int winner = -1;
+  if (prefer && std::find(component.begin(), component.end(), *prefer) != component.end()) {
+    winner = *prefer;
+  } else {
+    int64_t best = INT64_MIN;
+    std::vector<int> ties;
+    for (int m : candidates) {
+      int64_t applied = c.members[static_cast<std::size_t>(m)].dbs[udi].applied;
+      if (applied > best) {
+        best = applied;
+        ties.clear();
+      }
+      if (applied == best) {
+        ties.push_back(m);
+      }
+    }
+    std::uniform_int_distribution<std::size_t> pick(0, ties.size() - 1);
+    winner = ties[pick(rng_)];
+  }
+  d.term += 1;
+  d.elections += 1;
+  d.leader = winner;
+  d.leader_isolated_since.reset();
+  // Everyone who can hear the new leader (its component, and secondaries) follows it at once.
+  for (std::size_t m = 0; m < c.members.size(); ++m) {
+    if (!Participates(ci, static_cast<int>(m), di) || !Reaches(ci, static_cast<int>(m), winner)) {
+      continue;
+    }
+    MemberDb& md = c.members[m].dbs[udi];
+    md.known_leader = winner;
+    md.known_term = d.term;
+    md.last_leader_contact = now_;
+  }
+  // The new leader holds every committed entry in its log and applies it at once.
+  MemberDb& lead = c.members[static_cast<std::size_t>(winner)].dbs[udi];
+  lead.applied = std::max(lead.applied, d.commit_index);
+  return true;
+}
+
+void Model::Advance(MonoTime now) {
+  const Duration step = config_.model_step;
+  while (now_ < now) {
+    Duration dt = std::min<Duration>(step, now - now_);
+    now_ += dt;
+    Step(now_, dt);
+  }
+}
+
+void Model::Step(MonoTime now, Duration dt) {
+  for (std::size_t ci = 0; ci < clusters_.size(); ++ci) {
+    SimCluster& c = clusters_[ci];
+    for (std::size_t di = 0; di < c.dbs.size(); ++di) {
+      StepDatabase(c, static_cast<int>(ci), static_cast<int>(di), now, dt);
+    }
+  }
+}
+
+void Model::StepDatabase(SimCluster& c, int ci, int di, MonoTime now, Duration dt) {
+  const auto udi = static_cast<std::size_t>(di);
+  SimDatabase& d = c.dbs[udi];
+  const Duration timeout = c.spec.election_timeout;
+  const std::size_t n = c.members.size();
+  // Per-step snapshot of who takes part and where, so the loops below stay cheap.
+  std::vector<char> part(n);
+  std::vector<char> primary(n);
+  std::vector<int> group(n);
+  int primaries = 0;
+  for (std::size_t m = 0; m < n; ++m) {
+    const SimMember& mem = c.members[m];
+    part[m] = mem.up && mem.dbs[udi].state == DbState::kOnline ? 1 : 0;
+    primary[m] = mem.spec.mode == MemberMode::kPrimary ? 1 : 0;
+    group[m] = mem.partition_group;
+    primaries += primary[m];
+  }
+  const int majority = primaries / 2 + 1;
+  auto reaches = [&](std::size_t a, std::size_t b) {
+    return c.members[a].up && c.members[b].up && group[a] == group[b];
+  };
+
+  // 1. The leader: gone if down; steps down after being cut off from a majority for a timeout.
+  if (d.leader) {
+    const auto leader = static_cast<std::size_t>(*d.leader);
+    if (part[leader] == 0) {
+      d.leader.reset();
+      d.leader_isolated_since.reset();
+    } else {
+      int reached = 0;
+      for (std::size_t p = 0; p < n; ++p) {
+        if (primary[p] != 0 && part[p] != 0 && reaches(leader, p)) {
+          ++reached;
+        }
+      }
+      if (reached >= majority) {
+        d.leader_isolated_since.reset();
+      } else if (!d.leader_isolated_since) {
+        d.leader_isolated_since = now - dt;  // last time it was known to reach a majority
+      }
+      if (d.leader_isolated_since && now - *d.leader_isolated_since >= timeout) {
+        MemberDb& ld = c.members[leader].dbs[udi];
+        ld.known_leader.reset();
+        ld.last_leader_contact = now;
+        d.leader.reset();
+        d.leader_isolated_since.reset();
+      }
+    }
+  }
+
+  // 2. Leader contact: members hearing from the leader follow it; others keep the last leader
+  //    they heard from until the election timeout passes.
+  for (std::size_t m = 0; m < n; ++m) {
+    MemberDb& md = c.members[m].dbs[udi];
+    if (part[m] == 0) {
+      md.known_leader.reset();
+      continue;
+    }
+    if (d.leader && reaches(m, static_cast<std::size_t>(*d.leader))) {
+      md.known_leader = *d.leader;
+      md.known_term = d.term;
+      md.last_leader_contact = now;
+    } else if (md.known_leader &&
+               (!md.last_leader_contact || now - *md.last_leader_contact >= timeout)) {
+      md.known_leader.reset();
+    }
+  }
+
+  // 3. Election once a primary of the majority component has timed out.
+  if (!d.leader) {
+    std::vector<int> component = MajorityComponent(ci, di);
+    bool timed_out = std::any_of(component.begin(), component.end(), [&](int m) {
+      const MemberDb& md = c.members[static_cast<std::size_t>(m)].dbs[udi];
+      return !md.known_leader &&
+             (!md.last_leader_contact || now - *md.last_leader_contact >= timeout);
+    });
+    if (timed_out) {
+      Elect(c, ci, di, std::nullopt, std::nullopt);
+    }
+  }
+
+  // 4. Commits on a leader that reaches a majority (and is not stalled).
+  const double dt_s = Seconds(dt);
+  std::vector<int64_t> before(n);
+  for (std::size_t m = 0; m < n; ++m) {
+    before[m] = c.members[m].dbs[udi].applied;
+  }
+  if (d.leader && !d.leader_isolated_since) {
+    SimMember& lm = c.members[static_cast<std::size_t>(*d.leader)];
+    if (!lm.stalled) {
+      d.commit_carry += d.rate * dt_s;
+      auto k = static_cast<int64_t>(std::floor(d.commit_carry));
+      d.commit_carry -= static_cast<double>(k);
+      d.commit_index += k;
+      lm.dbs[udi].applied = std::max(lm.dbs[udi].applied, d.commit_index);
+    }
+  }
+  if (d.history.empty() || d.history.back().second != d.commit_index) {
+    d.history.emplace_back(now, d.commit_index);
+  }
+  const MonoTime horizon = now - c.spec.apply_lag;
+  while (d.history.size() >= 2 && d.history[1].first <= horizon) {
+    d.history.pop_front();
+  }
+
+  // 5. Everyone else applies what the leader had committed apply_lag ago, pulling from the most
+  //    up-to-date reachable primary.
+  const int64_t lagged = LaggedCommit(d);
+  const auto step_max = std::max<int64_t>(1, std::llround(c.spec.catchup_rate * dt_s));
+  for (std::size_t m = 0; m < n; ++m) {
+    SimMember& mem = c.members[m];
+    MemberDb& md = mem.dbs[udi];
+    if ((d.leader && static_cast<std::size_t>(*d.leader) == m) || part[m] == 0 || mem.stalled ||
+        md.applied >= lagged) {
+      continue;
+    }
+    int64_t best = INT64_MIN;
+    for (std::size_t p = 0; p < n; ++p) {
+      if (p != m && primary[p] != 0 && part[p] != 0 && reaches(m, p)) {
+        best = std::max(best, c.members[p].dbs[udi].applied);
+      }
+    }
+    int64_t target = std::min(lagged, best);
+    if (md.applied < target) {
+      md.applied = std::min(target, md.applied + step_max);
+    }
+  }
+
+  // 6. Smoothed apply throughput (raftCommandsPerSecond), ~1 s time constant.
+  if (dt_s > 0) {
+    const double alpha = dt_s / (1.0 + dt_s);
+    for (std::size_t m = 0; m < n; ++m) {
+      MemberDb& md = c.members[m].dbs[udi];
+      double inst = static_cast<double>(md.applied - before[m]) / dt_s;
+      md.apply_rate += alpha * (inst - md.apply_rate);
+    }
+  }
+}
+
+MemberDbView Model::View(int cluster, int member, int db) const {
+  const SimCluster& c = clusters_[static_cast<std::size_t>(cluster)];
+  const SimMember& mem = c.members[static_cast<std::size_t>(member)];
+  const MemberDb& md = mem.dbs[static_cast<std::size_t>(db)];
+  const SimDatabase& d = c.dbs[static_cast<std::size_t>(db)];
+  MemberDbView v;
+  v.state = md.state;
+  v.applied = md.applied;
+  const bool is_leader = d.leader && *d.leader == member;
+  if (mem.spec.mode == MemberMode::kSecondary) {
+    v.role = RaftRole::kSecondary;
+  } else if (is_leader) {
+    v.role = RaftRole::kLeader;
+  } else if (md.known_leader) {
+    v.role = RaftRole::kFollower;
+  } else {
+    v.role = RaftRole::kCandidate;
+  }
+  v.leader = is_leader ? std::optional<int>(member) : md.known_leader;
+  v.term = is_leader ? d.term : md.known_term;
+  if (mem.spec.mode == MemberMode::kPrimary) {
+    if (is_leader) {
+      v.millis_since_last_leader_message = 0;
+    } else if (md.last_leader_contact) {
+      v.millis_since_last_leader_message =
+          std::chrono::duration_cast<Millis>(now_ - *md.last_leader_contact).count();
+    }
+    v.participating = v.leader.has_value();
+  }
+  if (v.role != RaftRole::kCandidate) {
+    v.raft_commands_per_second = std::round(std::max(0.0, md.apply_rate) * 1000.0) / 1000.0;
+  }
+  return v;
+}
+
+void Model::StopMember(MemberIndex mi) {
+  SimCluster& c = clusters_[static_cast<std::size_t>(mi.cluster)];
+  SimMember& m = c.members[static_cast<std::size_t>(mi.member)];
+  m.up = false;
+  for (std::size_t d = 0; d < c.dbs.size(); ++d) {
+    if (c.dbs[d].leader && *c.dbs[d].leader == mi.member) {
+      c.dbs[d].leader.reset();
+      c.dbs[d].leader_isolated_since.reset();
+    }
+    m.dbs[d].known_leader.reset();
+    m.dbs[d].apply_rate = 0;
+  }
+}
+
+void Model::RestartMember(MemberIndex mi) {
+  SimMember& m = mutable_member(mi);
+  m.up = true;
+  for (auto& md : m.dbs) {
+    md.known_leader.reset();
+    md.last_leader_contact = now_;  // a restarted member waits one election timeout
+    md.apply_rate = 0;
+  }
+}
+
+void Model::MarkDown(MemberIndex m) { StopMember(m); }
+
+void Model::ResetFaults(std::vector<ServerChange>* changes) {
+  for (std::size_t ci = 0; ci < clusters_.size(); ++ci) {
+    SimCluster& c = clusters_[ci];
+    for (std::size_t mi = 0; mi < c.members.size(); ++mi) {
+      SimMember& m = c.members[mi];
+      MemberIndex idx{static_cast<int>(ci), static_cast<int>(mi)};
+      m.hung = false;
+      m.stalled = false;
+      m.slow = Millis(0);
+      m.answer_mode = AnswerMode::kOk;
+      m.answer_path_prefix.clear();
+      m.oversized_bytes = kDefaultOversizedBytes;
+      m.partition_group = 0;
+      m.auth_failures.clear();
+      for (auto& md : m.dbs) {
+        if (md.state != DbState::kOnline) {
+          md.state = DbState::kOnline;
+          md.known_leader.reset();
+          md.last_leader_contact = now_;
+        }
+      }
+      if (!m.up) {
+        RestartMember(idx);
+        if (changes != nullptr) {
+          changes->push_back({idx, true});
+        }
+      }
+    }
+  }
+}
+
+Status Model::Apply(const FaultAction& a, std::vector<ServerChange>* changes) {
+  auto need_member = [&](const std::string& name) -> Result<MemberIndex> {
+    auto m = FindMember(name);
+    if (!m) {
+      return Invalid("unknown member \"" + name + "\"");
+    }
+    return *m;
+  };
+  switch (a.kind) {
+    case FaultKind::kStopMember:
+    case FaultKind::kRestartMember:
+    case FaultKind::kHangMember:
+    case FaultKind::kUnhangMember:
+    case FaultKind::kSlowMember:
+    case FaultKind::kUnslowMember:
+    case FaultKind::kStallReplication:
+    case FaultKind::kResumeReplication:
+    case FaultKind::kAnswerMode: {
+      auto mi = need_member(a.member);
+      if (!mi) {
+        return mi.error();
+      }
+      SimMember& m = mutable_member(*mi);
+      switch (a.kind) {
+        case FaultKind::kStopMember:
+          if (m.up) {
+            StopMember(*mi);
+            if (changes != nullptr) {
+              changes->push_back({*mi, false});
+            }
+          }
+          break;
+        case FaultKind::kRestartMember:
+          if (!m.up) {
+            RestartMember(*mi);
+            if (changes != nullptr) {
+              changes->push_back({*mi, true});
+            }
+          }
+          break;
+        case FaultKind::kHangMember:
+          m.hung = true;
+          break;
+        case FaultKind::kUnhangMember:
+          m.hung = false;
+          break;
+        case FaultKind::kSlowMember:
+          m.slow = a.delay;
+          break;
+        case FaultKind::kUnslowMember:
+          m.slow = Millis(0);
+          break;
+        case FaultKind::kStallReplication:
+          m.stalled = true;
+          break;
+        case FaultKind::kResumeReplication:
+          m.stalled = false;
+          break;
+        case FaultKind::kAnswerMode:
+          m.answer_mode = a.mode;
+          m.oversized_bytes = a.size_bytes;
+          m.answer_path_prefix = a.path_prefix;
+          break;
+        default:
+          break;
+      }
+      return OkStatus();
+    }
+    case FaultKind::kPartition: {
+      std::vector<std::pair<MemberIndex, int>> assignment;
+      std::set<int> touched;
+      for (std::size_t g = 0; g < a.groups.size(); ++g) {
+        for (const auto& name : a.groups[g]) {
+          auto mi = need_member(name);
+          if (!mi) {
+            return mi.error();
+          }
+          assignment.emplace_back(*mi, static_cast<int>(g) + 1);
+          touched.insert(mi->cluster);
+        }
+      }
+      for (int ci : touched) {
+        for (auto& m : clusters_[static_cast<std::size_t>(ci)].members) {
+          m.partition_group = 0;
+        }
+      }
+      for (const auto& [mi, group] : assignment) {
+        mutable_member(mi).partition_group = group;
+      }
+      return OkStatus();
+    }
+    case FaultKind::kHeal: {
+      std::optional<int> only;
+      if (!a.cluster.empty()) {
+        only = FindCluster(a.cluster);
+        if (!only) {
+          return Invalid("unknown cluster \"" + a.cluster + "\"");
+        }
+      }
+      for (std::size_t ci = 0; ci < clusters_.size(); ++ci) {
+        if (only && *only != static_cast<int>(ci)) {
+          continue;
+        }
+        for (auto& m : clusters_[ci].members) {
+          m.partition_group = 0;
+        }
+      }
+      return OkStatus();
+    }
+    case FaultKind::kForceLeaderChange: {
+      std::optional<int> ci;
+      std::optional<int> prefer;
+      if (!a.cluster.empty()) {
+        ci = FindCluster(a.cluster);
+        if (!ci) {
+          return Invalid("unknown cluster \"" + a.cluster + "\"");
+        }
+      }
+      if (!a.to.empty()) {
+        auto mi = need_member(a.to);
+        if (!mi) {
+          return mi.error();
+        }
+        if (ci && *ci != mi->cluster) {
+          return Invalid("member \"" + a.to + "\" is not in cluster \"" + a.cluster + "\"");
+        }
+        if (member(*mi).spec.mode != MemberMode::kPrimary) {
+          return Invalid("member \"" + a.to + "\" is not a primary");
+        }
+        ci = mi->cluster;
+        prefer = mi->member;
+      }
+      SimCluster& c = clusters_[static_cast<std::size_t>(*ci)];
+      std::vector<int> dbs;
+      if (a.database.empty()) {
+        for (std::size_t d = 0; d < c.dbs.size(); ++d) {
+          dbs.push_back(static_cast<int>(d));
+        }
+      } else {
+        auto d = FindDatabase(*ci, a.database);
+        if (!d) {
+          return Invalid("unknown database \"" + a.database + "\" in cluster \"" + c.spec.name +
+                         "\"");
+        }
+        dbs.push_back(*d);
+      }
+      for (int di : dbs) {
+        SimDatabase& d = c.dbs[static_cast<std::size_t>(di)];
+        std::optional<int> old = d.leader;
+        if (old) {
+          MemberDb& od =
+              c.members[static_cast<std::size_t>(*old)].dbs[static_cast<std::size_t>(di)];
+          od.known_leader.reset();
+          od.last_leader_contact = now_;
+          d.leader.reset();
+          d.leader_isolated_since.reset();
+        }
+        Elect(c, *ci, di, old, prefer);
+      }
+      return OkStatus();
+    }
+    case FaultKind::kSetDatabaseState: {
+      std::vector<MemberIndex> targets;
+      std::optional<int> ci;
+      if (!a.cluster.empty()) {
+        ci = FindCluster(a.cluster);
+        if (!ci) {
+          return Invalid("unknown cluster \"" + a.cluster + "\"");
+        }
+      }
+      if (!a.member.empty()) {
+        auto mi = need_member(a.member);
+        if (!mi) {
+          return mi.error();
+        }
+        if (ci && *ci != mi->cluster) {
+          return Invalid("member \"" + a.member + "\" is not in cluster \"" + a.cluster + "\"");
+        }
+        ci = mi->cluster;
+        targets.push_back(*mi);
+      } else {
+        for (std::size_t m = 0; m < clusters_[static_cast<std::size_t>(*ci)].members.size(); ++m) {
+          targets.push_back({*ci, static_cast<int>(m)});
+        }
+      }
+      auto di = FindDatabase(*ci, a.database);
+      if (!di) {
+        return Invalid("unknown database \"" + a.database + "\"");
+      }
+      SimCluster& c = clusters_[static_cast<std::size_t>(*ci)];
+      SimDatabase& d = c.dbs[static_cast<std::size_t>(*di)];
+      for (const auto& t : targets) {
+        MemberDb& md = mutable_member(t).dbs[static_cast<std::size_t>(*di)];
+        if (md.state == a.state) {
+          continue;
+        }
+        md.state = a.state;
+        md.known_leader.reset();
+        md.last_leader_contact = now_;
+        if (a.state != DbState::kOnline && d.leader && *d.leader == t.member) {
+          d.leader.reset();
+          d.leader_isolated_since.reset();
+        }
+      }
+      return OkStatus();
+    }
+    case FaultKind::kReset:
+      ResetFaults(changes);
+      return OkStatus();
+  }
+  return Invalid("unhandled action");
+}
+
+}  // namespace nca::sim

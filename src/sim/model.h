@@ -1,0 +1,186 @@
+// The simulated clusters' state machine: members, faults and, per database, a Raft group over
+// the cluster's primaries (term, leader, per-member applied index). Pure and clock-driven: time
+// only moves in Advance(now), so tests drive it with a ManualClock and never sleep.
+//
+// Rules (see docs/simulator.md for the full description):
+//  * Two members "reach" each other when both are up and in the same partition group. A member
+//    takes part in a database's group when it is up and the database is online on it.
+//  * A leader that is down loses leadership at once; a leader cut off from a majority of the
+//    primaries steps down after election_timeout. Members keep reporting the last leader they
+//    heard from for election_timeout, then report none (primaries become candidates).
+//  * When a group has no leader and a majority component of its primaries exists, an election
+//    happens as soon as a member of that component has timed out (i.e. election_timeout after
+//    the leader was lost); the most up-to-date primary of the component wins (ties: seeded
+//    random), and the term increments by one per election. So, once settled, there is exactly
+//    one leader per database iff a majority of its primaries are up and reach each other.
+//  * The leader commits tx_rate transactions per second (system: system_tx_rate) while it
+//    reaches a majority; followers and secondaries apply what the leader had committed
+//    apply_lag ago, at most catchup_rate per second, from any reachable primary; stalled members
+//    apply nothing (a stalled leader commits nothing). An election truncates the group's commit
+//    index to the winner's (unreplicated transactions of a lost leader are discarded).
+//  * lastAppliedRaftIndex == lastCommittedTxn (kept equal).
+//
+// Thread-safety: none; the Simulator serialises every access with its own mutex. Copyable (a
+// copy is a consistent snapshot).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/result.h"
+#include "sim/config.h"
+#include "sim/faults.h"
+
+namespace nca::sim {
+
+// Role of a database copy as its member sees it.
+enum class RaftRole {
+  kLeader,
+  kFollower,
+  kCandidate,  // primary without a known leader
+  kSecondary,
+};
+
+std::string_view RaftRoleName(RaftRole role);  // "leader", "follower", "candidate", "secondary"
+
+// One database on one member.
+struct MemberDb {
+  DbState state = DbState::kOnline;
+  int64_t applied = 0;              // lastAppliedRaftIndex == lastCommittedTxn
+  std::optional<int> known_leader;  // member index the member follows
+  int64_t known_term = 0;           // term of the last leader contact
+  std::optional<MonoTime> last_leader_contact;
+  double apply_rate = 0;  // smoothed applied transactions per second
+};
+
+struct AuthFailures {
+  int count = 0;
+  MonoTime locked_until{};
+};
+
+struct SimMember {
+  MemberSpec spec;
+  std::string server_id;  // UUID (memberId / serverId)
+  int http_port = 0;      // bound port (0 until the simulator starts it)
+  int bolt_port = 0;      // advertised fake bolt port
+  bool up = true;
+  bool hung = false;
+  bool stalled = false;
+  Millis slow{0};
+  AnswerMode answer_mode = AnswerMode::kOk;
+  std::size_t oversized_bytes = kDefaultOversizedBytes;
+  std::string answer_path_prefix;
+  int partition_group = 0;    // members reach each other only within the same group
+  std::vector<MemberDb> dbs;  // indexed like SimCluster::dbs
+  std::map<std::string, AuthFailures> auth_failures;  // by user name (for 429)
+  int requests_in_flight = 0;  // HTTP requests being handled (e.g. parked in a hang)
+};
+
+struct SimDatabase {
+  std::string name;
+  std::string uuid;         // databaseUuid (system: 00000000-0000-0000-0000-000000000001)
+  std::string database_id;  // SHOW DATABASES databaseID (64 hex digits)
+  double rate = 0;          // committed tx per second while a leader reaches a majority
+  int64_t term = 0;
+  std::optional<int> leader;
+  int64_t commit_index = 0;
+  double commit_carry = 0;  // fractional transactions not yet committed
+  std::optional<MonoTime> leader_isolated_since;
+  std::deque<std::pair<MonoTime, int64_t>> history;  // (time, commit_index) for apply_lag
+  int64_t elections = 0;
+};
+
+struct SimCluster {
+  ClusterSpec spec;
+  VersionFamily family = VersionFamily::kV5;
+  std::vector<SimMember> members;
+  std::vector<SimDatabase> dbs;  // neo4j, system, extras (DatabaseNames order)
+};
+
+// What one member reports about one database.
+struct MemberDbView {
+  DbState state = DbState::kOnline;
+  RaftRole role = RaftRole::kFollower;
+  std::optional<int> leader;  // member index, as this member sees it
+  int64_t term = 0;
+  int64_t applied = 0;
+  std::optional<int64_t> millis_since_last_leader_message;  // 0 on the leader; null: n/a
+  std::optional<double> raft_commands_per_second;           // null when no leader is known
+  bool participating = false;  // leader known && member is a voter (primary)
+};
+
+// Model members are addressed by (cluster index, member index).
+struct MemberIndex {
+  int cluster = 0;
+  int member = 0;
+};
+
+// A listening socket the simulator must open or close after a fault was applied.
+struct ServerChange {
+  MemberIndex member;
+  bool start = false;  // false: stop
+};
+
+class Model {
+ public:
+  // Builds the clusters at `start`: every database has a leader (term 1, chosen with the seed)
+  // and every member is caught up, as if the cluster had been running.
+  static Result<Model> Create(const SimConfig& config, MonoTime start);
+
+  // Advances to `now` in steps of at most config.model_step. Earlier times are ignored.
+  void Advance(MonoTime now);
+  MonoTime Now() const { return now_; }
+
+  // Applies a fault at the current time. Listening sockets to open/close are appended to
+  // `changes` (may be null). Unknown names -> kInvalidArgument; nothing changes then.
+  Status Apply(const FaultAction& action, std::vector<ServerChange>* changes);
+
+  const std::vector<SimCluster>& clusters() const { return clusters_; }
+  const SimCluster& cluster(int c) const { return clusters_[static_cast<std::size_t>(c)]; }
+  const SimMember& member(MemberIndex m) const;
+  SimMember& mutable_member(MemberIndex m);
+  std::optional<MemberIndex> FindMember(std::string_view name) const;
+  std::optional<int> FindCluster(std::string_view name) const;
+  // Database index in the cluster, or nullopt.
+  std::optional<int> FindDatabase(int cluster, std::string_view name) const;
+
+  // Network reachability (both up, same partition group; a member reaches itself when up).
+  bool Reaches(int cluster, int a, int b) const;
+  // `m` takes part in database `db`'s group: up and the database online on it.
+  bool Participates(int cluster, int m, int db) const;
+  // The member reaches a majority of its cluster's primaries (discoveryHealthy).
+  bool ReachesMajority(int cluster, int m) const;
+  MemberDbView View(int cluster, int member, int db) const;
+
+  // Called when a member's server failed to (re)start: the member stays down.
+  void MarkDown(MemberIndex m);
+
+ private:
+  explicit Model(const SimConfig& config) : config_(config), rng_(config.seed) {}
+
+  void Step(MonoTime now, Duration dt);
+  void StepDatabase(SimCluster& c, int ci, int di, MonoTime now, Duration dt);
+  // Elects a leader in the majority component now (if any). `exclude`: a member that must not
+  // win if another candidate exists; `prefer`: wins if it is in the component.
+  bool Elect(SimCluster& c, int ci, int di, std::optional<int> exclude, std::optional<int> prefer);
+  std::vector<int> MajorityComponent(int ci, int di) const;
+  // What the leader had committed apply_lag ago (from the history kept by StepDatabase).
+  static int64_t LaggedCommit(const SimDatabase& d);
+  void ResetFaults(std::vector<ServerChange>* changes);
+  void StopMember(MemberIndex m);
+  void RestartMember(MemberIndex m);
+
+  SimConfig config_;
+  std::vector<SimCluster> clusters_;
+  MonoTime now_{};
+  std::mt19937_64 rng_;
+};
+
+}  // namespace nca::sim

@@ -1,2 +1,0 @@
-// Placeholder translation unit; replaced by the simulator sources.
-namespace nca::sim {}

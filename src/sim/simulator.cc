@@ -1,0 +1,603 @@
+#include "sim/simulator.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <utility>
+
+#include "common/logging.h"
+
+namespace nca::sim {
+namespace {
+
+using ojson = nlohmann::ordered_json;
+
+constexpr Millis kHangPoll{20};
+constexpr std::size_t kStreamChunk = 64 * 1024;
+
+std::string_view FamilyName(VersionFamily f) {
+  switch (f) {
+    case VersionFamily::kV4:
+      return "4.x";
+    case VersionFamily::kV5:
+      return "5.x";
+    case VersionFamily::kCalendar:
+      return "calendar";
+  }
+  return "5.x";
+}
+
+void SendJson(net::HttpExchange& ex, int status, const ojson& body) {
+  net::HttpResponse r;
+  r.status = status;
+  r.content_type = "application/json";
+  r.body = body.dump(2);
+  r.body.push_back('\n');
+  ex.Send(r);
+}
+
+void StreamOversized(net::HttpExchange& ex, std::size_t total) {
+  ex.SendRaw("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
+             std::to_string(total) + "\r\nConnection: close\r\n\r\n");
+  const std::string_view prefix = kOversizedPrefix;
+  ex.SendRaw(prefix);
+  std::size_t sent = prefix.size();
+  const std::string chunk(kStreamChunk, 'x');
+  while (sent < total && !ex.Stopping()) {
+    std::size_t n = std::min(kStreamChunk, total - sent);
+    ex.SendRaw(std::string_view(chunk).substr(0, n));
+    sent += n;
+  }
+}
+
+// The host to connect to for a listen address ("host:port", ":port", "0.0.0.0:port").
+std::string ConnectHost(const std::string& listen_address) {
+  auto colon = listen_address.rfind(':');
+  std::string host = colon == std::string::npos ? "" : listen_address.substr(0, colon);
+  if (host.empty() || host == "0.0.0.0") {
+    return "127.0.0.1";
+  }
+  return host;
+}
+
+// civetweb's accept loop polls with a 2 s quantum, so mg_stop() can take that long. Poking the
+// listening port with short-lived connections wakes it as soon as the stop flag is set, so a
+// stopped member refuses connections (and Stop() returns) within milliseconds.
+void StopPromptly(net::HttpServer& server, const std::string& host) {
+  const int port = server.Port();
+  in_addr addr{};
+  if (port <= 0 || inet_pton(AF_INET, host.c_str(), &addr) != 1) {
+    server.Stop();
+    return;
+  }
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  std::thread poker([&] {
+    std::unique_lock lock(mu);
+    while (!done) {
+      lock.unlock();
+      int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      if (fd >= 0) {
+        sockaddr_in sa{};
+        sa.sin_family = AF_INET;
+        sa.sin_port = htons(static_cast<uint16_t>(port));
+        sa.sin_addr = addr;
+        (void)connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa));
+        close(fd);
+      }
+      lock.lock();
+      cv.wait_for(lock, Millis(10), [&] { return done; });
+    }
+  });
+  server.Stop();
+  {
+    std::lock_guard lock(mu);
+    done = true;
+  }
+  cv.notify_all();
+  poker.join();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Simulator>> Simulator::Create(SimConfig config, const Clock& clock,
+                                                     Scenario scenario) {
+  auto model = Model::Create(config, clock.Monotonic());
+  if (!model) {
+    return model.error();
+  }
+  // Dry-run the scenario on a copy so that unknown names fail now, not minutes later.
+  Model dry = *model;
+  for (std::size_t i = 0; i < scenario.events.size(); ++i) {
+    auto st = dry.Apply(scenario.events[i].action, nullptr);
+    if (!st) {
+      return MakeError(ErrorKind::kInvalidArgument,
+                       "scenario event " + std::to_string(i + 1) + ": " + st.error().message);
+    }
+  }
+  return std::unique_ptr<Simulator>(
+      new Simulator(std::move(config), clock, std::move(scenario), std::move(*model)));
+}
+
+Simulator::Simulator(SimConfig config, const Clock& clock, Scenario scenario, Model model)
+    : config_(std::move(config)),
+      clock_(clock),
+      scenario_(std::move(scenario)),
+      model_(std::move(model)) {
+  context_.started_wall = clock_.Now();
+  servers_.resize(model_.clusters().size());
+  for (std::size_t c = 0; c < servers_.size(); ++c) {
+    servers_[c].resize(model_.clusters()[c].members.size());
+  }
+}
+
+Simulator::~Simulator() { Stop(); }
+
+Status Simulator::StartMemberServer(MemberIndex mi, int port) {
+  net::HttpServerOptions options;
+  options.listen_address = config_.listen_host + ":" + std::to_string(port);
+  options.num_threads = config_.member_threads;
+  auto server = std::make_unique<net::HttpServer>(
+      options, [this, mi](const net::HttpRequest& req, net::HttpExchange& ex) {
+        HandleMember(mi, req, ex);
+      });
+  auto st = server->Start();
+  if (!st) {
+    return st.error();
+  }
+  {
+    std::lock_guard lock(mu_);
+    model_.mutable_member(mi).http_port = server->Port();
+  }
+  servers_[static_cast<std::size_t>(mi.cluster)][static_cast<std::size_t>(mi.member)] =
+      std::move(server);
+  return OkStatus();
+}
+
+Status Simulator::Start() {
+  auto logger = GetLogger("sim.server");
+  std::lock_guard slock(servers_mu_);
+  {
+    std::lock_guard lock(mu_);
+    if (started_) {
+      return OkStatus();
+    }
+  }
+  auto fail = [&](const Error& e) -> Status {
+    for (auto& cluster : servers_) {
+      for (auto& s : cluster) {
+        if (s) {
+          StopPromptly(*s, config_.listen_host);
+          s.reset();
+        }
+      }
+    }
+    if (control_) {
+      control_->Stop();
+      control_.reset();
+    }
+    return e;
+  };
+  for (std::size_t c = 0; c < servers_.size(); ++c) {
+    for (std::size_t m = 0; m < servers_[c].size(); ++m) {
+      MemberIndex mi{static_cast<int>(c), static_cast<int>(m)};
+      int port = 0;
+      bool up = false;
+      std::string name;
+      {
+        std::lock_guard lock(mu_);
+        const SimMember& mem = model_.member(mi);
+        port = mem.http_port;
+        up = mem.up;
+        name = mem.spec.name;
+      }
+      if (!up) {
+        continue;
+      }
+      auto st = StartMemberServer(mi, port);
+      if (!st) {
+        return fail(MakeError(st.error().kind, "member " + name + ": " + st.error().message));
+      }
+    }
+  }
+  net::HttpServerOptions options;
+  options.listen_address = config_.control_address;
+  options.num_threads = 4;
+  control_ = std::make_unique<net::HttpServer>(
+      options,
+      [this](const net::HttpRequest& req, net::HttpExchange& ex) { HandleControl(req, ex); });
+  auto st = control_->Start();
+  if (!st) {
+    return fail(MakeError(st.error().kind, "control API: " + st.error().message));
+  }
+  {
+    std::lock_guard lock(mu_);
+    control_port_ = control_->Port();
+    started_ = true;
+    started_at_ = clock_.Monotonic();
+    cycle_start_ = started_at_;
+    next_event_ = 0;
+    model_.Advance(started_at_);
+  }
+  bool ticker =
+      config_.ticker == TickerMode::kOn ||
+      (config_.ticker == TickerMode::kAuto && dynamic_cast<const RealClock*>(&clock_) != nullptr);
+  if (ticker) {
+    {
+      std::lock_guard lock(ticker_mu_);
+      ticker_stop_ = false;
+    }
+    ticker_ = std::thread([this] { TickerLoop(); });
+  }
+  logger->info("msg=\"simulator started\" clusters={} control_port={} scenario_events={}",
+               servers_.size(), control_port_, scenario_.events.size());
+  return OkStatus();
+}
+
+void Simulator::Stop() {
+  if (ticker_.joinable()) {
+    {
+      std::lock_guard lock(ticker_mu_);
+      ticker_stop_ = true;
+    }
+    ticker_cv_.notify_all();
+    ticker_.join();
+  }
+  // The control API first, without servers_mu_: its handlers may be waiting for that lock.
+  if (control_) {
+    StopPromptly(*control_, ConnectHost(config_.control_address));
+    control_.reset();
+  }
+  std::lock_guard slock(servers_mu_);
+  for (auto& cluster : servers_) {
+    for (auto& s : cluster) {
+      if (s) {
+        StopPromptly(*s, config_.listen_host);
+        s.reset();
+      }
+    }
+  }
+  std::lock_guard lock(mu_);
+  if (started_) {
+    GetLogger("sim.server")->info("msg=\"simulator stopped\"");
+  }
+  started_ = false;
+  control_port_ = 0;
+}
+
+void Simulator::TickerLoop() {
+  std::unique_lock lock(ticker_mu_);
+  while (!ticker_stop_) {
+    ticker_cv_.wait_for(lock, config_.tick_interval, [this] { return ticker_stop_; });
+    if (ticker_stop_) {
+      break;
+    }
+    lock.unlock();
+    Tick();
+    lock.lock();
+  }
+}
+
+void Simulator::Tick() {
+  auto logger = GetLogger("sim.scenario");
+  std::lock_guard slock(servers_mu_);
+  std::vector<ServerChange> changes;
+  {
+    std::lock_guard lock(mu_);
+    const MonoTime now = clock_.Monotonic();
+    while (started_ && !scenario_.events.empty()) {
+      if (next_event_ >= scenario_.events.size()) {
+        if (!scenario_.repeat_every) {
+          break;
+        }
+        cycle_start_ += *scenario_.repeat_every;
+        next_event_ = 0;
+      }
+      const ScenarioEvent& ev = scenario_.events[next_event_];
+      const MonoTime at = cycle_start_ + ev.at;
+      if (at > now) {
+        break;
+      }
+      model_.Advance(at);
+      auto st = model_.Apply(ev.action, &changes);
+      if (st) {
+        logger->info("msg=\"scenario event\" at={} action={}", FormatDuration(ev.at),
+                     FaultActionToJson(ev.action).dump());
+      } else {
+        logger->warn("msg=\"scenario event failed\" at={} err={}", FormatDuration(ev.at),
+                     LogQuote(st.error().message));
+      }
+      ++next_event_;
+    }
+    model_.Advance(now);
+  }
+  (void)ApplyServerChanges(changes);
+}
+
+Status Simulator::Apply(const FaultAction& action) {
+  std::lock_guard slock(servers_mu_);
+  std::vector<ServerChange> changes;
+  {
+    std::lock_guard lock(mu_);
+    model_.Advance(clock_.Monotonic());
+    auto st = model_.Apply(action, &changes);
+    if (!st) {
+      return st;
+    }
+  }
+  GetLogger("sim.faults")
+      ->info("msg=\"fault applied\" action={}", FaultActionToJson(action).dump());
+  return ApplyServerChanges(changes);
+}
+
+Status Simulator::ApplyServerChanges(const std::vector<ServerChange>& changes) {
+  auto logger = GetLogger("sim.server");
+  Status result = OkStatus();
+  bool started = false;
+  {
+    std::lock_guard lock(mu_);
+    started = started_;
+  }
+  if (!started) {
+    return result;  // servers follow the model at Start()
+  }
+  for (const auto& ch : changes) {
+    auto& slot = servers_[static_cast<std::size_t>(ch.member.cluster)]
+                         [static_cast<std::size_t>(ch.member.member)];
+    std::string name;
+    int port = 0;
+    {
+      std::lock_guard lock(mu_);
+      name = model_.member(ch.member).spec.name;
+      port = model_.member(ch.member).http_port;
+    }
+    if (!ch.start) {
+      if (slot) {
+        StopPromptly(*slot, config_.listen_host);
+        slot.reset();
+      }
+      logger->info("msg=\"member stopped\" member={} port={}", name, port);
+      continue;
+    }
+    if (slot) {
+      continue;
+    }
+    auto st = StartMemberServer(ch.member, port);
+    if (!st) {
+      logger->error("msg=\"member restart failed\" member={} port={} err={}", name, port,
+                    LogQuote(st.error().message));
+      std::lock_guard lock(mu_);
+      model_.MarkDown(ch.member);
+      result = MakeError(st.error().kind, "restarting " + name + ": " + st.error().message);
+      continue;
+    }
+    logger->info("msg=\"member restarted\" member={} port={}", name, port);
+  }
+  return result;
+}
+
+void Simulator::HandleMember(MemberIndex mi, const net::HttpRequest& req, net::HttpExchange& ex) {
+  {
+    std::lock_guard lock(mu_);
+    ++model_.mutable_member(mi).requests_in_flight;
+  }
+  struct Done {
+    Simulator* sim;
+    MemberIndex mi;
+    ~Done() {
+      std::lock_guard lock(sim->mu_);
+      --sim->model_.mutable_member(mi).requests_in_flight;
+    }
+  } done{this, mi};
+  Millis slow{0};
+  for (;;) {
+    bool up = false;
+    bool hung = false;
+    {
+      std::lock_guard lock(mu_);
+      const SimMember& m = model_.member(mi);
+      up = m.up;
+      hung = m.hung;
+      slow = m.slow;
+    }
+    if (!up) {
+      return;  // being stopped: close without an answer
+    }
+    if (!hung) {
+      break;
+    }
+    if (!ex.SleepFor(kHangPoll)) {
+      return;
+    }
+  }
+  if (slow.count() > 0 && !ex.SleepFor(slow)) {
+    return;
+  }
+  MemberReply reply;
+  std::string name;
+  {
+    std::lock_guard lock(mu_);
+    reply = ServeMemberRequest(model_, mi, req, context_);
+    name = model_.member(mi).spec.name;
+  }
+  auto logger = GetLogger("sim.http");
+  if (logger->should_log(spdlog::level::debug)) {
+    logger->debug("msg=\"request\" member={} method={} path={} status={}", name, req.method,
+                  LogQuote(req.path), reply.response.status);
+  }
+  if (reply.oversized_bytes > 0) {
+    StreamOversized(ex, reply.oversized_bytes);
+  } else {
+    ex.Send(reply.response);
+  }
+}
+
+void Simulator::HandleControl(const net::HttpRequest& req, net::HttpExchange& ex) {
+  if (req.path == "/state" && req.method == "GET") {
+    SendJson(ex, 200, StateJson());
+    return;
+  }
+  if (req.path == "/healthz" && req.method == "GET") {
+    net::HttpResponse r;
+    r.body = "ok\n";
+    ex.Send(r);
+    return;
+  }
+  if (req.path == "/reset" && req.method == "POST") {
+    FaultAction reset;
+    reset.kind = FaultKind::kReset;
+    auto st = Apply(reset);
+    if (!st) {
+      SendJson(ex, 500, ojson{{"error", st.error().message}});
+      return;
+    }
+    SendJson(ex, 200, ojson{{"applied", 1}});
+    return;
+  }
+  if (req.path == "/faults" && req.method == "POST") {
+    auto body = nlohmann::json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+    if (body.is_discarded()) {
+      SendJson(ex, 400, ojson{{"error", "the body is not JSON"}, {"applied", 0}});
+      return;
+    }
+    std::vector<FaultAction> actions;
+    const nlohmann::json list = body.is_array() ? body : nlohmann::json::array({body});
+    for (const auto& item : list) {
+      auto action = ParseFaultAction(item);
+      if (!action) {
+        SendJson(ex, 400, ojson{{"error", action.error().message}, {"applied", 0}});
+        return;
+      }
+      actions.push_back(std::move(*action));
+    }
+    int applied = 0;
+    for (const auto& action : actions) {
+      auto st = Apply(action);
+      if (!st) {
+        SendJson(ex, 400, ojson{{"error", st.error().message}, {"applied", applied}});
+        return;
+      }
+      ++applied;
+    }
+    SendJson(ex, 200, ojson{{"applied", applied}});
+    return;
+  }
+  const bool known = req.path == "/state" || req.path == "/faults" || req.path == "/reset" ||
+                     req.path == "/healthz";
+  SendJson(ex, known ? 405 : 404, ojson{{"error", known ? "method not allowed" : "not found"}});
+}
+
+SimState Simulator::State() const {
+  std::lock_guard lock(mu_);
+  SimState s;
+  s.now = model_.Now();
+  s.started = started_;
+  s.uptime_seconds = started_ ? ToSeconds(model_.Now() - started_at_) : 0;
+  s.control_url = control_port_ > 0 ? "http://127.0.0.1:" + std::to_string(control_port_) : "";
+  s.clusters = model_.clusters();
+  return s;
+}
+
+ojson Simulator::StateJson() const {
+  std::lock_guard lock(mu_);
+  return StateJsonLocked();
+}
+
+ojson Simulator::StateJsonLocked() const {
+  ojson doc = ojson::object();
+  doc["simulator"] = ojson{
+      {"version", NCA_VERSION},
+      {"started", started_},
+      {"uptime_seconds", started_ ? ToSeconds(model_.Now() - started_at_) : 0.0},
+      {"control_url", control_port_ > 0 ? "http://127.0.0.1:" + std::to_string(control_port_) : ""},
+  };
+  ojson clusters = ojson::array();
+  for (std::size_t ci = 0; ci < model_.clusters().size(); ++ci) {
+    const SimCluster& c = model_.clusters()[ci];
+    auto member_name = [&](std::optional<int> m) {
+      return m ? ojson(c.members[static_cast<std::size_t>(*m)].spec.name) : ojson(nullptr);
+    };
+    ojson cj = ojson::object();
+    cj["name"] = c.spec.name;
+    cj["version"] = c.spec.version;
+    cj["family"] = FamilyName(c.family);
+    cj["edition"] = c.spec.edition;
+    cj["query_api"] = QueryApiEnabled(c.spec);
+    cj["auth"] = c.spec.auth_enabled;
+    cj["status_auth"] = c.spec.status_auth;
+    cj["username"] = c.spec.username;
+    ojson dbs = ojson::array();
+    for (const auto& d : c.dbs) {
+      dbs.push_back(ojson{{"name", d.name},
+                          {"uuid", d.uuid},
+                          {"leader", member_name(d.leader)},
+                          {"term", d.term},
+                          {"commit_index", d.commit_index},
+                          {"elections", d.elections}});
+    }
+    cj["databases"] = dbs;
+    ojson members = ojson::array();
+    for (std::size_t mi = 0; mi < c.members.size(); ++mi) {
+      const SimMember& m = c.members[mi];
+      ojson mj = ojson::object();
+      mj["name"] = m.spec.name;
+      mj["mode"] = MemberModeName(m.spec.mode, c.family);
+      mj["server_id"] = m.server_id;
+      mj["http_url"] = m.http_port > 0 ? "http://127.0.0.1:" + std::to_string(m.http_port) : "";
+      mj["http_port"] = m.http_port;
+      mj["bolt_address"] = "127.0.0.1:" + std::to_string(m.bolt_port);
+      mj["bolt_url"] = "bolt://127.0.0.1:" + std::to_string(m.bolt_port);
+      mj["zone"] = m.spec.zone;
+      mj["region"] = m.spec.region;
+      mj["up"] = m.up;
+      mj["hung"] = m.hung;
+      mj["stalled"] = m.stalled;
+      mj["slow_ms"] = m.slow.count();
+      mj["answer_mode"] = AnswerModeName(m.answer_mode);
+      mj["partition_group"] = m.partition_group;
+      mj["requests_in_flight"] = m.requests_in_flight;
+      mj["reaches_majority"] = model_.ReachesMajority(static_cast<int>(ci), static_cast<int>(mi));
+      ojson mdbs = ojson::object();
+      for (std::size_t di = 0; di < c.dbs.size(); ++di) {
+        const MemberDbView v =
+            model_.View(static_cast<int>(ci), static_cast<int>(mi), static_cast<int>(di));
+        const bool serving = m.up && v.state == DbState::kOnline;
+        mdbs[c.dbs[di].name] = ojson{
+            {"state", DbStateName(v.state)},
+            {"role", serving ? RaftRoleName(v.role) : std::string_view("unknown")},
+            {"leader", serving ? member_name(v.leader) : ojson(nullptr)},
+            {"term", v.term},
+            {"applied_index", v.applied},
+            {"last_committed_txn", v.applied},
+        };
+      }
+      mj["databases"] = mdbs;
+      members.push_back(std::move(mj));
+    }
+    cj["members"] = members;
+    clusters.push_back(std::move(cj));
+  }
+  doc["clusters"] = clusters;
+  return doc;
+}
+
+std::string Simulator::MemberUrl(std::string_view member) const {
+  std::lock_guard lock(mu_);
+  auto mi = model_.FindMember(member);
+  if (!mi || model_.member(*mi).http_port == 0) {
+    return "";
+  }
+  return "http://127.0.0.1:" + std::to_string(model_.member(*mi).http_port);
+}
+
+std::string Simulator::ControlUrl() const {
+  std::lock_guard lock(mu_);
+  return control_port_ > 0 ? "http://127.0.0.1:" + std::to_string(control_port_) : "";
+}
+
+}  // namespace nca::sim

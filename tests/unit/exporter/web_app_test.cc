@@ -1,0 +1,719 @@
+#include "exporter/web_app.h"
+
+#include <curl/curl.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <locale>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace nca::exporter {
+namespace {
+
+using std::chrono::seconds;
+
+// --- HTTP client (libcurl, loopback only) ---
+
+struct Fetched {
+  bool ok = false;
+  long status = 0;
+  std::map<std::string, std::string> headers;  // lower-cased names
+  std::string body;
+};
+
+size_t AppendBody(char* data, size_t size, size_t n, void* user) {
+  static_cast<std::string*>(user)->append(data, size * n);
+  return size * n;
+}
+
+size_t AppendHeader(char* data, size_t size, size_t n, void* user) {
+  std::string line(data, size * n);
+  auto colon = line.find(':');
+  if (colon != std::string::npos) {
+    std::string name = line.substr(0, colon);
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::string value = line.substr(colon + 1);
+    value.erase(0, value.find_first_not_of(' '));
+    value.erase(value.find_last_not_of("\r\n ") + 1);
+    (*static_cast<std::map<std::string, std::string>*>(user))[name] = value;
+  }
+  return size * n;
+}
+
+Fetched Fetch(int port, const std::string& method, const std::string& path) {
+  Fetched out;
+  CURL* c = curl_easy_init();
+  if (c == nullptr) {
+    return out;
+  }
+  std::string url = "http://127.0.0.1:" + std::to_string(port) + path;
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
+  if (method == "HEAD") {
+    curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+  } else if (method == "POST") {
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, "x=1");
+  } else if (method != "GET") {
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method.c_str());
+  }
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &AppendBody);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &out.body);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, &AppendHeader);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &out.headers);
+  out.ok = curl_easy_perform(c) == CURLE_OK;
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out.status);
+  curl_easy_cleanup(c);
+  return out;
+}
+
+// --- exposition text helpers ---
+
+// Sample lines: "name{labels}" -> value text.
+std::map<std::string, std::string> Samples(const std::string& text) {
+  std::map<std::string, std::string> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') {
+      continue;
+    }
+    auto sp = line.rfind(' ');
+    out[line.substr(0, sp)] = line.substr(sp + 1);
+  }
+  return out;
+}
+
+// Family names in the order of their "# TYPE" lines.
+std::vector<std::string> TypeOrder(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("# TYPE ", 0) == 0) {
+      out.push_back(line.substr(7, line.find(' ', 7) - 7));
+    }
+  }
+  return out;
+}
+
+std::string LineStartingWith(const std::string& text, const std::string& prefix) {
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(prefix, 0) == 0) {
+      return line;
+    }
+  }
+  return "";
+}
+
+// Sample lines of one family, in output order.
+std::vector<std::string> SeriesOf(const std::string& text, const std::string& family) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(family + "{", 0) == 0 || line.rfind(family + " ", 0) == 0) {
+      out.push_back(line);
+    }
+  }
+  return out;
+}
+
+// --- fixtures ---
+
+CollectorSnapshot Snap(const std::string& collector, MetricSet metrics, bool success,
+                       double duration, int64_t finished_unix) {
+  CollectorSnapshot s;
+  s.collector = collector;
+  s.metrics = std::move(metrics);
+  s.success = success;
+  s.duration_seconds = duration;
+  s.finished_at = SystemTime(seconds(finished_unix));
+  if (!success) {
+    s.error = MakeError(ErrorKind::kTimeout, "no answer before the collection deadline");
+  }
+  return s;
+}
+
+ProcessStats FixedProcessStats() {
+  ProcessStats p;
+  p.cpu_seconds_total = 1.5;
+  p.resident_memory_bytes = 1048576;
+  p.virtual_memory_bytes = 4194304;
+  p.start_time_seconds = 1699999000;
+  p.open_fds = 12;
+  p.max_fds = 1024;
+  return p;
+}
+
+std::vector<MemberStatus> TwoMembers() {
+  MemberStatus m1;
+  m1.cluster = "prod";
+  m1.member = "m1";
+  m1.url = "http://10.0.0.1:7474";
+  m1.up = true;
+  m1.version = "5.26.0";
+  m1.edition = "enterprise";
+  m1.dialect = "5";
+  m1.transport = "query_api";
+  m1.errors_by_reason = {{"timeout", 3}, {"unauthorized", 1}};
+  m1.last_success = SystemTime(seconds(1700000100));
+  MemberStatus m2;
+  m2.cluster = "prod";
+  m2.member = "m2";
+  m2.url = "http://10.0.0.2:7474";
+  m2.up = false;
+  return {m1, m2};
+}
+
+WebAppOptions BaseOptions() {
+  WebAppOptions o;
+  o.listen_address = "127.0.0.1:0";
+  o.num_threads = 2;
+  o.collectors = {{"failover", 5}, {"quorum", 5}, {"role", 5}};
+  o.process_stats = [] { return FixedProcessStats(); };
+  o.member_status = [] { return TwoMembers(); };
+  return o;
+}
+
+void PublishRepresentative(SnapshotStore& store) {
+  MetricSetBuilder role;
+  role.Gauge("neo4j_database_role", "Role of a database on a member (1 for the current role).")
+      .Add({{"neo4j_cluster", "prod"}, {"member", "m2"}, {"database", "neo4j"}, {"role", "leader"}},
+           1)
+      .Add({{"neo4j_cluster", "prod"},
+            {"member", "m1"},
+            {"database", "neo4j"},
+            {"role", "follower"}},
+           1);
+  store.Publish(Snap("role", std::move(role).Build(), true, 0.25, 1700000000));
+  MetricSetBuilder quorum;
+  quorum.Gauge("neo4j_quorum_voting_members", "Voting members seen.")
+      .Add({{"neo4j_cluster", "prod"}, {"database", "neo4j"}}, 3);
+  store.Publish(Snap("quorum", std::move(quorum).Build(), false, 4, 1700000005));
+}
+
+// The lint sample: a third collector with special values, escapes and a merged family.
+void PublishLintSample(SnapshotStore& store) {
+  MetricSetBuilder b;
+  b.Counter("neo4j_cluster_leader_changes_total", "Leader changes seen by the agent.")
+      .Add({{"neo4j_cluster", "prod"}, {"database", "neo4j"}}, 2);
+  b.Gauge("neo4j_replication_lag_transactions",
+          "Transactions a member is behind the leader.\n"
+          "Second line with a \\ backslash.")
+      .Add({{"neo4j_cluster", "prod"}, {"member", "m1"}, {"database", "neo4j"}}, 0)
+      .Add({{"neo4j_cluster", "prod"}, {"member", "m2"}, {"database", "neo4j"}},
+           std::numeric_limits<double>::quiet_NaN())
+      .Add({{"neo4j_cluster", "prod"}, {"member", "m3\"x\\y\nz"}, {"database", "neo4j"}},
+           std::numeric_limits<double>::infinity());
+  // Same family as the role collector's: must come out merged.
+  b.Gauge("neo4j_database_role", "Role of a database on a member (1 for the current role).")
+      .Add({{"neo4j_cluster", "prod"}, {"member", "m3"}, {"database", "system"}, {"role", "x"}}, 1);
+  store.Publish(Snap("failover", std::move(b).Build(), true, 0.001, 1700000010));
+}
+
+// One WebApp served over loopback for the whole suite: stopping civetweb 1.15 takes up to 2 s
+// (its accept loop polls with a 2 s quantum), too slow to pay per test.
+class WebAppHttpTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    store_ = std::make_unique<SnapshotStore>();
+    PublishRepresentative(*store_);
+    PublishLintSample(*store_);
+    config::ClusterConfig cluster;
+    cluster.name = "prod";
+    cluster.members = {{"core-1", "http://neo4j:s3cret@10.0.0.1:7474", ""},
+                       {"core-2", "https://10.0.0.2:7473", ""}};
+    cluster.credentials.password_file = "/run/secrets/neo4j-password";
+    cluster.credentials.username_env = "MY_NEO4J_USER";
+    WebAppOptions o = BaseOptions();
+    o.clusters = SummariseClusters({cluster});
+    o.ready = [] { return ready_.load(); };
+    o.process_stats = [] {
+      return real_process_.load() ? ProcessMetricsReader().Read() : FixedProcessStats();
+    };
+    app_ = std::make_unique<WebApp>(std::move(o), *store_);
+    start_status_ = app_->Start();
+  }
+  static void TearDownTestSuite() {
+    app_.reset();
+    store_.reset();
+  }
+  void SetUp() override {
+    ASSERT_TRUE(start_status_.ok()) << start_status_.error().ToString();
+    ASSERT_GT(app_->Port(), 0);
+    ready_ = false;
+    real_process_ = false;
+  }
+  static Fetched Get(const std::string& path) { return Fetch(app_->Port(), "GET", path); }
+
+  static inline std::unique_ptr<SnapshotStore> store_;
+  static inline std::unique_ptr<WebApp> app_;
+  static inline Status start_status_ = OkStatus();
+  static inline std::atomic<bool> ready_{false};
+  static inline std::atomic<bool> real_process_{false};
+};
+
+// Rendering without a server.
+class WebAppRenderTest : public ::testing::Test {
+ protected:
+  SnapshotStore store_;
+};
+
+TEST_F(WebAppHttpTest, LandingPageShowsNameVersionLinksClustersAndCollectors) {
+  Fetched r = Get("/");
+  ASSERT_TRUE(r.ok);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.headers["content-type"], "text/html; charset=utf-8");
+  EXPECT_NE(r.body.find("neo4j-cluster-agent"), std::string::npos);
+  EXPECT_NE(r.body.find(NCA_VERSION), std::string::npos);
+  EXPECT_NE(r.body.find("href=\"/metrics\""), std::string::npos);
+  EXPECT_NE(r.body.find("href=\"/-/healthy\""), std::string::npos);
+  EXPECT_NE(r.body.find("href=\"/-/ready\""), std::string::npos);
+  EXPECT_NE(r.body.find("prod"), std::string::npos);
+  EXPECT_NE(r.body.find("core-1"), std::string::npos);
+  EXPECT_NE(r.body.find("http://10.0.0.1:7474"), std::string::npos);
+  EXPECT_NE(r.body.find("https://10.0.0.2:7473"), std::string::npos);
+  EXPECT_NE(r.body.find("role"), std::string::npos);
+  EXPECT_NE(r.body.find("quorum"), std::string::npos);
+  EXPECT_NE(r.body.find("failover"), std::string::npos);
+  // Names and URLs only: no credentials and no credential sources.
+  EXPECT_EQ(r.body.find("s3cret"), std::string::npos) << r.body;
+  EXPECT_EQ(r.body.find("neo4j:"), std::string::npos) << r.body;
+  EXPECT_EQ(r.body.find("/run/secrets"), std::string::npos);
+  EXPECT_EQ(r.body.find("MY_NEO4J_USER"), std::string::npos);
+}
+
+TEST(SummariseClustersTest, StripsUserInfoOnly) {
+  config::ClusterConfig c;
+  c.name = "a";
+  c.members = {{"x", "https://u:p@host:7473/base?q=1", ""}, {"y", "http://host:7474", ""}};
+  auto s = SummariseClusters({c});
+  ASSERT_EQ(s.size(), 1u);
+  ASSERT_EQ(s[0].members.size(), 2u);
+  EXPECT_EQ(s[0].members[0].url, "https://host:7473/base?q=1");
+  EXPECT_EQ(s[0].members[1].url, "http://host:7474");
+}
+
+TEST_F(WebAppRenderTest, LandingPageEscapesHtmlAndStripsUserInfo) {
+  WebAppOptions o = BaseOptions();
+  o.clusters = {{"<script>alert(1)</script>", {{"a&b", "http://u:pw@h:1"}}}};
+  WebApp app(std::move(o), store_);
+  const std::string& body = app.RenderLanding();
+  EXPECT_EQ(body.find("<script>"), std::string::npos);
+  EXPECT_NE(body.find("&lt;script&gt;"), std::string::npos);
+  EXPECT_NE(body.find("a&amp;b"), std::string::npos);
+  EXPECT_NE(body.find("http://h:1"), std::string::npos);
+  EXPECT_EQ(body.find("pw"), std::string::npos);
+}
+
+TEST_F(WebAppHttpTest, HealthyAlways) {
+  ready_ = false;
+  Fetched r = Get("/-/healthy");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "Healthy.");
+}
+
+TEST_F(WebAppHttpTest, ReadyFollowsTheCallback) {
+  Fetched before = Get("/-/ready");
+  EXPECT_EQ(before.status, 503);
+  EXPECT_EQ(before.body, "Not ready.");
+  ready_ = true;
+  Fetched after = Get("/-/ready");
+  EXPECT_EQ(after.status, 200);
+  EXPECT_EQ(after.body, "Ready.");
+}
+
+TEST_F(WebAppHttpTest, UnknownPathIs404) {
+  EXPECT_EQ(Get("/nope").status, 404);
+  EXPECT_EQ(Get("/metrics/extra").status, 404);
+  EXPECT_EQ(Get("/-/reload").status, 404);
+}
+
+TEST_F(WebAppHttpTest, OtherMethodsAre405) {
+  for (const char* path : {"/metrics", "/", "/-/healthy", "/-/ready"}) {
+    Fetched post = Fetch(app_->Port(), "POST", path);
+    EXPECT_EQ(post.status, 405) << path;
+    EXPECT_EQ(post.headers["allow"], "GET, HEAD") << path;
+    EXPECT_EQ(Fetch(app_->Port(), "DELETE", path).status, 405) << path;
+  }
+}
+
+TEST_F(WebAppHttpTest, MetricsContentTypeAndHead) {
+  Fetched get = Get("/metrics");
+  ASSERT_TRUE(get.ok);
+  EXPECT_EQ(get.status, 200);
+  EXPECT_EQ(get.headers["content-type"], "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_NE(get.body.find("# TYPE neo4j_up gauge"), std::string::npos);
+
+  Fetched head = Fetch(app_->Port(), "HEAD", "/metrics");
+  ASSERT_TRUE(head.ok);
+  EXPECT_EQ(head.status, 200);
+  EXPECT_TRUE(head.body.empty());
+  EXPECT_EQ(head.headers["content-type"], "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_EQ(head.headers["content-length"], std::to_string(get.body.size()));
+}
+
+TEST_F(WebAppRenderTest, CustomTelemetryPath) {
+  WebAppOptions o = BaseOptions();
+  o.telemetry_path = "/custom/metrics";
+  WebApp app(std::move(o), store_);
+  auto request = [&app](const std::string& path) {
+    net::HttpRequest r;
+    r.method = "GET";
+    r.path = path;
+    return app.HandleRequest(r);
+  };
+  net::HttpResponse metrics = request("/custom/metrics");
+  EXPECT_EQ(metrics.status, 200);
+  EXPECT_EQ(metrics.content_type, "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_NE(metrics.body.find("# TYPE neo4j_agent_build_info gauge"), std::string::npos);
+  EXPECT_EQ(request("/metrics").status, 404);
+  EXPECT_NE(request("/").body.find("href=\"/custom/metrics\""), std::string::npos);
+}
+
+TEST_F(WebAppRenderTest, FamiliesSortedByNameAndSeriesByLabels) {
+  // Hand-built sets, deliberately out of order (the builder would sort them).
+  prometheus::MetricFamily zeta{"zeta_metric", "Zeta.", prometheus::MetricType::Gauge, {}};
+  for (const char* m : {"c", "a", "b"}) {
+    prometheus::ClientMetric cm;
+    cm.label = {{"member", m}};
+    cm.gauge.value = 1;
+    zeta.metric.push_back(cm);
+  }
+  prometheus::MetricFamily alpha{"alpha_metric", "Alpha.", prometheus::MetricType::Gauge, {}};
+  alpha.metric.emplace_back();
+  prometheus::MetricFamily mid{"mid_metric", "Mid.", prometheus::MetricType::Gauge, {}};
+  mid.metric.emplace_back();
+  store_.Publish(Snap("a_collector", {zeta, alpha}, true, 0.1, 1700000000));
+  store_.Publish(Snap("b_collector", {mid}, true, 0.1, 1700000000));
+  WebApp app(BaseOptions(), store_);
+
+  std::string text = app.RenderMetrics();
+  std::vector<std::string> order = TypeOrder(text);
+  EXPECT_TRUE(std::is_sorted(order.begin(), order.end())) << text;
+  EXPECT_NE(std::find(order.begin(), order.end(), "alpha_metric"), order.end());
+  EXPECT_NE(std::find(order.begin(), order.end(), "zeta_metric"), order.end());
+  EXPECT_NE(std::find(order.begin(), order.end(), "process_open_fds"), order.end());
+  EXPECT_EQ(SeriesOf(text, "zeta_metric"),
+            (std::vector<std::string>{"zeta_metric{member=\"a\"} 1", "zeta_metric{member=\"b\"} 1",
+                                      "zeta_metric{member=\"c\"} 1"}));
+}
+
+TEST_F(WebAppRenderTest, SameFamilyFromTwoSnapshotsIsMergedIntoOne) {
+  MetricSetBuilder a;
+  a.Gauge("neo4j_shared_family", "Shared.").Add({{"member", "m2"}}, 2);
+  MetricSetBuilder b;
+  b.Gauge("neo4j_shared_family", "Shared.").Add({{"member", "m1"}}, 1).Add({{"member", "m3"}}, 3);
+  store_.Publish(Snap("first", std::move(a).Build(), true, 0.1, 1700000000));
+  store_.Publish(Snap("second", std::move(b).Build(), true, 0.1, 1700000000));
+  WebApp app(BaseOptions(), store_);
+
+  std::string text = app.RenderMetrics();
+  std::vector<std::string> order = TypeOrder(text);
+  EXPECT_EQ(std::count(order.begin(), order.end(), "neo4j_shared_family"), 1) << text;
+  EXPECT_EQ(std::adjacent_find(order.begin(), order.end()), order.end()) << text;
+  EXPECT_EQ(SeriesOf(text, "neo4j_shared_family"),
+            (std::vector<std::string>{"neo4j_shared_family{member=\"m1\"} 1",
+                                      "neo4j_shared_family{member=\"m2\"} 2",
+                                      "neo4j_shared_family{member=\"m3\"} 3"}));
+}
+
+TEST_F(WebAppRenderTest, SelfMetricFamilyFromACollectorIsMergedToo) {
+  MetricSetBuilder a;
+  a.Gauge("neo4j_up", "Collector view.").Add({{"neo4j_cluster", "prod"}, {"member", "m9"}}, 1);
+  store_.Publish(Snap("odd", std::move(a).Build(), true, 0.1, 1700000000));
+  WebApp app(BaseOptions(), store_);
+  std::string text = app.RenderMetrics();
+  std::vector<std::string> order = TypeOrder(text);
+  EXPECT_EQ(std::count(order.begin(), order.end(), "neo4j_up"), 1);
+  EXPECT_EQ(SeriesOf(text, "neo4j_up").size(), 3u) << text;
+}
+
+TEST_F(WebAppRenderTest, IdenticalSeriesFromTwoSnapshotsAppearOnce) {
+  MetricSetBuilder a;
+  a.Gauge("neo4j_dup", "Dup.").Add({{"member", "m1"}}, 1);
+  MetricSetBuilder b;
+  b.Gauge("neo4j_dup", "Dup.").Add({{"member", "m1"}}, 1);
+  store_.Publish(Snap("first", std::move(a).Build(), true, 0.1, 1700000000));
+  store_.Publish(Snap("second", std::move(b).Build(), true, 0.1, 1700000000));
+  WebApp app(BaseOptions(), store_);
+  EXPECT_EQ(SeriesOf(app.RenderMetrics(), "neo4j_dup").size(), 1u);
+}
+
+TEST_F(WebAppRenderTest, LatestRunOnlySoStaleSeriesDisappear) {
+  WebApp app(BaseOptions(), store_);
+  MetricSetBuilder a;
+  a.Gauge("neo4j_db_thing", "Thing.").Add({{"database", "old"}}, 1);
+  store_.Publish(Snap("role", std::move(a).Build(), true, 0.1, 1700000000));
+  EXPECT_EQ(SeriesOf(app.RenderMetrics(), "neo4j_db_thing").size(), 1u);
+  MetricSetBuilder b;
+  b.Gauge("neo4j_db_thing", "Thing.").Add({{"database", "new"}}, 1);
+  store_.Publish(Snap("role", std::move(b).Build(), false, 0.1, 1700000005));
+  EXPECT_EQ(SeriesOf(app.RenderMetrics(), "neo4j_db_thing"),
+            std::vector<std::string>{"neo4j_db_thing{database=\"new\"} 1"});
+}
+
+TEST_F(WebAppRenderTest, BuildInfo) {
+  WebApp app(BaseOptions(), store_);
+  std::string text = app.RenderMetrics();
+  EXPECT_NE(text.find("# HELP neo4j_agent_build_info A metric with a constant '1' value labeled "
+                      "by version, revision and compiler from which neo4j-cluster-agent was "
+                      "built.\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("# TYPE neo4j_agent_build_info gauge\n"), std::string::npos);
+  std::string line = LineStartingWith(text, "neo4j_agent_build_info{");
+  const std::string prefix = std::string("neo4j_agent_build_info{version=\"") + NCA_VERSION +
+                             "\",revision=\"" + NCA_REVISION + "\",compiler=\"";
+  ASSERT_EQ(line.rfind(prefix, 0), 0u) << line;
+#if defined(__clang__)
+  EXPECT_EQ(line.compare(prefix.size(), 6, "clang "), 0) << line;
+#else
+  EXPECT_EQ(line, prefix + "gcc " + __VERSION__ + "\"} 1");
+#endif
+}
+
+TEST_F(WebAppRenderTest, CollectorSelfMetrics) {
+  PublishRepresentative(store_);  // role ok (0.25 s), quorum failed (4 s)
+  WebApp app(BaseOptions(), store_);
+  std::string text = app.RenderMetrics();
+  auto s = Samples(text);
+
+  EXPECT_EQ(s["neo4j_agent_collector_duration_seconds{collector=\"role\"}"], "0.25");
+  EXPECT_EQ(s["neo4j_agent_collector_duration_seconds{collector=\"quorum\"}"], "4");
+  EXPECT_EQ(s.count("neo4j_agent_collector_duration_seconds{collector=\"failover\"}"), 0u);
+  EXPECT_EQ(s["neo4j_agent_collector_success{collector=\"role\"}"], "1");
+  EXPECT_EQ(s["neo4j_agent_collector_success{collector=\"quorum\"}"], "0");
+  EXPECT_EQ(s["neo4j_agent_collector_last_success_timestamp_seconds{collector=\"role\"}"],
+            "1700000000");
+  EXPECT_EQ(s.count("neo4j_agent_collector_last_success_timestamp_seconds{collector=\"quorum\"}"),
+            0u);
+  for (const char* c : {"failover", "quorum", "role"}) {
+    EXPECT_EQ(s[std::string("neo4j_agent_collector_interval_seconds{collector=\"") + c + "\"}"],
+              "5");
+  }
+  for (const char* f : {"neo4j_agent_collector_duration_seconds", "neo4j_agent_collector_success",
+                        "neo4j_agent_collector_last_success_timestamp_seconds",
+                        "neo4j_agent_collector_interval_seconds"}) {
+    std::string help = LineStartingWith(text, std::string("# HELP ") + f + " ");
+    EXPECT_NE(help.find("collected in the background every 5 seconds and served from the "
+                        "latest snapshot"),
+              std::string::npos)
+        << help;
+    EXPECT_NE(text.find(std::string("# TYPE ") + f + " gauge\n"), std::string::npos) << f;
+  }
+}
+
+TEST_F(WebAppRenderTest, LastSuccessAbsentUntilFirstSuccess) {
+  store_.Publish(Snap("role", {}, false, 1, 1700000000));
+  WebApp app(BaseOptions(), store_);
+  std::string text = app.RenderMetrics();
+  EXPECT_EQ(text.find("neo4j_agent_collector_last_success_timestamp_seconds"), std::string::npos);
+  EXPECT_EQ(Samples(text)["neo4j_agent_collector_success{collector=\"role\"}"], "0");
+  store_.Publish(Snap("role", {}, true, 1, 1700000042));
+  EXPECT_EQ(Samples(app.RenderMetrics())
+                ["neo4j_agent_collector_last_success_timestamp_seconds{collector=\"role\"}"],
+            "1700000042");
+}
+
+TEST_F(WebAppRenderTest, DifferentIntervalsAreDescribedAsARange) {
+  WebAppOptions o = BaseOptions();
+  o.collectors = {{"role", 5}, {"quorum", 30}, {"failover", 2.5}};
+  WebApp app(std::move(o), store_);
+  std::string help =
+      LineStartingWith(app.RenderMetrics(), "# HELP neo4j_agent_collector_interval_seconds ");
+  EXPECT_NE(help.find("every 2.5 to 30 seconds"), std::string::npos) << help;
+}
+
+TEST_F(WebAppRenderTest, MemberMetrics) {
+  WebApp app(BaseOptions(), store_);
+  std::string text = app.RenderMetrics();
+  auto s = Samples(text);
+  EXPECT_EQ(s["neo4j_up{neo4j_cluster=\"prod\",member=\"m1\"}"], "1");
+  EXPECT_EQ(s["neo4j_up{neo4j_cluster=\"prod\",member=\"m2\"}"], "0");
+  EXPECT_EQ(s["neo4j_member_info{neo4j_cluster=\"prod\",member=\"m1\",version=\"5.26.0\","
+              "edition=\"enterprise\",dialect=\"5\",transport=\"query_api\"}"],
+            "1");
+  EXPECT_EQ(SeriesOf(text, "neo4j_member_info").size(), 1u) << "m2's version is unknown";
+  EXPECT_EQ(s["neo4j_member_request_errors_total{neo4j_cluster=\"prod\",member=\"m1\","
+              "reason=\"timeout\"}"],
+            "3");
+  EXPECT_EQ(s["neo4j_member_request_errors_total{neo4j_cluster=\"prod\",member=\"m1\","
+              "reason=\"unauthorized\"}"],
+            "1");
+  EXPECT_EQ(SeriesOf(text, "neo4j_member_request_errors_total").size(), 2u);
+  EXPECT_NE(text.find("# TYPE neo4j_member_request_errors_total counter\n"), std::string::npos);
+  EXPECT_EQ(s["neo4j_member_last_success_timestamp_seconds{neo4j_cluster=\"prod\",member=\"m1\"}"],
+            "1700000100");
+  EXPECT_EQ(SeriesOf(text, "neo4j_member_last_success_timestamp_seconds").size(), 1u);
+}
+
+TEST_F(WebAppRenderTest, NoMemberProviderNoMemberMetrics) {
+  WebAppOptions o = BaseOptions();
+  o.member_status = nullptr;
+  WebApp app(std::move(o), store_);
+  EXPECT_EQ(app.RenderMetrics().find("neo4j_up"), std::string::npos);
+}
+
+TEST_F(WebAppRenderTest, ProcessMetricsFromTheProvider) {
+  WebApp app(BaseOptions(), store_);
+  std::string text = app.RenderMetrics();
+  auto s = Samples(text);
+  EXPECT_EQ(s["process_cpu_seconds_total"], "1.5");
+  EXPECT_EQ(s["process_resident_memory_bytes"], "1048576");
+  EXPECT_EQ(s["process_virtual_memory_bytes"], "4194304");
+  EXPECT_EQ(s["process_start_time_seconds"], "1699999000");
+  EXPECT_EQ(s["process_open_fds"], "12");
+  EXPECT_EQ(s["process_max_fds"], "1024");
+  EXPECT_NE(text.find("# TYPE process_cpu_seconds_total counter\n"), std::string::npos);
+}
+
+TEST_F(WebAppRenderTest, ProcessMetricsDefaultToThisProcess) {
+  WebAppOptions o = BaseOptions();
+  o.process_stats = nullptr;
+  WebApp app(std::move(o), store_);
+  auto s = Samples(app.RenderMetrics());
+  ASSERT_EQ(s.count("process_open_fds"), 1u);
+  EXPECT_GE(std::stod(s["process_open_fds"]), 3);
+  ASSERT_EQ(s.count("process_start_time_seconds"), 1u);
+  const double now =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  EXPECT_NEAR(std::stod(s["process_start_time_seconds"]), now, 24 * 3600);
+  EXPECT_GT(std::stod(s["process_resident_memory_bytes"]), 0);
+}
+
+TEST_F(WebAppRenderTest, SpecialValuesAndEscaping) {
+  MetricSetBuilder b;
+  b.Gauge("neo4j_special", "Line one\nline two with a \\ backslash.")
+      .Add({{"v", "nan"}}, std::numeric_limits<double>::quiet_NaN())
+      .Add({{"v", "pinf"}}, std::numeric_limits<double>::infinity())
+      .Add({{"v", "ninf"}}, -std::numeric_limits<double>::infinity())
+      .Add({{"v", "quote\"back\\slash\nnewline"}}, 0.5);
+  store_.Publish(Snap("role", std::move(b).Build(), true, 0.1, 1700000000));
+  WebApp app(BaseOptions(), store_);
+  std::string text = app.RenderMetrics();
+  EXPECT_NE(text.find("# HELP neo4j_special Line one\\nline two with a \\\\ backslash.\n"),
+            std::string::npos)
+      << text;
+  auto s = Samples(text);
+  EXPECT_EQ(s["neo4j_special{v=\"nan\"}"], "Nan");
+  EXPECT_EQ(s["neo4j_special{v=\"pinf\"}"], "+Inf");
+  EXPECT_EQ(s["neo4j_special{v=\"ninf\"}"], "-Inf");
+  EXPECT_EQ(s["neo4j_special{v=\"quote\\\"back\\\\slash\\nnewline\"}"], "0.5");
+}
+
+// Decimal comma locales must not leak into the exposition format.
+struct CommaDecimal : std::numpunct<char> {
+  char do_decimal_point() const override { return ','; }
+  char do_thousands_sep() const override { return '.'; }
+  std::string do_grouping() const override { return "\3"; }
+};
+
+TEST_F(WebAppRenderTest, OutputIgnoresTheGlobalLocale) {
+  store_.Publish(Snap("role", {}, true, 1234567.25, 1700000000));
+  WebApp app(BaseOptions(), store_);
+  std::locale previous = std::locale::global(std::locale(std::locale::classic(), new CommaDecimal));
+  std::string text = app.RenderMetrics();
+  std::locale::global(previous);
+  EXPECT_EQ(Samples(text)["neo4j_agent_collector_duration_seconds{collector=\"role\"}"],
+            "1234567.25");
+  EXPECT_EQ(Samples(text)["process_cpu_seconds_total"], "1.5");
+}
+
+TEST_F(WebAppHttpTest, StartFailsOnAnAddressInUse) {
+  WebAppOptions o = BaseOptions();
+  o.listen_address = "127.0.0.1:" + std::to_string(app_->Port());
+  WebApp second(std::move(o), *store_);
+  EXPECT_FALSE(second.Start().ok());
+}
+
+// --- promtool lint of the real /metrics output ---
+
+std::string TempFile(const std::string& content) {
+  char tmpl[] = "/tmp/nca_metrics_XXXXXX";
+  int fd = mkstemp(tmpl);
+  if (fd < 0) {
+    return "";
+  }
+  close(fd);
+  std::ofstream(tmpl, std::ios::binary) << content;
+  return tmpl;
+}
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST_F(WebAppHttpTest, PromtoolCheckMetricsAcceptsTheOutput) {
+  const std::string promtool = "/usr/bin/promtool";
+  // promtool is a declared test dependency (package "prometheus"): missing means failure.
+  ASSERT_TRUE(std::filesystem::exists(promtool)) << promtool << " is missing";
+
+  real_process_ = true;  // the real process collector
+  Fetched r = Get("/metrics");
+  ASSERT_TRUE(r.ok);
+  ASSERT_EQ(r.status, 200);
+  // All of it: collector families, a merged family, self-metrics, process metrics.
+  for (const char* f :
+       {"neo4j_database_role", "neo4j_agent_build_info", "neo4j_up", "neo4j_member_info",
+        "neo4j_member_request_errors_total", "process_cpu_seconds_total", "process_max_fds"}) {
+    EXPECT_NE(r.body.find(std::string("# TYPE ") + f + " "), std::string::npos) << f;
+  }
+  std::vector<std::string> order = TypeOrder(r.body);
+  EXPECT_TRUE(std::is_sorted(order.begin(), order.end()));
+  EXPECT_EQ(std::count(order.begin(), order.end(), "neo4j_database_role"), 1);
+  EXPECT_EQ(SeriesOf(r.body, "neo4j_database_role").size(), 3u);
+  EXPECT_NE(r.body.find("} Nan\n"), std::string::npos);
+  EXPECT_NE(r.body.find("} +Inf\n"), std::string::npos);
+
+  std::string in = TempFile(r.body);
+  std::string out = TempFile("");
+  ASSERT_FALSE(in.empty());
+  ASSERT_FALSE(out.empty());
+  std::string cmd = promtool + " check metrics < " + in + " > " + out + " 2>&1";
+  int rc = std::system(cmd.c_str());
+  std::string report = ReadAll(out);
+  std::filesystem::remove(in);
+  std::filesystem::remove(out);
+  ASSERT_TRUE(WIFEXITED(rc)) << rc;
+  EXPECT_EQ(WEXITSTATUS(rc), 0) << report << "\n--- input ---\n" << r.body;
+  EXPECT_EQ(report, "") << "--- input ---\n" << r.body;
+}
+
+// The check above must be able to fail: promtool flags a counter without _total.
+TEST(PromtoolSelfTest, FlagsALintProblem) {
+  ASSERT_TRUE(std::filesystem::exists("/usr/bin/promtool"));
+  std::string in = TempFile(
+      "# HELP bad_counter A counter.\n# TYPE bad_counter counter\n"
+      "bad_counter 1\n");
+  std::string out = TempFile("");
+  std::string cmd = "/usr/bin/promtool check metrics < " + in + " > " + out + " 2>&1";
+  int rc = std::system(cmd.c_str());
+  std::string report = ReadAll(out);
+  std::filesystem::remove(in);
+  std::filesystem::remove(out);
+  ASSERT_TRUE(WIFEXITED(rc));
+  EXPECT_NE(WEXITSTATUS(rc), 0);
+  EXPECT_NE(report.find("_total"), std::string::npos) << report;
+}
+
+}  // namespace
+}  // namespace nca::exporter

@@ -1,0 +1,682 @@
+#include "neo4j/http_engine.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/clock.h"
+#include "net/http_server.h"
+
+namespace nca::neo4j {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+// Stops `server` promptly. civetweb 1.15's accept loop only notices a stop request when its
+// 2-second poll() returns (HttpServer::Stop then takes up to 2 s); a connection attempt wakes it.
+// Stop() runs on a helper thread (the owner waits for it) while this thread pokes the port.
+void StopPromptly(net::HttpServer& server) {
+  if (!server.Running()) {
+    return;
+  }
+  int port = server.Port();
+  std::atomic<bool> stopped{false};
+  std::thread stopper([&] {
+    server.Stop();
+    stopped = true;
+  });
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!stopped && std::chrono::steady_clock::now() < deadline) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd >= 0) {
+      sockaddr_in addr{};
+      addr.sin_family = AF_INET;
+      addr.sin_port = htons(static_cast<uint16_t>(port));
+      addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      (void)connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+      close(fd);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // bounded poll of `stopped`
+  }
+  stopper.join();
+}
+
+// A loopback stub Neo4j shared by the tests of a suite (one server per suite; the handler is
+// swapped per test). Handlers must not capture test locals unless they finish before the test.
+class SharedStub {
+ public:
+  SharedStub()
+      : server_({}, [this](const net::HttpRequest& req, net::HttpExchange& ex) {
+          net::HttpHandler handler;
+          {
+            std::lock_guard lock(mu_);
+            seen_.push_back(req);
+            handler = handler_;
+          }
+          if (handler) {
+            handler(req, ex);
+          } else {
+            ex.Send({});
+          }
+        }) {}
+
+  bool Start() { return server_.Start().ok(); }
+  void Stop() { StopPromptly(server_); }
+  void Reset(net::HttpHandler handler) {
+    std::lock_guard lock(mu_);
+    handler_ = std::move(handler);
+    seen_.clear();
+  }
+  std::string Url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(server_.Port()) + path;
+  }
+  std::vector<net::HttpRequest> Seen() {
+    std::lock_guard lock(mu_);
+    return seen_;
+  }
+
+ private:
+  std::mutex mu_;
+  net::HttpHandler handler_;
+  std::vector<net::HttpRequest> seen_;
+  net::HttpServer server_;
+};
+
+// A loopback port that was just bound (port 0) and released, so nothing listens on it.
+int ClosedPort() {
+  net::HttpServer gone({}, [](const net::HttpRequest&, net::HttpExchange& ex) { ex.Send({}); });
+  if (!gone.Start().ok()) {
+    return 0;
+  }
+  int port = gone.Port();
+  StopPromptly(gone);
+  return port;
+}
+
+HttpRequestSpec Get(const std::string& url) {
+  HttpRequestSpec spec;
+  spec.url = url;
+  spec.headers = {"Accept: application/json"};
+  spec.connect_timeout = milliseconds(1000);
+  spec.total_timeout = milliseconds(3000);
+  return spec;
+}
+
+Result<HttpResult> Wait(std::future<Result<HttpResult>>& f) {
+  if (f.wait_for(seconds(10)) != std::future_status::ready) {
+    return MakeError(ErrorKind::kInternal, "test: no completion within 10 s");
+  }
+  return f.get();
+}
+
+class HttpEngineTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    stub_ = new SharedStub();
+    started_ = stub_->Start();
+  }
+  static void TearDownTestSuite() {
+    stub_->Stop();
+    delete stub_;
+    stub_ = nullptr;
+  }
+  void SetUp() override {
+    ASSERT_TRUE(started_) << "stub server did not start";
+    stub_->Reset(nullptr);
+  }
+  void Serve(net::HttpHandler handler) { stub_->Reset(std::move(handler)); }
+  static std::string Url(const std::string& path) { return stub_->Url(path); }
+  static std::vector<net::HttpRequest> Seen() { return stub_->Seen(); }
+
+  static SharedStub* stub_;
+  static bool started_;
+  RealClock clock_;
+};
+
+SharedStub* HttpEngineTest::stub_ = nullptr;
+bool HttpEngineTest::started_ = false;
+
+TEST_F(HttpEngineTest, GetReturnsStatusBodyAndHeaders) {
+  Serve([](const net::HttpRequest&, net::HttpExchange& ex) {
+    net::HttpResponse r;
+    r.status = 503;
+    r.content_type = "text/plain";
+    r.headers = {{"Retry-After", "60"}};
+    r.body = "Database neo4j is initial";
+    ex.Send(r);
+  });
+  HttpEngine engine(clock_);
+  auto f = engine.Fetch(Get(Url("/db/neo4j/cluster/available")));
+  auto r = Wait(f);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->status, 503);
+  EXPECT_EQ(r->body, "Database neo4j is initial");
+  EXPECT_EQ(r->retry_after, "60");
+  EXPECT_EQ(r->content_type, "text/plain");
+  EXPECT_GE(r->total_seconds, 0.0);
+  auto seen = Seen();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].method, "GET");
+  EXPECT_EQ(seen[0].path, "/db/neo4j/cluster/available");
+  EXPECT_EQ(seen[0].Header("accept"), "application/json");
+  EXPECT_EQ(seen[0].Header("authorization"), "");
+  EXPECT_EQ(engine.InFlight(), 0u);
+}
+
+TEST_F(HttpEngineTest, PostSendsBodyAndHeadersWithoutExpectContinue) {
+  Serve([](const net::HttpRequest& req, net::HttpExchange& ex) {
+    net::HttpResponse r;
+    r.content_type = "application/json";
+    r.body = req.body;
+    ex.Send(r);
+  });
+  HttpEngine engine(clock_);
+  HttpRequestSpec spec = Get(Url("/db/system/tx/commit"));
+  spec.method = "POST";
+  spec.headers = {"Accept: application/json;charset=UTF-8", "Content-Type: application/json"};
+  spec.body = std::string(4000, 'x');  // large enough for curl to consider Expect: 100-continue
+  auto f = engine.Fetch(spec);
+  auto r = Wait(f);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, spec.body);
+  auto seen = Seen();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].method, "POST");
+  EXPECT_EQ(seen[0].Header("content-type"), "application/json");
+  EXPECT_EQ(seen[0].Header("accept"), "application/json;charset=UTF-8");
+  EXPECT_EQ(seen[0].Header("expect"), "");
+}
+
+TEST_F(HttpEngineTest, ConnectionRefused) {
+  int port = ClosedPort();
+  ASSERT_GT(port, 0);
+  HttpEngine engine(clock_);
+  std::string url = "http://127.0.0.1:" + std::to_string(port) + "/";
+  auto f = engine.Fetch(Get(url));
+  auto r = Wait(f);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::kConnectionRefused) << r.error().ToString();
+  EXPECT_NE(r.error().message.find(url), std::string::npos) << r.error().message;
+}
+
+TEST_F(HttpEngineTest, RejectsNonHttpUrls) {
+  HttpEngine engine(clock_);
+  auto f = engine.Fetch(Get("ftp://127.0.0.1/"));
+  auto r = Wait(f);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::kInvalidArgument) << r.error().ToString();
+}
+
+TEST_F(HttpEngineTest, HungPeerTimesOutWithoutDelayingOthers) {
+  Serve([](const net::HttpRequest& req, net::HttpExchange& ex) {
+    if (req.path == "/hang") {
+      ex.SleepFor(seconds(30));  // ends early when the suite's server stops
+      return;
+    }
+    net::HttpResponse r;
+    r.body = "true";
+    ex.Send(r);
+  });
+  HttpEngine engine(clock_);
+
+  std::mutex mu;
+  std::vector<std::string> order;
+  auto record = [&](const std::string& name) {
+    std::lock_guard lock(mu);
+    order.push_back(name);
+  };
+  std::promise<Result<HttpResult>> hung_done;
+  std::promise<Result<HttpResult>> fast_done;
+  HttpRequestSpec slow_spec = Get(Url("/hang"));
+  slow_spec.total_timeout = milliseconds(500);
+  auto start = std::chrono::steady_clock::now();
+  engine.Submit(slow_spec, [&](Result<HttpResult> r) {
+    record("hung");
+    hung_done.set_value(std::move(r));
+  });
+  // The fast request is submitted after the hung one and must still complete first.
+  engine.Submit(Get(Url("/fast")), [&](Result<HttpResult> r) {
+    record("fast");
+    fast_done.set_value(std::move(r));
+  });
+  auto fast_future = fast_done.get_future();
+  auto hung_future = hung_done.get_future();
+  ASSERT_EQ(fast_future.wait_for(seconds(10)), std::future_status::ready);
+  auto fr = fast_future.get();
+  ASSERT_TRUE(fr.ok()) << fr.error().ToString();
+  EXPECT_EQ(fr->body, "true");
+
+  ASSERT_EQ(hung_future.wait_for(seconds(10)), std::future_status::ready);
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  auto hr = hung_future.get();
+  ASSERT_FALSE(hr.ok());
+  EXPECT_EQ(hr.error().kind, ErrorKind::kTimeout) << hr.error().ToString();
+  EXPECT_GE(elapsed, milliseconds(450));
+  EXPECT_LT(elapsed, seconds(5));  // generous: the hang lasts 30 s
+  std::lock_guard lock(mu);
+  EXPECT_EQ(order, (std::vector<std::string>{"fast", "hung"}));
+}
+
+TEST_F(HttpEngineTest, TransfersRunConcurrently) {
+  // Each handler waits until all four requests have arrived; a serialising client would never
+  // get them there and every answer would say "alone".
+  constexpr int kRequests = 4;
+  std::mutex mu;
+  std::condition_variable cv;
+  int arrived = 0;
+  Serve([&](const net::HttpRequest&, net::HttpExchange& ex) {
+    bool together;
+    {
+      std::unique_lock lock(mu);
+      ++arrived;
+      cv.notify_all();
+      together = cv.wait_for(lock, seconds(3), [&] { return arrived >= kRequests; });
+    }
+    net::HttpResponse r;
+    r.body = together ? "together" : "alone";
+    ex.Send(r);
+  });
+  HttpEngine engine(clock_);
+  std::vector<std::future<Result<HttpResult>>> futures;
+  for (int i = 0; i < kRequests; ++i) {
+    futures.push_back(engine.Fetch(Get(Url("/r" + std::to_string(i)))));
+  }
+  for (auto& f : futures) {
+    auto r = Wait(f);
+    ASSERT_TRUE(r.ok()) << r.error().ToString();
+    EXPECT_EQ(r->body, "together");
+  }
+}
+
+TEST_F(HttpEngineTest, BodyOverCapIsTooLargeWithContentLength) {
+  Serve([](const net::HttpRequest&, net::HttpExchange& ex) {
+    net::HttpResponse r;
+    r.body = std::string(10000, 'a');
+    ex.Send(r);
+  });
+  HttpEngine engine(clock_);
+  HttpRequestSpec spec = Get(Url("/big"));
+  spec.max_response_bytes = 1000;
+  auto f = engine.Fetch(spec);
+  auto r = Wait(f);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::kTooLarge);
+  EXPECT_NE(r.error().message.find("response exceeded 1000 bytes"), std::string::npos)
+      << r.error().message;
+}
+
+TEST_F(HttpEngineTest, BodyOverCapIsTooLargeWithoutContentLength) {
+  Serve([](const net::HttpRequest&, net::HttpExchange& ex) {
+    ex.SendRaw("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n");
+    for (int i = 0; i < 20; ++i) {
+      ex.SendRaw(std::string(1000, 'b'));
+    }
+  });
+  HttpEngine engine(clock_);
+  HttpRequestSpec spec = Get(Url("/stream"));
+  spec.max_response_bytes = 5000;
+  auto f = engine.Fetch(spec);
+  auto r = Wait(f);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::kTooLarge) << r.error().ToString();
+  EXPECT_NE(r.error().message.find("response exceeded 5000 bytes"), std::string::npos);
+}
+
+TEST_F(HttpEngineTest, BodyAtCapIsAccepted) {
+  Serve([](const net::HttpRequest&, net::HttpExchange& ex) {
+    net::HttpResponse r;
+    r.body = std::string(1000, 'c');
+    ex.Send(r);
+  });
+  HttpEngine engine(clock_);
+  HttpRequestSpec spec = Get(Url("/exact"));
+  spec.max_response_bytes = 1000;
+  auto f = engine.Fetch(spec);
+  auto r = Wait(f);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->body.size(), 1000u);
+}
+
+TEST_F(HttpEngineTest, GarbageAnswerIsANetworkError) {
+  Serve([](const net::HttpRequest&, net::HttpExchange& ex) {
+    ex.SendRaw("this is not HTTP at all\r\n\r\n");
+  });
+  HttpEngine engine(clock_);
+  auto f = engine.Fetch(Get(Url("/")));
+  auto r = Wait(f);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::kNetwork) << r.error().ToString();
+}
+
+TEST_F(HttpEngineTest, TruncatedAnswerIsAnError) {
+  Serve([](const net::HttpRequest&, net::HttpExchange& ex) {
+    ex.SendRaw("HTTP/1.1 200 OK\r\nContent-Length: 100\r\nConnection: close\r\n\r\n{\"partial\":");
+  });
+  HttpEngine engine(clock_);
+  auto f = engine.Fetch(Get(Url("/")));
+  auto r = Wait(f);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::kNetwork) << r.error().ToString();
+}
+
+TEST_F(HttpEngineTest, SendsBasicAuthAndNeverReportsThePassword) {
+  Serve([](const net::HttpRequest&, net::HttpExchange& ex) {
+    net::HttpResponse r;
+    r.status = 401;
+    r.body = R"({"errors":[{"code":"Neo.ClientError.Security.Unauthorized","message":"x"}]})";
+    ex.Send(r);
+  });
+  HttpEngine engine(clock_);
+  HttpRequestSpec spec = Get(Url("/dbms/cluster/status"));
+  spec.auth = BasicAuth{"neo4j", "s3cret"};
+  auto f = engine.Fetch(spec);
+  auto r = Wait(f);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->status, 401);
+  auto seen = Seen();
+  ASSERT_EQ(seen.size(), 1u);
+  // base64("neo4j:s3cret"), computed independently with `printf 'neo4j:s3cret' | base64`.
+  EXPECT_EQ(seen[0].Header("authorization"), "Basic bmVvNGo6czNjcmV0");
+
+  // A transport failure with credentials: no secret in the message.
+  spec.url = "http://127.0.0.1:" + std::to_string(ClosedPort()) + "/dbms/cluster/status";
+  auto f2 = engine.Fetch(spec);
+  auto r2 = Wait(f2);
+  ASSERT_FALSE(r2.ok());
+  EXPECT_EQ(r2.error().message.find("s3cret"), std::string::npos) << r2.error().message;
+  EXPECT_EQ(r2.error().ToString().find("s3cret"), std::string::npos);
+}
+
+TEST_F(HttpEngineTest, IgnoresProxyEnvironment) {
+  Serve([](const net::HttpRequest&, net::HttpExchange& ex) {
+    net::HttpResponse r;
+    r.body = "direct";
+    ex.Send(r);
+  });
+  // A proxy that refuses connections: the request only succeeds if it bypasses the proxy.
+  std::string proxy = "http://127.0.0.1:" + std::to_string(ClosedPort());
+  setenv("http_proxy", proxy.c_str(), 1);
+  HttpEngine engine(clock_);
+  auto f = engine.Fetch(Get(Url("/")));
+  auto r = Wait(f);
+  unsetenv("http_proxy");
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->body, "direct");
+}
+
+TEST(RedactUrlTest, RemovesUserinfoOnly) {
+  EXPECT_EQ(RedactUrl("http://u:p4ss@127.0.0.1:7474/db"), "http://127.0.0.1:7474/db");
+  EXPECT_EQ(RedactUrl("http://127.0.0.1:7474/a@b"), "http://127.0.0.1:7474/a@b");
+  EXPECT_EQ(RedactUrl("https://host"), "https://host");
+}
+
+TEST_F(HttpEngineTest, CallbacksMaySubmitFollowUps) {
+  Serve([](const net::HttpRequest& req, net::HttpExchange& ex) {
+    net::HttpResponse r;
+    r.body = req.path;
+    ex.Send(r);
+  });
+  HttpEngine engine(clock_);
+  std::promise<std::string> second;
+  engine.Submit(Get(Url("/first")), [&](Result<HttpResult> r) {
+    if (!r.ok()) {
+      second.set_value("first failed: " + r.error().ToString());
+      return;
+    }
+    engine.Submit(Get(Url("/second")), [&, first = r->body](Result<HttpResult> r2) {
+      second.set_value(first + "," + (r2.ok() ? r2->body : r2.error().ToString()));
+    });
+  });
+  auto f = second.get_future();
+  ASSERT_EQ(f.wait_for(seconds(10)), std::future_status::ready);
+  EXPECT_EQ(f.get(), "/first,/second");
+}
+
+TEST_F(HttpEngineTest, DestructorFailsUnfinishedTransfers) {
+  Serve([](const net::HttpRequest&, net::HttpExchange& ex) { ex.SleepFor(seconds(30)); });
+  std::future<Result<HttpResult>> f;
+  auto start = std::chrono::steady_clock::now();
+  {
+    HttpEngine engine(clock_);
+    HttpRequestSpec spec = Get(Url("/hang"));
+    spec.total_timeout = seconds(20);
+    f = engine.Fetch(spec);
+    // Wait (bounded) until the stub has the request, so the transfer is really in progress.
+    auto deadline = std::chrono::steady_clock::now() + seconds(5);
+    while (Seen().empty() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::yield();
+    }
+    ASSERT_EQ(Seen().size(), 1u);
+  }
+  ASSERT_EQ(f.wait_for(seconds(0)), std::future_status::ready);
+  auto r = f.get();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::kInternal);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, seconds(10));
+}
+
+TEST_F(HttpEngineTest, MeasuresTotalSecondsWithTheInjectedClock) {
+  ManualClock manual;
+  Serve([&manual](const net::HttpRequest&, net::HttpExchange& ex) {
+    manual.Advance(seconds(3));  // "time passes" while the request is being served
+    ex.Send({});
+  });
+  HttpEngine engine(manual);
+  auto f = engine.Fetch(Get(Url("/")));
+  auto r = Wait(f);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_DOUBLE_EQ(r->total_seconds, 3.0);
+}
+
+// ---- TLS, against `openssl s_server -www` with certificates generated at test time ----
+
+class HttpEngineTlsTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (std::system("command -v openssl > /dev/null 2>&1") != 0) {
+      skip_reason_ = "openssl CLI not installed";
+      return;
+    }
+    char tmpl[] = "/tmp/nca-tls-XXXXXX";
+    if (mkdtemp(tmpl) == nullptr) {
+      skip_reason_ = "mkdtemp failed";
+      return;
+    }
+    dir_ = tmpl;
+    std::ofstream(dir_ + "/ext.cnf") << "subjectAltName=DNS:neo4j-core-0.example\n";
+    std::string d = dir_;
+    std::string cmd = "cd " + d +
+                      " && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes"
+                      " -keyout ca.key -out ca.pem -days 2 -subj '/CN=nca test CA'"
+                      " && openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes"
+                      " -keyout srv.key -out srv.csr -subj '/CN=neo4j-core-0.example'"
+                      " && openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial"
+                      " -out srv.pem -days 2 -extfile ext.cnf"
+                      " && openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes"
+                      " -keyout client.key -out client.csr -subj '/CN=nca agent'"
+                      " && openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key"
+                      " -CAcreateserial -out client.pem -days 2";
+    cmd += " > openssl.log 2>&1";
+    if (std::system(cmd.c_str()) != 0) {
+      skip_reason_ = "could not generate certificates with openssl (see " + d + "/openssl.log)";
+    }
+  }
+
+  static void TearDownTestSuite() {
+    if (!dir_.empty()) {
+      std::error_code ec;
+      std::filesystem::remove_all(dir_, ec);
+    }
+  }
+
+  void SetUp() override {
+    if (!skip_reason_.empty()) {
+      GTEST_SKIP() << skip_reason_;
+    }
+  }
+
+  void TearDown() override {
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      waitpid(pid_, nullptr, 0);
+      pid_ = -1;
+    }
+    if (out_fd_ >= 0) {
+      close(out_fd_);
+      out_fd_ = -1;
+    }
+  }
+
+  // Runs `openssl s_server -www` on 127.0.0.1, port chosen by the OS, and reads the port from
+  // its "ACCEPT 127.0.0.1:<port>" line (bounded wait).
+  void StartServer(const std::vector<std::string>& extra_args = {}) {
+    int fds[2];
+    ASSERT_EQ(pipe(fds), 0);
+    out_fd_ = fds[0];
+    std::string cert = dir_ + "/srv.pem";
+    std::string key = dir_ + "/srv.key";
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, fds[1], STDERR_FILENO);
+    posix_spawn_file_actions_addclose(&actions, fds[0]);
+    std::vector<std::string> args = {"openssl", "s_server", "-accept", "127.0.0.1:0", "-cert",
+                                     cert,      "-key",     key,       "-www"};
+    args.insert(args.end(), extra_args.begin(), extra_args.end());
+    std::vector<char*> argv;
+    for (auto& a : args) {
+      argv.push_back(a.data());
+    }
+    argv.push_back(nullptr);
+    pid_t pid = -1;
+    int rc = posix_spawnp(&pid, "openssl", &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    close(fds[1]);
+    ASSERT_EQ(rc, 0) << "posix_spawnp(openssl) failed";
+    pid_ = pid;
+    std::string out;
+    auto deadline = std::chrono::steady_clock::now() + seconds(10);
+    while (std::chrono::steady_clock::now() < deadline) {
+      pollfd p{out_fd_, POLLIN, 0};
+      if (poll(&p, 1, 100) > 0) {
+        char buf[256];
+        ssize_t n = read(out_fd_, buf, sizeof(buf));
+        if (n <= 0) {
+          break;
+        }
+        out.append(buf, static_cast<size_t>(n));
+        auto pos = out.find("ACCEPT 127.0.0.1:");
+        if (pos != std::string::npos) {
+          auto eol = out.find('\n', pos);
+          if (eol != std::string::npos) {
+            port_ = std::stoi(out.substr(pos + 17, eol - pos - 17));
+            return;
+          }
+        }
+      }
+    }
+    FAIL() << "openssl s_server did not start: " << out;
+  }
+
+  HttpRequestSpec Spec() const {
+    HttpRequestSpec spec;
+    spec.url = "https://127.0.0.1:" + std::to_string(port_) + "/";
+    spec.headers = {"Accept: */*"};
+    spec.connect_timeout = milliseconds(2000);
+    spec.total_timeout = milliseconds(5000);
+    return spec;
+  }
+
+  Result<HttpResult> Run(const HttpRequestSpec& spec) {
+    RealClock clock;
+    HttpEngine engine(clock);
+    auto f = engine.Fetch(spec);
+    return Wait(f);
+  }
+
+  static std::string dir_;
+  static std::string skip_reason_;
+  pid_t pid_ = -1;
+  int out_fd_ = -1;
+  int port_ = 0;
+};
+
+std::string HttpEngineTlsTest::dir_;
+std::string HttpEngineTlsTest::skip_reason_;
+
+TEST_F(HttpEngineTlsTest, VerifiesAgainstCaFileAndServerNameOverride) {
+  StartServer();
+  HttpRequestSpec spec = Spec();
+  spec.tls.ca_file = dir_ + "/ca.pem";
+  spec.tls.server_name = "neo4j-core-0.example";
+  auto r = Run(spec);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->status, 200);
+}
+
+TEST_F(HttpEngineTlsTest, HostNameMismatchIsATlsError) {
+  StartServer();
+  HttpRequestSpec spec = Spec();
+  spec.tls.ca_file = dir_ + "/ca.pem";  // trusted CA, but the cert is not for 127.0.0.1
+  auto r = Run(spec);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::kTls) << r.error().ToString();
+}
+
+TEST_F(HttpEngineTlsTest, UnknownCaIsATlsError) {
+  StartServer();
+  HttpRequestSpec spec = Spec();
+  spec.tls.server_name = "neo4j-core-0.example";  // name matches, CA not trusted
+  auto r = Run(spec);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::kTls) << r.error().ToString();
+}
+
+TEST_F(HttpEngineTlsTest, InsecureSkipVerifyConnects) {
+  StartServer();
+  HttpRequestSpec spec = Spec();
+  spec.tls.insecure_skip_verify = true;
+  auto r = Run(spec);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->status, 200);
+}
+
+TEST_F(HttpEngineTlsTest, PresentsClientCertificateWhenRequired) {
+  StartServer({"-Verify", "1", "-CAfile", dir_ + "/ca.pem"});
+  HttpRequestSpec spec = Spec();
+  spec.tls.ca_file = dir_ + "/ca.pem";
+  spec.tls.server_name = "neo4j-core-0.example";
+  auto without = Run(spec);
+  EXPECT_FALSE(without.ok()) << "server requires a client certificate";
+
+  spec.tls.cert_file = dir_ + "/client.pem";
+  spec.tls.key_file = dir_ + "/client.key";
+  auto with = Run(spec);
+  ASSERT_TRUE(with.ok()) << with.error().ToString();
+  EXPECT_EQ(with->status, 200);
+}
+
+}  // namespace
+}  // namespace nca::neo4j
