@@ -23,27 +23,27 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 "$build_dir/neo4j-cluster-sim" --control-address "$control" \
-  --ports-file "$run_dir/state.json" --agent-flags-file "$run_dir/agent.flags" \
+  --ports-file "$run_dir/state.json" --agent-config "$run_dir/agent.yml" \
   > "$run_dir/sim.log" 2>&1 &
 sim_pid=$!
 for _ in $(seq 1 100); do
-  [ -s "$run_dir/agent.flags" ] && break
+  [ -s "$run_dir/agent.yml" ] && break
   kill -0 "$sim_pid" 2>/dev/null || { cat "$run_dir/sim.log"; exit 1; }
   sleep 0.1
 done
-[ -s "$run_dir/agent.flags" ] || { echo "simulator did not start"; cat "$run_dir/sim.log"; exit 1; }
+[ -s "$run_dir/agent.yml" ] || { echo "simulator did not start"; cat "$run_dir/sim.log"; exit 1; }
 
 # Demo credentials of the simulator (not a secret); the agent reads them from the environment.
 export NEO4J_USERNAME=neo4j
 export NEO4J_PASSWORD=demo-password-not-secret
 
-mapfile -t cluster_flags < "$run_dir/agent.flags"
 cat <<GUIDE
 
 neo4j-cluster-agent demo
 ========================
-Simulated clusters (simulator log: $run_dir/sim.log, state: http://$control/state):
-$(sed 's/^--cluster=/  /' "$run_dir/agent.flags")
+Simulated clusters: prod-east (5.26, 3 primaries + 2 secondaries), legacy-44 (4.4, 3 cores +
+1 read replica), dr-west (2025.10, 3 primaries + 1 secondary).
+Agent config: $run_dir/agent.yml   simulator log: $run_dir/sim.log   state: http://$control/state
 
 Look at:
   curl -s http://$listen/metrics | grep -E '^neo4j_(quorum|cluster_core_is_leader|up|failover)'
@@ -60,6 +60,6 @@ Break things (the agent's metrics change within a few seconds):
 
 GUIDE
 
-"$build_dir/neo4j-cluster-agent" --web.listen-address "$listen" "${cluster_flags[@]}" &
+"$build_dir/neo4j-cluster-agent" --web.listen-address "$listen" --config "$run_dir/agent.yml" &
 agent_pid=$!
 wait "$agent_pid"

@@ -254,13 +254,18 @@ void Simulator::Stop() {
     control_.reset();
   }
   std::lock_guard slock(servers_mu_);
+  // Members stop in parallel: each stop joins a handful of civetweb threads.
+  std::vector<std::thread> stoppers;
   for (auto& cluster : servers_) {
     for (auto& s : cluster) {
       if (s) {
-        StopPromptly(*s, config_.listen_host);
-        s.reset();
+        stoppers.emplace_back(
+            [this, server = std::move(s)] { StopPromptly(*server, config_.listen_host); });
       }
     }
+  }
+  for (auto& t : stoppers) {
+    t.join();
   }
   std::lock_guard lock(mu_);
   if (started_) {
