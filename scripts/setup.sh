@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build pkg-config git curl ca-certificates
+  build-essential cmake ninja-build pkg-config git curl ca-certificates openssl
   prometheus-cpp-dev libcivetweb-dev libcurl4-openssl-dev nlohmann-json3-dev libspdlog-dev
   libconcurrentqueue-dev libyaml-cpp-dev libre2-dev libgtest-dev libgmock-dev
   prometheus prometheus-alertmanager

@@ -477,21 +477,32 @@ Result<DatabaseClusterStatus> StatusFromObject(const json& doc, std::string data
   return s;
 }
 
-Result<std::vector<CypherResult>> TxCommitAll(std::string_view body) {
-  constexpr std::string_view kContext = "tx/commit response";
-  const auto doc = ParseJson(body);
+// The part both Cypher transports share: a JSON object whose optional "errors" array, when
+// non-empty, turns the whole answer into a kNeo4jError.
+Result<json> CypherEnvelope(std::string_view body, std::string_view context) {
+  auto doc = ParseJson(body);
   if (!doc) {
-    return Malformed(kContext, "invalid JSON");
+    return Malformed(context, "invalid JSON");
   }
   if (!doc->is_object()) {
-    return Malformed(kContext, "not a JSON object");
+    return Malformed(context, "not a JSON object");
   }
   if (const auto errors = doc->find("errors"); errors != doc->end() && !errors->is_array()) {
-    return Malformed(kContext, "\"errors\" is not an array");
+    return Malformed(context, "\"errors\" is not an array");
   }
   if (const auto entry = FirstNeo4jError(*doc)) {
     return Neo4jError(*entry);
   }
+  return std::move(*doc);
+}
+
+Result<std::vector<CypherResult>> TxCommitAll(std::string_view body) {
+  constexpr std::string_view kContext = "tx/commit response";
+  auto envelope = CypherEnvelope(body, kContext);
+  if (!envelope) {
+    return envelope.error();
+  }
+  const json* doc = &*envelope;
   const auto results = doc->find("results");
   if (results == doc->end()) {
     return Malformed(kContext, "missing key \"results\"");
@@ -545,19 +556,11 @@ Result<std::vector<CypherResult>> TxCommitAll(std::string_view body) {
 
 Result<CypherResult> QueryApi(std::string_view body) {
   constexpr std::string_view kContext = "query API response";
-  const auto doc = ParseJson(body);
-  if (!doc) {
-    return Malformed(kContext, "invalid JSON");
+  auto envelope = CypherEnvelope(body, kContext);
+  if (!envelope) {
+    return envelope.error();
   }
-  if (!doc->is_object()) {
-    return Malformed(kContext, "not a JSON object");
-  }
-  if (const auto errors = doc->find("errors"); errors != doc->end() && !errors->is_array()) {
-    return Malformed(kContext, "\"errors\" is not an array");
-  }
-  if (const auto entry = FirstNeo4jError(*doc)) {
-    return Neo4jError(*entry);
-  }
+  const json* doc = &*envelope;
   const auto data = doc->find("data");
   if (data == doc->end()) {
     return Malformed(kContext, "missing key \"data\"");
