@@ -47,7 +47,7 @@ struct MemberSpec {
   std::string zone;       // kept for later (not served yet)
   std::string region;     // kept for later (not served yet)
   int http_port = 0;      // 0: any free loopback port
-  int bolt_port = 0;      // advertised only (nothing listens); 0: allocated by the simulator
+  int bolt_port = 0;      // Bolt handshake listener; 0: allocated by the simulator
   std::string server_id;  // UUID; empty: derived deterministically from cluster and member name
 };
 
@@ -96,7 +96,7 @@ struct SimConfig {
   Duration model_step = Millis(50);     // largest model time step (Advance sub-steps)
   uint64_t seed = 1;                    // elections' tie-breaks and initial leaders
   int member_threads = 8;               // civetweb worker threads per member
-  int first_bolt_port = 17687;          // first allocated (fake) bolt port
+  int first_bolt_port = 17687;          // first allocated bolt port
   TickerMode ticker = TickerMode::kAuto;
 };
 

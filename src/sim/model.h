@@ -69,7 +69,7 @@ struct SimMember {
   MemberSpec spec;
   std::string server_id;  // UUID (memberId / serverId)
   int http_port = 0;      // bound port (0 until the simulator starts it)
-  int bolt_port = 0;      // advertised fake bolt port
+  int bolt_port = 0;      // bolt port (the bound one once the simulator started)
   bool up = true;
   bool hung = false;
   bool stalled = false;

@@ -131,8 +131,10 @@ Simulator::Simulator(SimConfig config, const Clock& clock, Scenario scenario, Mo
       model_(std::move(model)) {
   context_.started_wall = clock_.Now();
   servers_.resize(model_.clusters().size());
+  bolts_.resize(model_.clusters().size());
   for (std::size_t c = 0; c < servers_.size(); ++c) {
     servers_[c].resize(model_.clusters()[c].members.size());
+    bolts_[c].resize(model_.clusters()[c].members.size());
   }
 }
 
@@ -150,6 +152,11 @@ Status Simulator::StartMemberServer(MemberIndex mi, int port) {
   if (!st) {
     return st.error();
   }
+  auto bolt = StartMemberBolt(mi);
+  if (!bolt) {
+    StopPromptly(*server, config_.listen_host);
+    return bolt.error();
+  }
   {
     std::lock_guard lock(mu_);
     model_.mutable_member(mi).http_port = server->Port();
@@ -157,6 +164,57 @@ Status Simulator::StartMemberServer(MemberIndex mi, int port) {
   servers_[static_cast<std::size_t>(mi.cluster)][static_cast<std::size_t>(mi.member)] =
       std::move(server);
   return OkStatus();
+}
+
+Status Simulator::StartMemberBolt(MemberIndex mi) {
+  auto& slot = bolts_[static_cast<std::size_t>(mi.cluster)][static_cast<std::size_t>(mi.member)];
+  if (slot) {
+    return OkStatus();
+  }
+  int port = 0;
+  bool allocated = false;
+  std::string version;
+  {
+    std::lock_guard lock(mu_);
+    const SimMember& m = model_.member(mi);
+    port = m.bolt_port;
+    allocated = m.spec.bolt_port == 0;
+    version = model_.cluster(mi.cluster).spec.version;
+  }
+  auto listener = std::make_unique<BoltListener>(BoltVersionsFor(version), [this, mi] {
+    std::lock_guard lock(mu_);
+    const SimMember& m = model_.member(mi);
+    return BoltBehavior{m.hung, m.slow};
+  });
+  bool in_use = false;
+  auto st = listener->Start(config_.listen_host, port, &in_use);
+  if (!st && in_use && allocated) {
+    GetLogger("sim.bolt")->warn("msg=\"allocated bolt port taken, using a free one\" port={}",
+                                port);
+    st = listener->Start(config_.listen_host, 0);
+  }
+  if (!st) {
+    return MakeError(st.error().kind, "bolt: " + st.error().message);
+  }
+  {
+    std::lock_guard lock(mu_);
+    model_.mutable_member(mi).bolt_port = listener->Port();
+  }
+  slot = std::move(listener);
+  return OkStatus();
+}
+
+void Simulator::StopMemberServers(MemberIndex mi) {
+  const auto c = static_cast<std::size_t>(mi.cluster);
+  const auto m = static_cast<std::size_t>(mi.member);
+  if (servers_[c][m]) {
+    StopPromptly(*servers_[c][m], config_.listen_host);
+    servers_[c][m].reset();
+  }
+  if (bolts_[c][m]) {
+    bolts_[c][m]->Stop();
+    bolts_[c][m].reset();
+  }
 }
 
 Status Simulator::Start() {
@@ -169,12 +227,9 @@ Status Simulator::Start() {
     }
   }
   auto fail = [&](const Error& e) -> Status {
-    for (auto& cluster : servers_) {
-      for (auto& s : cluster) {
-        if (s) {
-          StopPromptly(*s, config_.listen_host);
-          s.reset();
-        }
+    for (std::size_t c = 0; c < servers_.size(); ++c) {
+      for (std::size_t m = 0; m < servers_[c].size(); ++m) {
+        StopMemberServers(MemberIndex{static_cast<int>(c), static_cast<int>(m)});
       }
     }
     if (control_) {
@@ -261,6 +316,14 @@ void Simulator::Stop() {
       if (s) {
         stoppers.emplace_back(
             [this, server = std::move(s)] { StopPromptly(*server, config_.listen_host); });
+      }
+    }
+  }
+  for (auto& cluster : bolts_) {
+    for (auto& b : cluster) {
+      if (b) {
+        b->Stop();
+        b.reset();
       }
     }
   }
@@ -362,10 +425,7 @@ Status Simulator::ApplyServerChanges(const std::vector<ServerChange>& changes) {
       port = model_.member(ch.member).http_port;
     }
     if (!ch.start) {
-      if (slot) {
-        StopPromptly(*slot, config_.listen_host);
-        slot.reset();
-      }
+      StopMemberServers(ch.member);
       logger->info("msg=\"member stopped\" member={} port={}", name, port);
       continue;
     }

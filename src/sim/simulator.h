@@ -1,5 +1,6 @@
 // Simulator: runs the model (sim/model.h) behind real loopback HTTP servers, one per member,
-// plus a control API, and applies faults from the C++ API, the control API and a scenario.
+// plus a Bolt handshake listener per member (sim/bolt_listener.h) and a control API, and applies
+// faults from the C++ API, the control API and a scenario.
 //
 // Time: the model advances to clock.Monotonic() on every Tick(). With a RealClock (or
 // TickerMode::kOn) a ticker thread calls Tick() every tick_interval; with a ManualClock tests
@@ -24,6 +25,7 @@
 #include "common/clock.h"
 #include "common/result.h"
 #include "net/http_server.h"
+#include "sim/bolt_listener.h"
 #include "sim/config.h"
 #include "sim/faults.h"
 #include "sim/member_http.h"
@@ -76,8 +78,14 @@ class Simulator {
 
   void HandleMember(MemberIndex m, const net::HttpRequest& req, net::HttpExchange& ex);
   void HandleControl(const net::HttpRequest& req, net::HttpExchange& ex);
-  // Requires servers_mu_. Starts a member's server on `port` (0: any) and records the port.
+  // Requires servers_mu_. Starts a member's HTTP server on `port` (0: any) and its Bolt
+  // listener on the model's bolt port, and records the ports. On error neither listens.
   Status StartMemberServer(MemberIndex m, int port);
+  // Requires servers_mu_. An allocated bolt port (spec bolt_port 0) that is taken falls back to
+  // any free port, recorded in the model (so discovery and SHOW SERVERS stay consistent).
+  Status StartMemberBolt(MemberIndex m);
+  // Requires servers_mu_. Closes a member's HTTP server and Bolt listener.
+  void StopMemberServers(MemberIndex m);
   // Requires servers_mu_; mu_ must not be held.
   Status ApplyServerChanges(const std::vector<ServerChange>& changes);
   nlohmann::ordered_json StateJsonLocked() const;  // requires mu_
@@ -98,6 +106,7 @@ class Simulator {
 
   std::mutex servers_mu_;  // serialises server (re)starts and fault application
   std::vector<std::vector<std::unique_ptr<net::HttpServer>>> servers_;  // [cluster][member]
+  std::vector<std::vector<std::unique_ptr<BoltListener>>> bolts_;       // [cluster][member]
   std::unique_ptr<net::HttpServer> control_;
   int control_port_ = 0;  // guarded by mu_
 
