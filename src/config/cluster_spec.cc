@@ -1,5 +1,7 @@
 #include "config/cluster_spec.h"
 
+#include "common/files.h"
+
 #include <spdlog/fmt/fmt.h>
 #include <yaml-cpp/yaml.h>
 
@@ -426,25 +428,11 @@ Result<ClusterSpecDoc> ParseClusterSpec(std::string_view yaml, const std::string
 }
 
 Result<ClusterSpecDoc> LoadClusterSpecFile(const std::string& path) {
-  std::FILE* file = std::fopen(path.c_str(), "rb");
-  if (file == nullptr) {
-    int err = errno;
-    return MakeError(ErrorKind::kInvalidArgument,
-                     fmt::format("{}: cannot open cluster spec: {}", path, std::strerror(err)));
+  auto text = ReadWholeFile(path, "cluster spec");
+  if (!text.ok()) {
+    return text.error();
   }
-  std::string text;
-  char buf[8192];
-  std::size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof(buf), file)) > 0) {
-    text.append(buf, n);
-  }
-  int read_err = std::ferror(file) != 0 ? errno : 0;
-  std::fclose(file);
-  if (read_err != 0) {
-    return MakeError(ErrorKind::kInvalidArgument, fmt::format("{}: cannot read cluster spec: {}",
-                                                              path, std::strerror(read_err)));
-  }
-  return ParseClusterSpec(text, path);
+  return ParseClusterSpec(*text, path);
 }
 
 std::vector<ClusterConfig> ToClusterConfigs(const ClusterSpecDoc& doc) {

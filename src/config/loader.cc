@@ -1,5 +1,7 @@
 #include "config/loader.h"
 
+#include "common/files.h"
+
 #include <spdlog/fmt/fmt.h>
 #include <yaml-cpp/yaml.h>
 
@@ -777,25 +779,11 @@ Result<Config> ParseConfig(std::string_view yaml, const std::string& source_name
 
 Result<LoadedConfig> LoadConfigFileWithOptions(const std::string& path,
                                                const LoadOptions& options) {
-  std::FILE* file = std::fopen(path.c_str(), "rb");
-  if (file == nullptr) {
-    int err = errno;
-    return MakeError(ErrorKind::kInvalidArgument,
-                     fmt::format("{}: cannot open config file: {}", path, std::strerror(err)));
+  auto text = ReadWholeFile(path, "config file");
+  if (!text.ok()) {
+    return text.error();
   }
-  std::string text;
-  char buf[8192];
-  std::size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof(buf), file)) > 0) {
-    text.append(buf, n);
-  }
-  int read_err = std::ferror(file) != 0 ? errno : 0;
-  std::fclose(file);
-  if (read_err != 0) {
-    return MakeError(ErrorKind::kInvalidArgument,
-                     fmt::format("{}: cannot read config file: {}", path, std::strerror(read_err)));
-  }
-  return ParseConfigWithOptions(text, path, options);
+  return ParseConfigWithOptions(*text, path, options);
 }
 
 Result<Config> LoadConfigFile(const std::string& path) {

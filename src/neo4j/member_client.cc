@@ -596,6 +596,11 @@ class MemberClient::Core : public std::enable_shared_from_this<MemberClient::Cor
   void Record(const std::string& path, const Error* error) {
     std::lock_guard lock(mu_);
     ++stats_.requests;
+    if (error == nullptr && path == "/" && stats_.consecutive_failures > 0) {
+      // GET / is unauthenticated: it answering proves only that the port is open, not that the
+      // agent can collect (wrong credentials fail everything else). It ends no failure streak.
+      return;
+    }
     if (error == nullptr) {
       if (stats_.consecutive_failures > 0) {
         logger_->info("msg=\"member answering again\" cluster={} member={} after_failures={}",

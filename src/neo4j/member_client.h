@@ -45,7 +45,7 @@ struct MemberClientOptions {
 // Per-member request statistics, for the agent's self-metrics. A plain snapshot.
 struct MemberStats {
   uint64_t requests = 0;              // requests attempted (deduplicated calls not counted)
-  uint64_t consecutive_failures = 0;  // reset by any success
+  uint64_t consecutive_failures = 0;  // reset by any success except an unauthenticated GET /
   std::optional<SystemTime> last_success;
   std::optional<SystemTime> last_failure;
   std::optional<Error> last_error;

@@ -26,9 +26,20 @@ std::string Lower(std::string_view s) {
 // civetweb is initialised once per process; mg_init_library is reference counted.
 // civetweb 1.15's accept loop only notices a stop request every 2 s, unless a connection
 // arrives: connect to our own port once so that mg_stop returns at once.
-void PokeListener(int port) {
+void PokeListener(const std::string& listen_address, int port) {
   if (port <= 0) {
     return;
+  }
+  // Connect to the bound IPv4 host, or to loopback for wildcard and non-IPv4 listen addresses.
+  in_addr host{};
+  host.s_addr = htonl(INADDR_LOOPBACK);
+  auto colon = listen_address.rfind(':');
+  if (colon != std::string::npos && colon > 0) {
+    std::string h = listen_address.substr(0, colon);
+    in_addr parsed{};
+    if (h != "0.0.0.0" && inet_pton(AF_INET, h.c_str(), &parsed) == 1) {
+      host = parsed;
+    }
   }
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) {
@@ -37,7 +48,7 @@ void PokeListener(int port) {
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_addr = host;
   (void)connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
   close(fd);
 }
@@ -179,9 +190,9 @@ void HttpServer::Stop() {
   // mg_stop blocks until civetweb's threads exit; poke the listener from a helper thread while
   // it waits, so that the accept loop wakes up and sees the stop flag.
   std::atomic<bool> stopped{false};
-  std::thread poker([port = port_, &stopped] {
+  std::thread poker([this, &stopped] {
     while (!stopped.load()) {
-      PokeListener(port);
+      PokeListener(options_.listen_address, port_);
       std::this_thread::sleep_for(std::chrono::milliseconds(20));  // retry until mg_stop returns
     }
   });

@@ -54,54 +54,7 @@ void StreamOversized(net::HttpExchange& ex, std::size_t total) {
   }
 }
 
-// The host to connect to for a listen address ("host:port", ":port", "0.0.0.0:port").
-std::string ConnectHost(const std::string& listen_address) {
-  auto colon = listen_address.rfind(':');
-  std::string host = colon == std::string::npos ? "" : listen_address.substr(0, colon);
-  if (host.empty() || host == "0.0.0.0") {
-    return "127.0.0.1";
-  }
-  return host;
-}
 
-// civetweb's accept loop polls with a 2 s quantum, so mg_stop() can take that long. Poking the
-// listening port with short-lived connections wakes it as soon as the stop flag is set, so a
-// stopped member refuses connections (and Stop() returns) within milliseconds.
-void StopPromptly(net::HttpServer& server, const std::string& host) {
-  const int port = server.Port();
-  in_addr addr{};
-  if (port <= 0 || inet_pton(AF_INET, host.c_str(), &addr) != 1) {
-    server.Stop();
-    return;
-  }
-  std::mutex mu;
-  std::condition_variable cv;
-  bool done = false;
-  std::thread poker([&] {
-    std::unique_lock lock(mu);
-    while (!done) {
-      lock.unlock();
-      int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-      if (fd >= 0) {
-        sockaddr_in sa{};
-        sa.sin_family = AF_INET;
-        sa.sin_port = htons(static_cast<uint16_t>(port));
-        sa.sin_addr = addr;
-        (void)connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa));
-        close(fd);
-      }
-      lock.lock();
-      cv.wait_for(lock, Millis(10), [&] { return done; });
-    }
-  });
-  server.Stop();
-  {
-    std::lock_guard lock(mu);
-    done = true;
-  }
-  cv.notify_all();
-  poker.join();
-}
 
 }  // namespace
 
@@ -154,7 +107,7 @@ Status Simulator::StartMemberServer(MemberIndex mi, int port) {
   }
   auto bolt = StartMemberBolt(mi);
   if (!bolt) {
-    StopPromptly(*server, config_.listen_host);
+    server->Stop();
     return bolt.error();
   }
   {
@@ -208,7 +161,7 @@ void Simulator::StopMemberServers(MemberIndex mi) {
   const auto c = static_cast<std::size_t>(mi.cluster);
   const auto m = static_cast<std::size_t>(mi.member);
   if (servers_[c][m]) {
-    StopPromptly(*servers_[c][m], config_.listen_host);
+    servers_[c][m]->Stop();
     servers_[c][m].reset();
   }
   if (bolts_[c][m]) {
@@ -305,7 +258,7 @@ void Simulator::Stop() {
   }
   // The control API first, without servers_mu_: its handlers may be waiting for that lock.
   if (control_) {
-    StopPromptly(*control_, ConnectHost(config_.control_address));
+    control_->Stop();
     control_.reset();
   }
   std::lock_guard slock(servers_mu_);
@@ -315,7 +268,7 @@ void Simulator::Stop() {
     for (auto& s : cluster) {
       if (s) {
         stoppers.emplace_back(
-            [this, server = std::move(s)] { StopPromptly(*server, config_.listen_host); });
+            [server = std::move(s)] { server->Stop(); });
       }
     }
   }

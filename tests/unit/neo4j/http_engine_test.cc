@@ -32,35 +32,6 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-// Stops `server` promptly. civetweb 1.15's accept loop only notices a stop request when its
-// 2-second poll() returns (HttpServer::Stop then takes up to 2 s); a connection attempt wakes it.
-// Stop() runs on a helper thread (the owner waits for it) while this thread pokes the port.
-void StopPromptly(net::HttpServer& server) {
-  if (!server.Running()) {
-    return;
-  }
-  int port = server.Port();
-  std::atomic<bool> stopped{false};
-  std::thread stopper([&] {
-    server.Stop();
-    stopped = true;
-  });
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (!stopped && std::chrono::steady_clock::now() < deadline) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd >= 0) {
-      sockaddr_in addr{};
-      addr.sin_family = AF_INET;
-      addr.sin_port = htons(static_cast<uint16_t>(port));
-      addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-      (void)connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-      close(fd);
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // bounded poll of `stopped`
-  }
-  stopper.join();
-}
-
 // A loopback stub Neo4j shared by the tests of a suite (one server per suite; the handler is
 // swapped per test). Handlers must not capture test locals unless they finish before the test.
 class SharedStub {
@@ -81,7 +52,7 @@ class SharedStub {
         }) {}
 
   bool Start() { return server_.Start().ok(); }
-  void Stop() { StopPromptly(server_); }
+  void Stop() { server_.Stop(); }
   void Reset(net::HttpHandler handler) {
     std::lock_guard lock(mu_);
     handler_ = std::move(handler);
@@ -109,7 +80,7 @@ int ClosedPort() {
     return 0;
   }
   int port = gone.Port();
-  StopPromptly(gone);
+  gone.Stop();
   return port;
 }
 

@@ -80,34 +80,6 @@ const json kDbRows = {
     {"neo4j", "standard", "localhost:7681", "primary", true, "online", "online", "", true},
     {"system", "system", "localhost:7681", "primary", false, "online", "online", "", false}};
 
-// Stops `server` promptly. civetweb 1.15's accept loop only notices a stop request when its
-// 2-second poll() returns (HttpServer::Stop then takes up to 2 s); a connection attempt wakes it.
-// Stop() runs on a helper thread (the owner waits for it) while this thread pokes the port.
-void StopPromptly(net::HttpServer& server) {
-  if (!server.Running()) {
-    return;
-  }
-  int port = server.Port();
-  std::atomic<bool> stopped{false};
-  std::thread stopper([&] {
-    server.Stop();
-    stopped = true;
-  });
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (!stopped && std::chrono::steady_clock::now() < deadline) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd >= 0) {
-      sockaddr_in addr{};
-      addr.sin_family = AF_INET;
-      addr.sin_port = htons(static_cast<uint16_t>(port));
-      addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-      (void)connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-      close(fd);
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // bounded poll of `stopped`
-  }
-  stopper.join();
-}
 
 // A stub Neo4j member shared by the tests of a suite (routes are reset per test). Routes are
 // "METHOD /path" -> handler; GET / serves `discovery`.
@@ -122,7 +94,7 @@ class FakeNeo4j {
   bool Start() { return server_.Start().ok(); }
   void Stop() {
     Open();
-    StopPromptly(server_);
+    server_.Stop();
   }
   std::string BaseUrl() const { return "http://127.0.0.1:" + std::to_string(server_.Port()); }
 
@@ -424,7 +396,7 @@ TEST_F(MemberClientTest, ConnectionRefusedIsCountedAndHidesThePassword) {
   net::HttpServer gone({}, [](const net::HttpRequest&, net::HttpExchange& ex) { ex.Send({}); });
   ASSERT_TRUE(gone.Start().ok());
   int port = gone.Port();
-  StopPromptly(gone);
+  gone.Stop();
   MemberRef ref{"c1", "gone", "http://127.0.0.1:" + std::to_string(port)};
   MemberClient client(ref, options_, engine_, clock_);
   auto r = Await(client.DbmsClusterStatus());
