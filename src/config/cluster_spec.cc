@@ -1,6 +1,7 @@
 #include "config/cluster_spec.h"
 
 #include "common/files.h"
+#include "config/yaml_util.h"
 
 #include <spdlog/fmt/fmt.h>
 #include <yaml-cpp/yaml.h>
@@ -29,19 +30,6 @@ struct At {
 };
 
 bool Present(const YAML::Node& node) { return node.IsDefined() && !node.IsNull(); }
-
-std::string_view KindName(const YAML::Node& node) {
-  if (node.IsMap()) {
-    return "a mapping";
-  }
-  if (node.IsSequence()) {
-    return "a list";
-  }
-  if (node.IsNull()) {
-    return "nothing";
-  }
-  return "a scalar";
-}
 
 // Formats positioned errors and warnings for one parse. One per call; not shared between threads.
 class Reader {
@@ -79,7 +67,7 @@ class Reader {
       return out;
     }
     if (!parent.node.IsMap()) {
-      Fail(parent.node, parent.path, fmt::format("want a mapping, got {}", KindName(parent.node)));
+      Fail(parent.node, parent.path, fmt::format("want a mapping, got {}", YamlKindName(parent.node)));
     }
     for (auto it = parent.node.begin(); it != parent.node.end(); ++it) {
       if (it->first.IsScalar() && it->first.Scalar() == key) {
@@ -101,7 +89,7 @@ class Reader {
 
   std::string String(const At& at) const {
     if (!at.node.IsScalar()) {
-      Fail(at.node, at.path, fmt::format("want a string, got {}", KindName(at.node)));
+      Fail(at.node, at.path, fmt::format("want a string, got {}", YamlKindName(at.node)));
     }
     return at.node.Scalar();
   }
@@ -119,7 +107,7 @@ class Reader {
     if (!at.node.IsScalar() || !YAML::convert<int>::decode(at.node, value)) {
       Fail(at.node, at.path,
            at.node.IsScalar() ? fmt::format("want an integer, got \"{}\"", at.node.Scalar())
-                              : fmt::format("want an integer, got {}", KindName(at.node)));
+                              : fmt::format("want an integer, got {}", YamlKindName(at.node)));
     }
     if (value < min) {
       Fail(at.node, at.path, fmt::format("must be >= {}, got {}", min, value));
@@ -132,7 +120,7 @@ class Reader {
     if (!at.node.IsScalar() || !YAML::convert<double>::decode(at.node, value)) {
       Fail(at.node, at.path,
            at.node.IsScalar() ? fmt::format("want a number, got \"{}\"", at.node.Scalar())
-                              : fmt::format("want a number, got {}", KindName(at.node)));
+                              : fmt::format("want a number, got {}", YamlKindName(at.node)));
     }
     return value;
   }
@@ -142,7 +130,7 @@ class Reader {
     if (!at.node.IsScalar() || !YAML::convert<bool>::decode(at.node, value)) {
       Fail(at.node, at.path,
            at.node.IsScalar() ? fmt::format("want true or false, got \"{}\"", at.node.Scalar())
-                              : fmt::format("want true or false, got {}", KindName(at.node)));
+                              : fmt::format("want true or false, got {}", YamlKindName(at.node)));
     }
     return value;
   }
@@ -174,7 +162,7 @@ class Reader {
       return out;
     }
     if (!list.node.IsSequence()) {
-      Fail(list.node, list.path, fmt::format("want a list, got {}", KindName(list.node)));
+      Fail(list.node, list.path, fmt::format("want a list, got {}", YamlKindName(list.node)));
     }
     std::size_t i = 0;
     for (auto it = list.node.begin(); it != list.node.end(); ++it, ++i) {
@@ -190,11 +178,11 @@ class Reader {
       return out;
     }
     if (!at.node.IsMap()) {
-      Fail(at.node, at.path, fmt::format("want a mapping, got {}", KindName(at.node)));
+      Fail(at.node, at.path, fmt::format("want a mapping, got {}", YamlKindName(at.node)));
     }
     for (auto it = at.node.begin(); it != at.node.end(); ++it) {
       if (!it->first.IsScalar()) {
-        Fail(it->first, at.path, fmt::format("keys must be strings, got {}", KindName(it->first)));
+        Fail(it->first, at.path, fmt::format("keys must be strings, got {}", YamlKindName(it->first)));
       }
       std::string key = it->first.Scalar();
       out[key] = String(At{it->second, fmt::format("{}.{}", at.path, key)});
@@ -364,7 +352,7 @@ void ReadRoot(const Reader& r, const YAML::Node& root_node, ClusterSpecDoc& doc)
   }
   const At root{root_node, ""};
   if (!root_node.IsMap()) {
-    r.Fail(root_node, "", fmt::format("want a mapping, got {}", KindName(root_node)));
+    r.Fail(root_node, "", fmt::format("want a mapping, got {}", YamlKindName(root_node)));
   }
 
   At api = r.Required(root, "apiVersion");
@@ -388,7 +376,7 @@ void ReadRoot(const Reader& r, const YAML::Node& root_node, ClusterSpecDoc& doc)
 
   At spec = r.Required(root, "spec");
   if (!spec.node.IsMap()) {
-    r.Fail(spec.node, spec.path, fmt::format("want a mapping, got {}", KindName(spec.node)));
+    r.Fail(spec.node, spec.path, fmt::format("want a mapping, got {}", YamlKindName(spec.node)));
   }
   ReadMultiCluster(r, r.Child(spec, "multiCluster"), doc);
   ReadTopology(r, r.Child(spec, "topology"), doc.topology);

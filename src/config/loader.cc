@@ -1,6 +1,7 @@
 #include "config/loader.h"
 
 #include "common/files.h"
+#include "config/yaml_util.h"
 
 #include <spdlog/fmt/fmt.h>
 #include <yaml-cpp/yaml.h>
@@ -115,19 +116,6 @@ std::string IndexPath(const std::string& parent, std::size_t index) {
   return fmt::format("{}[{}]", parent, index);
 }
 
-std::string_view KindName(const YAML::Node& node) {
-  if (node.IsMap()) {
-    return "a mapping";
-  }
-  if (node.IsSequence()) {
-    return "a list";
-  }
-  if (node.IsNull()) {
-    return "nothing";
-  }
-  return "a scalar";
-}
-
 std::string JoinNames(const std::vector<std::string>& names) {
   std::string out;
   for (const auto& n : names) {
@@ -188,13 +176,13 @@ class Fields {
       return;
     }
     if (!node.IsMap()) {
-      w.Fail(node, path_, fmt::format("want a mapping, got {}", KindName(node)));
+      w.Fail(node, path_, fmt::format("want a mapping, got {}", YamlKindName(node)));
     }
     std::vector<std::string> known_list(known.begin(), known.end());
     for (auto it = node.begin(); it != node.end(); ++it) {
       const YAML::Node key_node = it->first;
       if (!key_node.IsScalar()) {
-        w.Fail(key_node, path_, fmt::format("keys must be strings, got {}", KindName(key_node)));
+        w.Fail(key_node, path_, fmt::format("keys must be strings, got {}", YamlKindName(key_node)));
       }
       std::string key = key_node.Scalar();
       std::string key_path = JoinPath(path_, key);
@@ -257,7 +245,7 @@ class Fields {
 
 std::string GetString(const Walker& w, const Field& f) {
   if (!f.value.IsScalar()) {
-    w.Fail(f.value, f.path, fmt::format("want a string, got {}", KindName(f.value)));
+    w.Fail(f.value, f.path, fmt::format("want a string, got {}", YamlKindName(f.value)));
   }
   return f.value.Scalar();
 }
@@ -276,7 +264,7 @@ bool GetBool(const Walker& w, const Field& f) {
     w.Fail(f.value, f.path,
            f.value.IsScalar()
                ? fmt::format("invalid boolean \"{}\" (want true or false)", f.value.Scalar())
-               : fmt::format("want true or false, got {}", KindName(f.value)));
+               : fmt::format("want true or false, got {}", YamlKindName(f.value)));
   }
   return b;
 }
@@ -321,7 +309,7 @@ int GetInt(const Walker& w, const Field& f, int min, int max) {
 template <typename Fn>
 void ForEachItem(const Walker& w, const Field& f, Fn&& fn) {
   if (!f.value.IsSequence()) {
-    w.Fail(f.value, f.path, fmt::format("want a list, got {}", KindName(f.value)));
+    w.Fail(f.value, f.path, fmt::format("want a list, got {}", YamlKindName(f.value)));
   }
   std::size_t i = 0;
   for (auto it = f.value.begin(); it != f.value.end(); ++it, ++i) {
@@ -490,7 +478,7 @@ void ParseLog(const Walker& w, const Field& section, LogConfig& log) {
 void ParseCollectors(const Walker& w, const Field& section, LoadedConfig& out) {
   if (!section.value.IsMap()) {
     w.Fail(section.value, section.path,
-           fmt::format("want a mapping of collector names, got {}", KindName(section.value)));
+           fmt::format("want a mapping of collector names, got {}", YamlKindName(section.value)));
   }
   const std::vector<std::string> known = KnownCollectors();
   std::set<std::string> seen;
@@ -498,7 +486,7 @@ void ParseCollectors(const Walker& w, const Field& section, LoadedConfig& out) {
     const YAML::Node key_node = it->first;
     if (!key_node.IsScalar()) {
       w.Fail(key_node, section.path,
-             fmt::format("keys must be collector names, got {}", KindName(key_node)));
+             fmt::format("keys must be collector names, got {}", YamlKindName(key_node)));
     }
     const std::string name = key_node.Scalar();
     const std::string path = JoinPath(section.path, name);
@@ -602,7 +590,7 @@ ClusterConfig ParseCluster(const Walker& w, const YAML::Node& node, const std::s
       if (!item.IsScalar() || item.Scalar().empty()) {
         w.Fail(item, item_path,
                fmt::format("want a database name, got {}",
-                           item.IsScalar() ? "an empty string" : KindName(item)));
+                           item.IsScalar() ? "an empty string" : YamlKindName(item)));
       }
       auto [pos, inserted] = seen.emplace(item.Scalar(), item.Mark().line + 1);
       if (!inserted) {
@@ -649,7 +637,7 @@ ClusterConfig ParseCluster(const Walker& w, const YAML::Node& node, const std::s
 void ParseRoot(const Walker& w, const YAML::Node& root, const LoadOptions& options,
                LoadedConfig& out) {
   if (!root.IsNull() && !root.IsMap()) {
-    w.Fail(root, "", fmt::format("want a mapping at the top level, got {}", KindName(root)));
+    w.Fail(root, "", fmt::format("want a mapping at the top level, got {}", YamlKindName(root)));
   }
   Fields f(w, root, "", {"web", "log", "defaults", "collectors", "clusters"});
   if (const Field* x = f.Find("web")) {
