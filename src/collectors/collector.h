@@ -9,11 +9,18 @@
 #include <string_view>
 #include <vector>
 
+#include <functional>
+
 #include "common/clock.h"
 #include "common/result.h"
 #include "config/config.h"
 #include "exporter/metric_set.h"
+#include "kube/objects.h"
 #include "neo4j/member_api.h"
+
+namespace nca::neo4j {
+class HttpEngine;
+}
 
 namespace nca::collectors {
 
@@ -29,10 +36,46 @@ struct ClusterHandle {
   std::vector<neo4j::MemberApi*> members;
 };
 
+// One consistent set of monitored clusters. With Kubernetes discovery the set changes at run
+// time: the agent publishes a new immutable ClusterSet and `keepalive` keeps the member clients
+// the handles point to alive for as long as a run uses the set.
+struct ClusterSet {
+  std::vector<ClusterHandle> clusters;
+  std::shared_ptr<const void> keepalive;
+};
+
+// Read-only access to the Kubernetes objects the topology collectors need. Implemented by the
+// agent over kube::KubeClient; tests inject fakes. Implementations are thread-safe; calls block
+// the calling (collector) thread, never past `deadline`.
+class KubeView {
+ public:
+  virtual ~KubeView() = default;
+  virtual Result<std::vector<kube::Node>> Nodes(MonoTime deadline) = 0;
+  // Pods of `namespace_name` ("" = DefaultNamespace()) matching `label_selector`.
+  virtual Result<std::vector<kube::Pod>> Pods(const std::string& namespace_name,
+                                              const std::string& label_selector,
+                                              MonoTime deadline) = 0;
+  virtual std::string DefaultNamespace() const = 0;
+};
+
+// Resolves a host name (or numeric address) to numeric IPv4/IPv6 addresses, never blocking past
+// `deadline`. Must be thread-safe.
+using HostResolver =
+    std::function<Result<std::vector<std::string>>(const std::string& host, MonoTime deadline)>;
+
+// Services shared by every run, owned by the agent (all optional; nullptr when not available).
+struct CollectServices {
+  const config::Config* config = nullptr;  // the whole configuration (cross_cluster, kubernetes)
+  KubeView* kube = nullptr;                // nullptr: Kubernetes API not configured
+  neo4j::HttpEngine* http = nullptr;       // for requests outside MemberApi (probes)
+  const HostResolver* resolve = nullptr;   // nullptr: numeric hosts only
+};
+
 struct CollectContext {
   const Clock* clock = nullptr;
   MonoTime deadline;  // answers not in by then count as timeouts for this run
   const std::vector<ClusterHandle>* clusters = nullptr;
+  CollectServices services;
 };
 
 // What one run produced. `metrics` is published even when `error` is set (partial results);

@@ -52,10 +52,38 @@ struct ExpectedTopology {
   std::optional<int> secondaries;
 };
 
+// Where a cluster's members are supposed to run: the placement rules of a Neo4jEnterpriseCluster
+// manifest (spec.topology) or of the config file's `placement:` section. The zone-skew collector
+// evaluates them exactly as kube-scheduler evaluates a topologySpreadConstraint.
+struct PlacementConfig {
+  // Zones the cluster is meant to span; listed zones without members count as empty domains.
+  std::vector<std::string> availability_zones;
+  std::string topology_key = "topology.kubernetes.io/zone";
+  int max_skew = 1;
+  int min_domains = 1;
+  bool do_not_schedule = true;       // whenUnsatisfiable: DoNotSchedule (true) / ScheduleAnyway
+  std::string anti_affinity;         // "", "required" or "preferred"
+  std::map<std::string, std::string> node_selector;  // nodes outside it are not eligible
+};
+
+// How the cluster's pods are found through the Kubernetes API.
+struct ClusterKubeConfig {
+  std::string namespace_name;  // "" = the agent's own namespace
+  std::string pod_selector;    // label selector; "" = "<kubernetes.cluster_label>=<cluster name>"
+};
+
 struct ClusterConfig {
   std::string name;
   std::string region;
   std::vector<MemberConfig> members;
+  // Addresses of the cluster as a whole (its Service), used by the cross-cluster latency probes:
+  // Bolt "host:port" (a manifest's `endpoint`) and HTTP base URL. "" when unknown; an empty
+  // http_endpoint with a Bolt port of 7687 means the same host on 7474 (Neo4j's defaults).
+  std::string bolt_endpoint;
+  std::string http_endpoint;
+  PlacementConfig placement;
+  ClusterKubeConfig kubernetes;
+  std::vector<std::string> spec_sources;  // manifests this cluster was described in
   std::vector<std::string> databases;  // empty: every database the members report
   CredentialsConfig credentials;
   TlsConfig tls;
@@ -79,8 +107,47 @@ struct LogConfig {
   std::string format = "logfmt";  // logfmt, json
 };
 
+// Access to the Kubernetes API (kube/kube_config.h) and node-local discovery.
+struct KubernetesConfig {
+  enum class Mode {
+    kAuto,       // in-cluster when KUBERNETES_SERVICE_HOST is set, otherwise off
+    kOff,
+    kInCluster,  // service-account token, CA and namespace; error when not in a pod
+    kExplicit,   // api_url + token_file (+ ca_file)
+  };
+  Mode mode = Mode::kAuto;
+  std::string api_url;
+  std::string ca_file;
+  std::string token_file;
+  bool insecure_skip_verify = false;
+  std::string namespace_name;  // "" = the service account's namespace (in-cluster) or "default"
+  // The node this agent runs on (downward API NODE_NAME). When set, the agent monitors the Neo4j
+  // pods scheduled on this node (fieldSelector spec.nodeName) in addition to configured members.
+  std::string node_name;
+  std::string pod_selector = "app.kubernetes.io/name=neo4j";  // node-local discovery selector
+  std::string cluster_label = "neo4j.com/cluster";  // pod label naming the Neo4j cluster
+  std::string role_label = "neo4j.com/role";        // optional pod label: primary / secondary
+  std::string http_scheme = "http";
+  int http_port = 7474;
+  Seconds discovery_interval{30.0};
+  // Neo4jEnterpriseCluster custom resources to read as --cluster-spec, "namespace/name".
+  std::vector<std::string> cluster_resources;
+};
+
+// The cross-cluster latency collector's settings.
+struct CrossClusterConfig {
+  // This agent's cluster: probes go from here to every other cluster with an endpoint. "" = the
+  // cluster of the node-local pods, else the first configured cluster.
+  std::string source;
+  Seconds probe_timeout{2.0};  // per probe (TCP connect + Bolt handshake, and HTTP)
+  bool http_probe = true;      // also time GET / on the peer's HTTP endpoint
+};
+
 struct Config {
   std::string source;  // file the config came from ("" for flags only)
+  std::vector<std::string> cluster_spec_files;  // --cluster-spec, in order
+  KubernetesConfig kubernetes;
+  CrossClusterConfig cross_cluster;
   WebConfig web;
   LogConfig log;
   std::vector<ClusterConfig> clusters;

@@ -95,6 +95,30 @@ Result<ListPage<Pod>> ParsePodList(std::string_view body) {
     pod.deletion_timestamp = StringAt(metadata, "deletionTimestamp");
     pod.node_name = StringAt(ObjectAt(item, "spec"), "nodeName");
     pod.phase = StringAt(ObjectAt(item, "status"), "phase");
+    pod.pod_ip = StringAt(ObjectAt(item, "status"), "podIP");
+    const json& spec = ObjectAt(item, "spec");
+    if (auto it = spec.find("containers"); it != spec.end() && it->is_array()) {
+      for (const json& container : *it) {
+        if (!container.is_object()) {
+          continue;
+        }
+        auto ports = container.find("ports");
+        if (ports == container.end() || !ports->is_array()) {
+          continue;
+        }
+        for (const json& port : *ports) {
+          if (!port.is_object()) {
+            continue;
+          }
+          auto number = port.find("containerPort");
+          std::string name = StringAt(port, "name");
+          if (!name.empty() && number != port.end() && number->is_number_integer() &&
+              !pod.container_ports.contains(name)) {
+            pod.container_ports[name] = number->get<int>();
+          }
+        }
+      }
+    }
     return pod;
   });
 }

@@ -32,6 +32,10 @@ struct Pod {
   std::string node_name;           // spec.nodeName, "" while unscheduled
   std::string phase;               // status.phase: Pending, Running, Succeeded, Failed, Unknown
   std::string deletion_timestamp;  // metadata.deletionTimestamp, "" unless terminating
+  std::string pod_ip;              // status.podIP, "" until assigned
+  // Named container ports (spec.containers[*].ports[*] name -> containerPort; the first wins),
+  // e.g. "http" -> 7474, "bolt" -> 7687 as the Neo4j Helm chart names them.
+  std::map<std::string, int> container_ports;
 
   bool Terminating() const { return !deletion_timestamp.empty(); }
 };
