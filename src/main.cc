@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <chrono>
 #include <cstdio>
 #include <string>
 
@@ -60,13 +61,25 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  const nca::config::Config& cfg = parsed->config;
+  nca::config::Config& cfg = parsed->config;
   nca::InitLogging(ToLevel(cfg.log.level),
                    cfg.log.format == "json" ? nca::LogFormat::kJson : nca::LogFormat::kLogfmt);
   auto log = nca::GetLogger("main");
 
   nca::RealClock clock;
-  auto agent = nca::agent::Agent::Create(cfg, clock);
+  nca::agent::AgentOptions options;
+  options.defaults = parsed->defaults;
+  // Custom resources are configuration too: read them before anything listens.
+  if (auto st = nca::agent::LoadClusterResources(cfg, parsed->defaults, options, clock,
+                                                  std::chrono::seconds(30), parsed->notes);
+      !st.ok()) {
+    log->error("msg=\"invalid configuration\" err={}", nca::LogQuote(st.error().message));
+    return 2;
+  }
+  for (const std::string& note : parsed->notes) {
+    log->warn("msg=\"configuration note\" note={}", nca::LogQuote(note));
+  }
+  auto agent = nca::agent::Agent::Create(cfg, clock, options);
   if (!agent.ok()) {
     log->error("msg=\"invalid configuration\" err={}", nca::LogQuote(agent.error().message));
     return 2;

@@ -1,9 +1,14 @@
 #include "agent/agent.h"
 
+#include <chrono>
 #include <utility>
 
 #include "collectors/registry.h"
 #include "common/logging.h"
+#include "config/cluster_spec.h"
+#include "config/merge.h"
+#include "kube/discovery.h"
+#include "neo4j/resolver.h"
 
 namespace nca::agent {
 namespace {
@@ -14,24 +19,111 @@ std::string TransportName(neo4j::CypherTransport t) {
   return t == neo4j::CypherTransport::kQueryApi ? "query_api" : "tx";
 }
 
+kube::EnvLookup EnvOrProcess(const kube::EnvLookup& env) {
+  return env ? env : kube::ProcessEnv();
+}
+
 }  // namespace
 
-Agent::Agent(config::Config config, const Clock& clock)
-    : config_(std::move(config)), clock_(clock) {}
+Result<std::optional<kube::KubeConfig>> ResolveKubeConfig(const config::KubernetesConfig& k,
+                                                          const kube::EnvLookup& env,
+                                                          const std::string& service_account_dir) {
+  using Mode = config::KubernetesConfig::Mode;
+  std::optional<kube::KubeConfig> out;
+  switch (k.mode) {
+    case Mode::kOff:
+      return out;
+    case Mode::kAuto: {
+      std::optional<std::string> host = env("KUBERNETES_SERVICE_HOST");
+      if (!host || host->empty()) {
+        return out;
+      }
+      [[fallthrough]];
+    }
+    case Mode::kInCluster: {
+      Result<kube::KubeConfig> in = kube::InClusterConfig(env, service_account_dir);
+      if (!in.ok()) {
+        return MakeError(ErrorKind::kInvalidArgument,
+                         "kubernetes (in-cluster): " + in.error().message);
+      }
+      out = std::move(*in);
+      break;
+    }
+    case Mode::kExplicit: {
+      Result<kube::KubeConfig> ex =
+          kube::ExplicitConfig(k.api_url, k.ca_file, k.token_file, k.namespace_name);
+      if (!ex.ok()) {
+        return MakeError(ErrorKind::kInvalidArgument, "kubernetes: " + ex.error().message);
+      }
+      out = std::move(*ex);
+      break;
+    }
+  }
+  if (!k.namespace_name.empty()) {
+    out->namespace_name = k.namespace_name;
+  }
+  out->insecure_skip_verify = out->insecure_skip_verify || k.insecure_skip_verify;
+  return out;
+}
+
+Status LoadClusterResources(config::Config& config, const config::ClusterDefaults& defaults,
+                            const AgentOptions& options, const Clock& clock, Duration timeout,
+                            std::vector<std::string>& notes) {
+  const auto& refs = config.kubernetes.cluster_resources;
+  if (refs.empty()) {
+    return OkStatus();
+  }
+  auto kube = ResolveKubeConfig(config.kubernetes, EnvOrProcess(options.env),
+                                options.service_account_dir);
+  if (!kube.ok()) {
+    return kube.error();
+  }
+  if (!kube->has_value()) {
+    return MakeError(ErrorKind::kInvalidArgument,
+                     "kubernetes.cluster_resources needs the Kubernetes API, but it is off (run "
+                     "in a cluster or set --kubernetes.api-url)");
+  }
+  neo4j::HttpEngine engine(clock);
+  kube::KubeClient client(**kube, engine, clock, kube::RealSleeper());
+  const MonoTime deadline = clock.Monotonic() + timeout;
+  std::vector<config::ClusterSpecDoc> docs;
+  for (const std::string& ref : refs) {
+    const std::size_t slash = ref.find('/');
+    const std::string ns = ref.substr(0, slash);
+    const std::string name = ref.substr(slash + 1);
+    Result<std::string> json = client.GetCustomObject(std::string(config::kClusterSpecGroup),
+                                                      kClusterResourceVersion, ns,
+                                                      kClusterResourcePlural, name, deadline);
+    if (!json.ok()) {
+      return MakeError(ErrorKind::kInvalidArgument,
+                       "kubernetes.cluster_resources: " + ref + ": " + json.error().message);
+    }
+    // A JSON document is a YAML document: the manifest reader handles both.
+    Result<config::ClusterSpecDoc> doc = config::ParseClusterSpec(*json, "k8s:" + ref);
+    if (!doc.ok()) {
+      return doc.error();
+    }
+    docs.push_back(std::move(*doc));
+  }
+  config::MergeClusterSpecs(docs, defaults, config, notes);
+  return config::ValidateMergedConfig(config);
+}
+
+Agent::Agent(config::Config config, const Clock& clock, AgentOptions options)
+    : config_(std::move(config)), clock_(clock), options_(std::move(options)) {}
 
 Agent::~Agent() { Stop(); }
 
-Result<std::unique_ptr<Agent>> Agent::Create(config::Config config, const Clock& clock) {
-  if (config.clusters.empty()) {
-    return MakeError(ErrorKind::kInvalidArgument,
-                     "no clusters configured: use --cluster NAME=URL or --config FILE");
+Result<std::unique_ptr<Agent>> Agent::Create(config::Config config, const Clock& clock,
+                                             AgentOptions options) {
+  if (Status st = config::ValidateMergedConfig(config); !st.ok()) {
+    return st.error();
   }
   auto log = GetLogger("agent");
-  std::unique_ptr<Agent> agent(new Agent(std::move(config), clock));
+  options.env = EnvOrProcess(options.env);
+  std::unique_ptr<Agent> agent(new Agent(std::move(config), clock, std::move(options)));
   agent->engine_ = std::make_unique<neo4j::HttpEngine>(clock);
 
-  // Member clients first: the cluster handles point into them. config_.clusters is not modified
-  // after this point, so ClusterHandle::config pointers stay valid.
   for (const auto& cluster : agent->config_.clusters) {
     if (cluster.tls.insecure_skip_verify) {
       log->warn(
@@ -39,17 +131,32 @@ Result<std::unique_ptr<Agent>> Agent::Create(config::Config config, const Clock&
           "(insecure_skip_verify): connections can be intercepted\" neo4j_cluster={}",
           cluster.name);
     }
-    collectors::ClusterHandle handle;
-    handle.config = &cluster;
-    auto options = neo4j::MemberClientOptions::FromCluster(cluster);
-    for (const auto& member : cluster.members) {
-      neo4j::MemberRef ref{cluster.name, member.name, member.url};
-      agent->members_.push_back(
-          std::make_unique<neo4j::MemberClient>(ref, options, *agent->engine_, clock));
-      handle.members.push_back(agent->members_.back().get());
-    }
-    agent->clusters_.push_back(std::move(handle));
   }
+
+  auto kube = ResolveKubeConfig(agent->config_.kubernetes, agent->options_.env,
+                                agent->options_.service_account_dir);
+  if (!kube.ok()) {
+    return kube.error();
+  }
+  if (kube->has_value()) {
+    log->info("msg=\"using the Kubernetes API\" url={} namespace={}", (*kube)->api_url,
+              (*kube)->namespace_name);
+    if ((*kube)->insecure_skip_verify) {
+      log->warn("msg=\"TLS verification of the Kubernetes API server is disabled\"");
+    }
+    agent->kube_client_ = std::make_unique<kube::KubeClient>(**kube, *agent->engine_, clock,
+                                                             kube::RealSleeper());
+    agent->kube_view_ = std::make_unique<KubeClientView>(*agent->kube_client_);
+  } else if (!agent->config_.kubernetes.node_name.empty()) {
+    log->warn(
+        "msg=\"a node name is set but the Kubernetes API is not available: node-local "
+        "discovery is off\" node={}",
+        agent->config_.kubernetes.node_name);
+  }
+
+  agent->resolver_ = neo4j::MakeSystemResolver();
+  agent->directory_ = std::make_unique<MemberDirectory>(
+      agent->config_.clusters, agent->options_.defaults, *agent->engine_, clock);
 
   // Collectors from the explicit registry table, in table order.
   std::vector<collectors::ScheduledCollector> scheduled;
@@ -70,8 +177,15 @@ Result<std::unique_ptr<Agent>> Agent::Create(config::Config config, const Clock&
   if (scheduled.empty()) {
     log->warn("msg=\"every collector is disabled: only self-metrics will be exported\"");
   }
+  collectors::CollectServices services;
+  services.config = &agent->config_;
+  services.kube = agent->kube_view_.get();
+  services.http = agent->engine_.get();
+  services.resolve = agent->resolver_ ? &agent->resolver_ : nullptr;
+  MemberDirectory* directory = agent->directory_.get();
   agent->scheduler_ = std::make_unique<collectors::Scheduler>(
-      std::move(scheduled), agent->clusters_, clock, agent->store_);
+      std::move(scheduled), [directory] { return directory->Current(); }, services, clock,
+      agent->store_);
 
   exporter::WebAppOptions web;
   web.listen_address = agent->config_.web.listen_address;
@@ -89,6 +203,12 @@ Status Agent::Start() {
   if (auto st = web_->Start(); !st.ok()) {
     return st;
   }
+  if (kube_client_ && !config_.kubernetes.node_name.empty()) {
+    // The first discovery runs before the collectors start, so their first run sees this
+    // node's members (bounded by the discovery deadline).
+    DiscoverOnce();
+    discovery_ = std::thread([this] { DiscoveryLoop(); });
+  }
   scheduler_->Start();
   return OkStatus();
 }
@@ -97,8 +217,54 @@ void Agent::Stop() {
   if (web_) {
     web_->Stop();
   }
+  {
+    std::lock_guard lock(discovery_mu_);
+    discovery_stop_ = true;
+  }
+  discovery_cv_.notify_all();
+  if (discovery_.joinable()) {
+    discovery_.join();
+  }
   if (scheduler_) {
     scheduler_->Stop();
+  }
+}
+
+void Agent::DiscoverOnce() {
+  auto log = GetLogger("kube.discovery");
+  const config::KubernetesConfig& k = config_.kubernetes;
+  const auto budget = std::chrono::duration_cast<Duration>(
+      std::min(k.discovery_interval, config::Seconds(10.0)));
+  Result<std::vector<kube::Pod>> pods =
+      kube_client_->ListPods(k.namespace_name, k.pod_selector,
+                             kube::NodeFieldSelector(k.node_name), clock_.Monotonic() + budget);
+  if (!pods.ok()) {
+    log->warn("msg=\"cannot list this node's pods; keeping the previous members\" node={} err={}",
+              k.node_name, LogQuote(pods.error().message));
+    return;
+  }
+  kube::DiscoveryResult found = kube::DiscoverNodeMembers(*pods, k);
+  for (const auto& skipped : found.skipped) {
+    log->debug("msg=\"pod skipped\" pod={} reason={}", skipped.name, LogQuote(skipped.reason));
+  }
+  if (directory_->SetDiscovered(found.members)) {
+    std::string names;
+    for (const auto& m : found.members) {
+      names += (names.empty() ? "" : ",") + m.cluster + "/" + m.name;
+    }
+    log->info("msg=\"node-local members changed\" node={} members={}", k.node_name,
+              LogQuote(names));
+  }
+}
+
+void Agent::DiscoveryLoop() {
+  const auto interval = std::chrono::duration_cast<std::chrono::milliseconds>(
+      config_.kubernetes.discovery_interval);
+  std::unique_lock lock(discovery_mu_);
+  while (!discovery_cv_.wait_for(lock, interval, [this] { return discovery_stop_; })) {
+    lock.unlock();
+    DiscoverOnce();
+    lock.lock();
   }
 }
 
@@ -106,8 +272,7 @@ int Agent::Port() const { return web_->Port(); }
 
 std::vector<exporter::MemberStatus> Agent::MemberStatuses() const {
   std::vector<exporter::MemberStatus> out;
-  out.reserve(members_.size());
-  for (const auto& m : members_) {
+  for (const auto& m : directory_->Members()) {
     const auto& ref = m->Ref();
     neo4j::MemberStats stats = m->Stats();
     exporter::MemberStatus s;

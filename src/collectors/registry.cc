@@ -2,10 +2,12 @@
 
 #include <memory>
 
+#include "collectors/cross_cluster_latency_collector.h"
 #include "collectors/failover_collector.h"
 #include "collectors/quorum_collector.h"
 #include "collectors/replication_lag_collector.h"
 #include "collectors/role_collector.h"
+#include "collectors/zone_skew_collector.h"
 
 namespace nca::collectors {
 namespace {
@@ -33,6 +35,15 @@ const std::vector<CollectorInfo>& AllCollectors() {
       {"failover", true,
        "Per database: leader changes observed since start-up and the current leader.",
        &Make<FailoverCollector>},
+      {"zone_skew", true,
+       "Per cluster: members per zone and role, topology-spread skew as kube-scheduler computes "
+       "it, zones without a primary, anti-affinity violations, quorum on zone loss and zone "
+       "distribution health; zones from the Kubernetes API, Neo4j server tags or static config.",
+       &Make<ZoneSkewCollector>},
+      {"cross_cluster_latency", true,
+       "Per pair of clusters: TCP connect, Bolt handshake and HTTP discovery round trips from "
+       "this agent's cluster to each peer, probe success, failures and consecutive failures.",
+       &Make<CrossClusterLatencyCollector>},
   };
   return kCollectors;
 }

@@ -41,10 +41,26 @@ struct Scheduler::Worker {
   uint64_t suppressed_errors = 0;
 };
 
+namespace {
+
+ClusterSource StaticSource(std::vector<ClusterHandle> clusters) {
+  auto set = std::make_shared<ClusterSet>();
+  set->clusters = std::move(clusters);
+  std::shared_ptr<const ClusterSet> fixed = std::move(set);
+  return [fixed] { return fixed; };
+}
+
+}  // namespace
+
 Scheduler::Scheduler(std::vector<ScheduledCollector> collectors,
                      std::vector<ClusterHandle> clusters, const Clock& clock,
                      exporter::SnapshotStore& store)
-    : clock_(clock), store_(store), clusters_(std::move(clusters)) {
+    : Scheduler(std::move(collectors), StaticSource(std::move(clusters)), CollectServices{},
+                clock, store) {}
+
+Scheduler::Scheduler(std::vector<ScheduledCollector> collectors, ClusterSource source,
+                     CollectServices services, const Clock& clock, exporter::SnapshotStore& store)
+    : clock_(clock), store_(store), source_(std::move(source)), services_(services) {
   auto logger = GetLogger("collectors.scheduler");
   for (auto& c : collectors) {
     if (!c.settings.enabled || c.collector == nullptr) {
@@ -204,7 +220,9 @@ void Scheduler::RunOnce(Worker& w, MonoTime started) {
   CollectContext ctx;
   ctx.clock = &clock_;
   ctx.deadline = started + w.timeout;
-  ctx.clusters = &clusters_;
+  const std::shared_ptr<const ClusterSet> clusters = source_();  // alive for the whole run
+  ctx.clusters = &clusters->clusters;
+  ctx.services = services_;
 
   CollectOutcome outcome;
   try {

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -37,6 +38,10 @@ struct ScheduledCollector {
   config::CollectorSettings settings;
 };
 
+// Returns the clusters to collect from at the start of each run (may change between runs, e.g.
+// with Kubernetes discovery). Must be thread-safe; never returns nullptr.
+using ClusterSource = std::function<std::shared_ptr<const ClusterSet>()>;
+
 // Thread-safety: Start, Stop and the destructor must be called from one owning thread. Wake,
 // AllRanOnce, RunCount, WaitForRuns and WaitUntilIdle may be called from any thread at any time.
 // Each Collector is called from its own worker thread only, never concurrently with itself.
@@ -45,6 +50,10 @@ class Scheduler {
   // `clock` and `store` must outlive the scheduler; the clusters are kept for CollectContext.
   Scheduler(std::vector<ScheduledCollector> collectors, std::vector<ClusterHandle> clusters,
             const Clock& clock, exporter::SnapshotStore& store);
+  // Clusters from `source` (asked at the start of every run) and `services` handed to every
+  // run; whatever the services point to must outlive the scheduler.
+  Scheduler(std::vector<ScheduledCollector> collectors, ClusterSource source,
+            CollectServices services, const Clock& clock, exporter::SnapshotStore& store);
   ~Scheduler();  // Stop()
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
@@ -84,7 +93,8 @@ class Scheduler {
 
   const Clock& clock_;
   exporter::SnapshotStore& store_;
-  std::vector<ClusterHandle> clusters_;
+  const ClusterSource source_;
+  const CollectServices services_;
   std::vector<std::unique_ptr<Worker>> workers_;
 
   mutable std::mutex mu_;

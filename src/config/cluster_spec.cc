@@ -6,6 +6,7 @@
 #include <spdlog/fmt/fmt.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -423,6 +424,67 @@ Result<ClusterSpecDoc> LoadClusterSpecFile(const std::string& path) {
   return ParseClusterSpec(*text, path);
 }
 
+std::optional<std::size_t> LocalClusterIndex(const ClusterSpecDoc& doc) {
+  const auto& clusters = doc.multi_cluster.clusters;
+  if (clusters.empty()) {
+    return std::nullopt;
+  }
+  for (std::size_t i = 0; i < clusters.size(); ++i) {
+    if (clusters[i].name == doc.name) {
+      return i;
+    }
+  }
+  if (clusters.size() == 1) {
+    return 0;
+  }
+  // The cluster whose region prefixes every listed availability zone (us-east-1 / us-east-1a).
+  const auto& zones = doc.topology.availability_zones;
+  if (!zones.empty()) {
+    std::optional<std::size_t> match;
+    int matches = 0;
+    for (std::size_t i = 0; i < clusters.size(); ++i) {
+      const std::string& region = clusters[i].region;
+      if (region.empty()) {
+        continue;
+      }
+      bool all = std::all_of(zones.begin(), zones.end(), [&](const std::string& z) {
+        return z.size() > region.size() && z.compare(0, region.size(), region) == 0;
+      });
+      if (all) {
+        match = i;
+        ++matches;
+      }
+    }
+    if (matches == 1) {
+      return match;
+    }
+  }
+  for (std::size_t i = 0; i < clusters.size(); ++i) {
+    if (clusters[i].name == doc.multi_cluster.primary_cluster) {
+      return i;
+    }
+  }
+  return std::nullopt;
+}
+
+PlacementConfig PlacementOf(const ClusterSpecDoc& doc) {
+  PlacementConfig p;
+  p.availability_zones = doc.topology.availability_zones;
+  const PlacementSpec& spec = doc.topology.placement;
+  if (spec.topology_spread && spec.topology_spread->enabled) {
+    const TopologySpreadSpec& ts = *spec.topology_spread;
+    p.topology_key = ts.topology_key;
+    p.max_skew = ts.max_skew;
+    p.min_domains = ts.min_domains.value_or(1);
+    p.do_not_schedule = ts.when_unsatisfiable != "ScheduleAnyway";
+  }
+  if (spec.anti_affinity && spec.anti_affinity->enabled) {
+    p.anti_affinity = spec.anti_affinity->type;
+  }
+  p.node_selector = spec.node_selector;
+  return p;
+}
+
 std::vector<ClusterConfig> ToClusterConfigs(const ClusterSpecDoc& doc) {
   std::vector<ClusterConfig> out;
   if (doc.multi_cluster.clusters.empty()) {
@@ -430,15 +492,26 @@ std::vector<ClusterConfig> ToClusterConfigs(const ClusterSpecDoc& doc) {
     c.name = doc.name;
     c.expected.primaries = doc.topology.primaries;
     c.expected.secondaries = doc.topology.secondaries;
+    c.placement = PlacementOf(doc);
+    c.kubernetes.namespace_name = doc.namespace_name;
+    c.spec_sources.push_back(doc.source);
     out.push_back(std::move(c));
     return out;
   }
-  for (const SpecCluster& sc : doc.multi_cluster.clusters) {
+  const std::optional<std::size_t> local = LocalClusterIndex(doc);
+  for (std::size_t i = 0; i < doc.multi_cluster.clusters.size(); ++i) {
+    const SpecCluster& sc = doc.multi_cluster.clusters[i];
     ClusterConfig c;
     c.name = sc.name;
     c.region = sc.region;
+    c.bolt_endpoint = sc.endpoint;
     c.expected.primaries = sc.node_allocation.primaries;
     c.expected.secondaries = sc.node_allocation.secondaries;
+    c.spec_sources.push_back(doc.source);
+    if (local && *local == i) {
+      c.placement = PlacementOf(doc);
+      c.kubernetes.namespace_name = doc.namespace_name;
+    }
     out.push_back(std::move(c));
   }
   return out;

@@ -142,16 +142,27 @@ Result<ClusterSpecDoc> ParseClusterSpec(std::string_view yaml, const std::string
 // strerror text.
 Result<ClusterSpecDoc> LoadClusterSpecFile(const std::string& path);
 
+// The cluster a manifest deploys ("local"), as an index into multi_cluster.clusters: the entry
+// named metadata.name, else the only entry, else the one entry whose region prefixes every
+// availability zone (us-east-1 / us-east-1a), else the primaryCluster entry; nullopt when the
+// manifest has no multi-cluster list or none of these rules decides. spec.topology describes the
+// local cluster only. Pure.
+std::optional<std::size_t> LocalClusterIndex(const ClusterSpecDoc& doc);
+
+// spec.topology as agent placement rules (zones, spread constraint, anti-affinity, nodeSelector).
+PlacementConfig PlacementOf(const ClusterSpecDoc& doc);
+
 // The clusters a manifest describes, as agent cluster configurations:
 //   - one ClusterConfig per spec.multiCluster.topology.clusters entry (in order), with name,
-//     region and `expected` from nodeAllocation;
+//     region, bolt_endpoint (`endpoint`) and `expected` from nodeAllocation; the local cluster
+//     (LocalClusterIndex) also gets the placement rules and metadata.namespace;
 //   - when the manifest has no multi-cluster list, one ClusterConfig named metadata.name with
-//     `expected` from spec.topology.primaries/secondaries and no region.
-// `members` is left EMPTY: a manifest does not say where the members' HTTP endpoints are (the
-// Bolt `endpoint` is a Service, not a member). Members come from Kubernetes discovery or from a
-// cluster with the same name and `members:` in the agent config file; merging is the caller's
-// job. Credentials, TLS and HTTP settings keep their defaults (the caller applies its own
-// defaults). Pure.
+//     `expected` from spec.topology.primaries/secondaries, the placement and the namespace.
+// spec_sources holds doc.source. `members` is left EMPTY: a manifest does not say where the
+// members' HTTP endpoints are (the Bolt `endpoint` is a Service, not a member). Members come from
+// Kubernetes discovery or from a cluster with the same name and `members:` in the agent config
+// file; merging is config::MergeClusterSpecs' job. Credentials, TLS and HTTP settings keep their
+// defaults. Pure.
 std::vector<ClusterConfig> ToClusterConfigs(const ClusterSpecDoc& doc);
 
 }  // namespace nca::config

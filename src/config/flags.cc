@@ -10,7 +10,9 @@
 #include <utility>
 #include <vector>
 
+#include "config/cluster_spec.h"
 #include "config/loader.h"
+#include "config/merge.h"
 
 namespace nca::config {
 namespace {
@@ -38,6 +40,16 @@ enum class Id {
   kCollectorInterval,
   kCollectorTimeout,
   kCollectorDisableDefaults,
+  kClusterSpec,
+  kKubeMode,
+  kKubeApiUrl,
+  kKubeCaFile,
+  kKubeTokenFile,
+  kKubeNamespace,
+  kKubeNodeName,
+  kKubeClusterResource,
+  kCrossClusterSource,
+  kCrossClusterProbeTimeout,
   kLogLevel,
   kLogFormat,
 };
@@ -67,6 +79,14 @@ std::string CollectorDescription(const std::string& name) {
   if (name == "failover") {
     return "leader changes observed since start-up and the current leader per database";
   }
+  if (name == "zone_skew") {
+    return "members per zone and role, topology-spread skew, zone-loss survivability and "
+           "distribution health per cluster";
+  }
+  if (name == "cross_cluster_latency") {
+    return "TCP, Bolt handshake and HTTP round trips from this agent's cluster to every peer "
+           "cluster";
+  }
   return "the " + name + " collector";
 }
 
@@ -84,6 +104,10 @@ std::vector<FlagSpec> BuildSpecs() {
        "YAML configuration file (see docs/configuration.md); flags override it.", false},
       {"cluster", Kind::kValue, Id::kCluster, "", "NAME=URL[,URL...]", "",
        "Monitor the cluster NAME with these member URLs (members named host:port). Repeatable.",
+       true},
+      {"cluster-spec", Kind::kValue, Id::kClusterSpec, "", "FILE", "",
+       "Read a Neo4jEnterpriseCluster manifest (seed 004): its clusters, regions, endpoints and "
+       "placement rules; merged with the configured clusters of the same name. Repeatable.",
        true},
       {"neo4j.username-file", Kind::kValue, Id::kUsernameFile, "", "FILE", "",
        fmt::format("File holding the Neo4j username, for clusters without their own credentials "
@@ -117,6 +141,33 @@ std::vector<FlagSpec> BuildSpecs() {
        "Address on which to expose metrics and the web interface.", false},
       {"web.telemetry-path", Kind::kValue, Id::kTelemetryPath, "", "PATH", web.telemetry_path,
        "Path under which to expose metrics.", false},
+      {"kubernetes.mode", Kind::kValue, Id::kKubeMode, "", "MODE", "auto",
+       "Kubernetes API access: auto (in-cluster when KUBERNETES_SERVICE_HOST is set), off, "
+       "in_cluster or explicit (--kubernetes.api-url).",
+       false},
+      {"kubernetes.api-url", Kind::kValue, Id::kKubeApiUrl, "", "URL", "",
+       "Kubernetes API server URL (implies --kubernetes.mode=explicit unless set).", false},
+      {"kubernetes.ca-file", Kind::kValue, Id::kKubeCaFile, "", "FILE", "",
+       "CA certificate of the Kubernetes API server (explicit mode).", false},
+      {"kubernetes.token-file", Kind::kValue, Id::kKubeTokenFile, "", "FILE", "",
+       "File holding the bearer token for the Kubernetes API (re-read when it changes).", false},
+      {"kubernetes.namespace", Kind::kValue, Id::kKubeNamespace, "", "NAMESPACE", "",
+       "Namespace of the Neo4j pods (default: the service account's namespace).", false},
+      {"kubernetes.node-name", Kind::kValue, Id::kKubeNodeName, "", "NODE", "",
+       "Node this agent runs on, for node-local pod discovery (default: the NODE_NAME "
+       "environment variable, set from the downward API).",
+       false},
+      {"kubernetes.cluster-resource", Kind::kValue, Id::kKubeClusterResource, "",
+       "NAMESPACE/NAME", "",
+       "Read this Neo4jEnterpriseCluster custom resource from the Kubernetes API at start-up, "
+       "like --cluster-spec. Repeatable.",
+       true},
+      {"cross-cluster.source", Kind::kValue, Id::kCrossClusterSource, "", "CLUSTER", "",
+       "The cluster this agent runs in: cross-cluster probes go from it to every other cluster "
+       "with an endpoint (default: the node-local pods' cluster, else the first cluster).",
+       false},
+      {"cross-cluster.probe-timeout", Kind::kValue, Id::kCrossClusterProbeTimeout, "",
+       "DURATION", "2s", "Timeout of one cross-cluster probe.", false},
       {"collector.disable-defaults", Kind::kBool, Id::kCollectorDisableDefaults, "", "", "false",
        "Disable every collector not explicitly enabled (by --collector.NAME or the config file).",
        false},
@@ -207,6 +258,16 @@ struct FlagValues {
   std::map<std::string, bool> collector_enabled;
   std::map<std::string, Seconds> collector_interval;
   std::map<std::string, Seconds> collector_timeout;
+  std::vector<std::string> cluster_specs;
+  std::optional<KubernetesConfig::Mode> kube_mode;
+  std::optional<std::string> kube_api_url;
+  std::optional<std::string> kube_ca_file;
+  std::optional<std::string> kube_token_file;
+  std::optional<std::string> kube_namespace;
+  std::optional<std::string> kube_node_name;
+  std::vector<std::string> kube_cluster_resources;
+  std::optional<std::string> cross_cluster_source;
+  std::optional<Seconds> cross_cluster_probe_timeout;
 };
 
 Result<bool> ParseBoolText(std::string_view flag, std::string_view text) {
@@ -309,6 +370,57 @@ Status Store(const Occurrence& o, FlagValues& v) {
     case Id::kCollectorDisableDefaults:
       v.disable_defaults = o.bool_value;
       return OkStatus();
+    case Id::kClusterSpec:
+      if (o.value.empty()) {
+        return FlagError(flag, "must not be empty");
+      }
+      v.cluster_specs.push_back(o.value);
+      return OkStatus();
+    case Id::kKubeMode: {
+      Result<KubernetesConfig::Mode> mode = ParseKubernetesMode(o.value);
+      if (!mode.ok()) {
+        return FlagError(flag, mode.error().message);
+      }
+      v.kube_mode = *mode;
+      return OkStatus();
+    }
+    case Id::kKubeApiUrl:
+      if (o.value.rfind("https://", 0) != 0 && o.value.rfind("http://", 0) != 0) {
+        return FlagError(flag, "want an http:// or https:// URL");
+      }
+      v.kube_api_url = o.value;
+      return OkStatus();
+    case Id::kKubeCaFile:
+    case Id::kKubeTokenFile:
+    case Id::kKubeNamespace:
+    case Id::kKubeNodeName:
+    case Id::kCrossClusterSource: {
+      if (o.value.empty()) {
+        return FlagError(flag, "must not be empty");
+      }
+      std::optional<std::string>* target =
+          o.spec->id == Id::kKubeCaFile      ? &v.kube_ca_file
+          : o.spec->id == Id::kKubeTokenFile ? &v.kube_token_file
+          : o.spec->id == Id::kKubeNamespace ? &v.kube_namespace
+          : o.spec->id == Id::kKubeNodeName  ? &v.kube_node_name
+                                             : &v.cross_cluster_source;
+      *target = o.value;
+      return OkStatus();
+    }
+    case Id::kKubeClusterResource:
+      if (Status st = ValidateClusterResourceRef(o.value); !st.ok()) {
+        return FlagError(flag, st.error().message);
+      }
+      v.kube_cluster_resources.push_back(o.value);
+      return OkStatus();
+    case Id::kCrossClusterProbeTimeout: {
+      Result<Seconds> d = duration(false);
+      if (!d.ok()) {
+        return d.error();
+      }
+      v.cross_cluster_probe_timeout = *d;
+      return OkStatus();
+    }
     case Id::kCollectorEnable:
       v.collector_enabled[o.spec->collector] = o.bool_value;
       return OkStatus();
@@ -334,6 +446,49 @@ Status Store(const Occurrence& o, FlagValues& v) {
     }
   }
   return OkStatus();
+}
+
+// --kubernetes.* and --cross-cluster.* over the file; NODE_NAME (downward API) when neither the
+// file nor a flag names the node.
+void ApplyKubernetesFlags(const FlagValues& v, const EnvLookup& env, Config& config) {
+  KubernetesConfig& k = config.kubernetes;
+  if (v.kube_api_url) {
+    k.api_url = *v.kube_api_url;
+    if (!v.kube_mode) {
+      k.mode = KubernetesConfig::Mode::kExplicit;
+    }
+  }
+  if (v.kube_mode) {
+    k.mode = *v.kube_mode;
+  }
+  if (v.kube_ca_file) {
+    k.ca_file = *v.kube_ca_file;
+  }
+  if (v.kube_token_file) {
+    k.token_file = *v.kube_token_file;
+  }
+  if (v.kube_namespace) {
+    k.namespace_name = *v.kube_namespace;
+  }
+  if (v.kube_node_name) {
+    k.node_name = *v.kube_node_name;
+  } else if (k.node_name.empty() && env) {
+    if (std::optional<std::string> node = env("NODE_NAME"); node && !node->empty()) {
+      k.node_name = *node;
+    }
+  }
+  for (const std::string& ref : v.kube_cluster_resources) {
+    if (std::find(k.cluster_resources.begin(), k.cluster_resources.end(), ref) ==
+        k.cluster_resources.end()) {
+      k.cluster_resources.push_back(ref);
+    }
+  }
+  if (v.cross_cluster_source) {
+    config.cross_cluster.source = *v.cross_cluster_source;
+  }
+  if (v.cross_cluster_probe_timeout) {
+    config.cross_cluster.probe_timeout = *v.cross_cluster_probe_timeout;
+  }
 }
 
 Error UnknownFlag(std::string_view name, const std::vector<FlagSpec>& specs) {
@@ -643,9 +798,30 @@ Result<ParsedFlags> ParseFlags(int argc, const char* const* argv, const EnvLooku
   if (Status s = AddFlagClusters(values, *loaded); !s.ok()) {
     return s.error();
   }
-  if (config.clusters.empty()) {
-    return MakeError(ErrorKind::kInvalidArgument,
-                     "no clusters configured: use --cluster NAME=URL or --config FILE");
+  ApplyKubernetesFlags(values, env, config);
+  // Manifests: the file's cluster_specs first, then --cluster-spec, in order.
+  for (const std::string& path : values.cluster_specs) {
+    if (std::find(config.cluster_spec_files.begin(), config.cluster_spec_files.end(), path) ==
+        config.cluster_spec_files.end()) {
+      config.cluster_spec_files.push_back(path);
+    }
+  }
+  std::vector<ClusterSpecDoc> docs;
+  for (const std::string& path : config.cluster_spec_files) {
+    Result<ClusterSpecDoc> doc = LoadClusterSpecFile(path);
+    if (!doc.ok()) {
+      return FlagError("cluster-spec", doc.error().message);
+    }
+    docs.push_back(std::move(*doc));
+  }
+  MergeClusterSpecs(docs, loaded->defaults, config, out.notes);
+  out.defaults = loaded->defaults;
+  // Custom resources are read from the API by the agent at start-up (and validated again then);
+  // a configuration relying on them alone must not fail for lack of clusters yet.
+  const bool clusters_pending =
+      config.clusters.empty() && !config.kubernetes.cluster_resources.empty();
+  if (Status s = clusters_pending ? OkStatus() : ValidateMergedConfig(config); !s.ok()) {
+    return s.error();
   }
   if (Status s = CheckEnvironment(config, env); !s.ok()) {
     return s.error();

@@ -16,9 +16,11 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 #include "config/config.h"
+#include "config/loader.h"
 
 namespace nca::config {
 
@@ -28,8 +30,14 @@ using EnvLookup = std::function<std::optional<std::string>(const std::string& na
 struct ParsedFlags {
   enum class Action { kRun, kHelp, kVersion };
   Action action = Action::kRun;
-  // The final configuration for kRun (at least one cluster); defaults for kHelp/kVersion.
+  // The final configuration for kRun (at least one cluster, unless clusters are still to be
+  // read from Kubernetes custom resources); defaults for kHelp/kVersion.
   Config config;
+  // The effective cluster defaults (file `defaults:` + --neo4j.* flags), for clusters added
+  // later (custom resources read from the Kubernetes API at start-up).
+  ClusterDefaults defaults;
+  // Accepted oddities to log as warnings (e.g. a manifest's primaryCluster it does not list).
+  std::vector<std::string> notes;
 };
 
 // Parses argv (argv[0] is the program name and ignored). For kRun, loads --config if given,

@@ -561,6 +561,156 @@ void ParseNodeAllocation(const Walker& w, const Field& section, ExpectedTopology
   }
 }
 
+std::vector<std::string> GetStringList(const Walker& w, const Field& f, bool unique) {
+  std::vector<std::string> out;
+  std::map<std::string, int> seen;  // value -> line
+  ForEachItem(w, f, [&](const YAML::Node& item, const std::string& item_path) {
+    if (!item.IsScalar() || item.Scalar().empty()) {
+      w.Fail(item, item_path,
+             fmt::format("want a non-empty string, got {}",
+                         item.IsScalar() ? "an empty string" : YamlKindName(item)));
+    }
+    auto [pos, inserted] = seen.emplace(item.Scalar(), item.Mark().line + 1);
+    if (unique && !inserted) {
+      w.Fail(item, item_path,
+             fmt::format("duplicate value \"{}\" (first listed at line {})", item.Scalar(),
+                         pos->second));
+    }
+    out.push_back(item.Scalar());
+  });
+  return out;
+}
+
+std::map<std::string, std::string> GetStringMap(const Walker& w, const Field& f) {
+  std::map<std::string, std::string> out;
+  if (!f.value.IsMap()) {
+    w.Fail(f.value, f.path, fmt::format("want a mapping, got {}", YamlKindName(f.value)));
+  }
+  for (auto it = f.value.begin(); it != f.value.end(); ++it) {
+    if (!it->first.IsScalar() || !it->second.IsScalar()) {
+      w.Fail(it->first, f.path, "want string keys and string values");
+    }
+    out[it->first.Scalar()] = it->second.Scalar();
+  }
+  return out;
+}
+
+void ParsePlacement(const Walker& w, const Field& section, PlacementConfig& p) {
+  Fields f(w, section.value, section.path,
+           {"availability_zones", "topology_key", "max_skew", "min_domains", "when_unsatisfiable",
+            "anti_affinity", "node_selector"});
+  if (const Field* x = f.Find("availability_zones")) {
+    p.availability_zones = GetStringList(w, *x, /*unique=*/true);
+  }
+  if (const Field* x = f.Find("topology_key")) {
+    p.topology_key = GetNonEmptyString(w, *x);
+  }
+  if (const Field* x = f.Find("max_skew")) {
+    p.max_skew = GetInt(w, *x, 1, 1000);
+  }
+  const Field* min_domains = f.Find("min_domains");
+  if (min_domains != nullptr) {
+    p.min_domains = GetInt(w, *min_domains, 1, 1000);
+  }
+  if (const Field* x = f.Find("when_unsatisfiable")) {
+    std::string v = GetString(w, *x);
+    if (v != "DoNotSchedule" && v != "ScheduleAnyway") {
+      w.Fail(x->value, x->path,
+             fmt::format("invalid value \"{}\" (want DoNotSchedule or ScheduleAnyway)", v));
+    }
+    p.do_not_schedule = v == "DoNotSchedule";
+    if (!p.do_not_schedule && min_domains != nullptr) {
+      w.Fail(min_domains->value, min_domains->path,
+             "min_domains is only allowed with when_unsatisfiable DoNotSchedule (as in "
+             "Kubernetes)");
+    }
+  }
+  if (const Field* x = f.Find("anti_affinity")) {
+    std::string v = GetString(w, *x);
+    if (v != "required" && v != "preferred" && v != "none") {
+      w.Fail(x->value, x->path,
+             fmt::format("invalid value \"{}\" (want required, preferred or none)", v));
+    }
+    p.anti_affinity = v == "none" ? "" : v;
+  }
+  if (const Field* x = f.Find("node_selector")) {
+    p.node_selector = GetStringMap(w, *x);
+  }
+}
+
+void ParseClusterKube(const Walker& w, const Field& section, ClusterKubeConfig& k) {
+  Fields f(w, section.value, section.path, {"namespace", "pod_selector"});
+  if (const Field* x = f.Find("namespace")) {
+    k.namespace_name = GetNonEmptyString(w, *x);
+  }
+  if (const Field* x = f.Find("pod_selector")) {
+    k.pod_selector = GetNonEmptyString(w, *x);
+  }
+}
+
+}  // namespace
+
+Result<KubernetesConfig::Mode> ParseKubernetesMode(std::string_view text) {
+  if (text == "auto") {
+    return KubernetesConfig::Mode::kAuto;
+  }
+  if (text == "off") {
+    return KubernetesConfig::Mode::kOff;
+  }
+  if (text == "in_cluster") {
+    return KubernetesConfig::Mode::kInCluster;
+  }
+  if (text == "explicit") {
+    return KubernetesConfig::Mode::kExplicit;
+  }
+  return MakeError(ErrorKind::kInvalidArgument,
+                   fmt::format("invalid mode \"{}\" (want auto, off, in_cluster or explicit)",
+                               text));
+}
+
+Status ValidateClusterResourceRef(std::string_view text) {
+  std::size_t slash = text.find('/');
+  if (slash == std::string_view::npos || slash == 0 || slash + 1 == text.size() ||
+      text.find('/', slash + 1) != std::string_view::npos) {
+    return InvalidArgument(fmt::format(
+        "invalid custom resource reference \"{}\" (want namespace/name)", text));
+  }
+  return OkStatus();
+}
+
+Status ValidateBoltEndpoint(std::string_view text) {
+  auto bad = [&](std::string why) {
+    return InvalidArgument(fmt::format("invalid Bolt endpoint \"{}\": {} (want host:port)",
+                                       text, why));
+  };
+  if (text.find("://") != std::string_view::npos) {
+    return bad("no scheme allowed");
+  }
+  std::size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) {
+    return bad("missing port");
+  }
+  std::string_view host = text.substr(0, colon);
+  std::string_view port = text.substr(colon + 1);
+  std::uint64_t p = 0;
+  if (!ParseUint64(port, p) || p == 0 || p > 65535) {
+    return bad("port must be 1-65535");
+  }
+  if (host.front() == '[') {
+    if (host.size() < 3 || host.back() != ']' ||
+        !std::all_of(host.begin() + 1, host.end() - 1, IsIpv6Char)) {
+      return bad("invalid IPv6 address");
+    }
+    return OkStatus();
+  }
+  if (!std::all_of(host.begin(), host.end(), IsHostChar)) {
+    return bad("invalid host");
+  }
+  return OkStatus();
+}
+
+namespace {
+
 ClusterConfig ParseCluster(const Walker& w, const YAML::Node& node, const std::string& path,
                            const ClusterDefaults& defaults) {
   if (node.IsNull()) {
@@ -568,7 +718,8 @@ ClusterConfig ParseCluster(const Walker& w, const YAML::Node& node, const std::s
   }
   Fields f(
       w, node, path,
-      {"name", "region", "node_allocation", "databases", "members", "credentials", "tls", "http"});
+      {"name", "region", "node_allocation", "databases", "members", "bolt_endpoint",
+       "http_endpoint", "placement", "kubernetes", "credentials", "tls", "http"});
   ClusterConfig c;
   const Field& name = f.Require("name");
   c.name = GetString(w, name);
@@ -601,9 +752,34 @@ ClusterConfig ParseCluster(const Walker& w, const YAML::Node& node, const std::s
       c.databases.push_back(item.Scalar());
     });
   }
-  const Field& members = f.Require("members");
+  if (const Field* x = f.Find("bolt_endpoint")) {
+    c.bolt_endpoint = GetString(w, *x);
+    if (Status st = ValidateBoltEndpoint(c.bolt_endpoint); !st.ok()) {
+      w.Fail(x->value, x->path, st.error().message);
+    }
+  }
+  if (const Field* x = f.Find("http_endpoint")) {
+    Result<MemberUrl> url = ParseMemberUrl(GetString(w, *x));
+    if (!url.ok()) {
+      w.Fail(x->value, x->path, url.error().message);
+    }
+    c.http_endpoint = url->url;
+  }
+  if (const Field* x = f.Find("placement")) {
+    ParsePlacement(w, *x, c.placement);
+  }
+  if (const Field* x = f.Find("kubernetes")) {
+    ParseClusterKube(w, *x, c.kubernetes);
+  }
+  // Members are optional: a peer cluster may only be probed (bolt_endpoint), and members may be
+  // discovered through Kubernetes. Whether every cluster ends up with something to monitor is
+  // checked once every source is merged (ValidateMergedConfig).
   std::map<std::string, std::pair<std::size_t, int>> names;  // name -> (index, line)
   std::map<std::string, std::size_t> urls;
+  const Field* members_field = f.Find("members");
+  const YAML::Node empty_list(YAML::NodeType::Sequence);
+  const Field members =
+      members_field != nullptr ? *members_field : Field{"members", {}, empty_list, ""};
   ForEachItem(w, members, [&](const YAML::Node& item, const std::string& item_path) {
     MemberConfig m = ParseMember(w, item, item_path);
     std::size_t index = c.members.size();
@@ -624,8 +800,9 @@ ClusterConfig ParseCluster(const Walker& w, const YAML::Node& node, const std::s
     }
     c.members.push_back(std::move(m));
   });
-  if (c.members.empty()) {
-    w.Fail(members.value, members.path, "at least one member is required");
+  if (members_field != nullptr && c.members.empty()) {
+    w.Fail(members.value, members.path,
+           "the list is empty (remove the key to rely on Kubernetes discovery)");
   }
   ClusterDefaults effective = ApplySection(defaults, ParseSectionOverrides(w, f));
   c.credentials = std::move(effective.credentials);
@@ -634,12 +811,109 @@ ClusterConfig ParseCluster(const Walker& w, const YAML::Node& node, const std::s
   return c;
 }
 
+void ParseKubernetes(const Walker& w, const Field& section, KubernetesConfig& k) {
+  Fields f(w, section.value, section.path,
+           {"mode", "api_url", "ca_file", "token_file", "insecure_skip_verify", "namespace",
+            "node_name", "pod_selector", "cluster_label", "role_label", "http_scheme", "http_port",
+            "discovery_interval", "cluster_resources"});
+  if (const Field* x = f.Find("mode")) {
+    Result<KubernetesConfig::Mode> mode = ParseKubernetesMode(GetString(w, *x));
+    if (!mode.ok()) {
+      w.Fail(x->value, x->path, mode.error().message);
+    }
+    k.mode = *mode;
+  }
+  const Field* api_url = f.Find("api_url");
+  if (api_url != nullptr) {
+    std::string url = GetNonEmptyString(w, *api_url);
+    if (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0) {
+      w.Fail(api_url->value, api_url->path, "want an http:// or https:// URL");
+    }
+    k.api_url = url;
+  }
+  if (const Field* x = f.Find("ca_file")) {
+    k.ca_file = GetNonEmptyString(w, *x);
+  }
+  if (const Field* x = f.Find("token_file")) {
+    k.token_file = GetNonEmptyString(w, *x);
+  }
+  if (const Field* x = f.Find("insecure_skip_verify")) {
+    k.insecure_skip_verify = GetBool(w, *x);
+  }
+  if (const Field* x = f.Find("namespace")) {
+    k.namespace_name = GetNonEmptyString(w, *x);
+  }
+  if (const Field* x = f.Find("node_name")) {
+    k.node_name = GetNonEmptyString(w, *x);
+  }
+  if (const Field* x = f.Find("pod_selector")) {
+    k.pod_selector = GetNonEmptyString(w, *x);
+  }
+  if (const Field* x = f.Find("cluster_label")) {
+    k.cluster_label = GetNonEmptyString(w, *x);
+  }
+  if (const Field* x = f.Find("role_label")) {
+    k.role_label = GetNonEmptyString(w, *x);
+  }
+  if (const Field* x = f.Find("http_scheme")) {
+    std::string v = GetString(w, *x);
+    if (v != "http" && v != "https") {
+      w.Fail(x->value, x->path, fmt::format("invalid value \"{}\" (want http or https)", v));
+    }
+    k.http_scheme = v;
+  }
+  if (const Field* x = f.Find("http_port")) {
+    k.http_port = GetInt(w, *x, 1, 65535);
+  }
+  if (const Field* x = f.Find("discovery_interval")) {
+    k.discovery_interval = GetPositiveDuration(w, *x);
+  }
+  if (const Field* x = f.Find("cluster_resources")) {
+    k.cluster_resources = GetStringList(w, *x, /*unique=*/true);
+    std::size_t i = 0;
+    for (const std::string& ref : k.cluster_resources) {
+      if (Status st = ValidateClusterResourceRef(ref); !st.ok()) {
+        w.Fail(x->value[i], IndexPath(x->path, i), st.error().message);
+      }
+      ++i;
+    }
+  }
+  if (k.mode == KubernetesConfig::Mode::kExplicit && api_url == nullptr) {
+    w.Fail(section.value, JoinPath(section.path, "api_url"),
+           "required field is missing (mode explicit needs the API server URL)");
+  }
+}
+
+void ParseCrossCluster(const Walker& w, const Field& section, CrossClusterConfig& c) {
+  Fields f(w, section.value, section.path, {"source", "probe_timeout", "http_probe"});
+  if (const Field* x = f.Find("source")) {
+    c.source = GetNonEmptyString(w, *x);
+  }
+  if (const Field* x = f.Find("probe_timeout")) {
+    c.probe_timeout = GetPositiveDuration(w, *x);
+  }
+  if (const Field* x = f.Find("http_probe")) {
+    c.http_probe = GetBool(w, *x);
+  }
+}
+
 void ParseRoot(const Walker& w, const YAML::Node& root, const LoadOptions& options,
                LoadedConfig& out) {
   if (!root.IsNull() && !root.IsMap()) {
     w.Fail(root, "", fmt::format("want a mapping at the top level, got {}", YamlKindName(root)));
   }
-  Fields f(w, root, "", {"web", "log", "defaults", "collectors", "clusters"});
+  Fields f(w, root, "",
+           {"web", "log", "defaults", "collectors", "clusters", "cluster_specs", "kubernetes",
+            "cross_cluster"});
+  if (const Field* x = f.Find("cluster_specs")) {
+    out.config.cluster_spec_files = GetStringList(w, *x, /*unique=*/true);
+  }
+  if (const Field* x = f.Find("kubernetes")) {
+    ParseKubernetes(w, *x, out.config.kubernetes);
+  }
+  if (const Field* x = f.Find("cross_cluster")) {
+    ParseCrossCluster(w, *x, out.config.cross_cluster);
+  }
   if (const Field* x = f.Find("web")) {
     ParseWeb(w, *x, out.config.web);
   }
@@ -677,7 +951,7 @@ void ParseRoot(const Walker& w, const YAML::Node& root, const LoadOptions& optio
 // Public API.
 
 std::vector<std::string> KnownCollectors() {
-  return {"role", "quorum", "replication_lag", "failover"};
+  return {"role", "quorum", "replication_lag", "failover", "zone_skew", "cross_cluster_latency"};
 }
 
 Seconds DefaultCollectorTimeout(Seconds interval) {

@@ -25,7 +25,8 @@
 namespace nca::config {
 
 // Names of the collectors the agent knows, in display order: "role", "quorum",
-// "replication_lag", "failover". The collector registry and the flags share this list.
+// "replication_lag", "failover", "zone_skew", "cross_cluster_latency". The collector registry and
+// the flags share this list.
 std::vector<std::string> KnownCollectors();
 
 // Settings that the `defaults:` section supplies to every cluster unless the cluster overrides
@@ -123,6 +124,13 @@ struct MemberUrl {
 // queries, fragments and user info (credentials in URLs are refused). The error message does
 // not repeat the URL (it may contain a secret), only the offending part when it is safe.
 Result<MemberUrl> ParseMemberUrl(std::string_view text);
+
+// Checks a Bolt endpoint "host:port" (IPv6 in brackets), as a manifest's `endpoint`.
+Status ValidateBoltEndpoint(std::string_view text);
+// "auto", "off", "in_cluster", "explicit".
+Result<KubernetesConfig::Mode> ParseKubernetesMode(std::string_view text);
+// A Neo4jEnterpriseCluster custom resource reference "namespace/name".
+Status ValidateClusterResourceRef(std::string_view text);
 
 // Checks a listen address "[host]:port" (":9474", "0.0.0.0:9474", "[::]:9474").
 Status ValidateListenAddress(std::string_view text);

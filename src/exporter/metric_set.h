@@ -2,27 +2,63 @@
 // MetricSetBuilder; served as-is by /metrics and (later) fed to the local rule evaluator.
 #pragma once
 
+#include <prometheus/metric_family.h>
+
+#include <cstdint>
 #include <initializer_list>
 #include <map>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include <prometheus/metric_family.h>
-
 namespace nca::exporter {
 
 using Labels = std::vector<std::pair<std::string, std::string>>;
 using MetricSet = std::vector<prometheus::MetricFamily>;
 
-// Not thread-safe; one builder per collector run.
+// One histogram series as exposed: cumulative bucket counts, sum and count. The +Inf bucket is
+// implied (it equals `count`; the text serializer writes it), so `upper_bounds` holds the finite
+// bounds only. Plain value; not thread-safe.
+struct HistogramValue {
+  std::vector<double> upper_bounds;       // strictly ascending, finite
+  std::vector<std::uint64_t> cumulative;  // observations <= each bound; same size, non-decreasing
+  double sum = 0;                         // sum of every observation
+  std::uint64_t count = 0;                // number of observations (>= cumulative.back())
+};
+
+// Accumulates observations into fixed buckets, for collectors that keep a histogram across runs
+// (Prometheus histograms are cumulative counters). Plain value; not thread-safe.
+class HistogramCounts {
+ public:
+  // `upper_bounds` must be strictly ascending and finite (std::invalid_argument otherwise).
+  explicit HistogramCounts(std::vector<double> upper_bounds);
+
+  // Counts `value` in every bucket whose bound is >= value (NaN only in the implied +Inf bucket).
+  void Observe(double value);
+
+  std::uint64_t count() const { return count_; }
+  double sum() const { return sum_; }
+  // The exposed form (cumulative counts).
+  HistogramValue Value() const;
+
+ private:
+  std::vector<double> upper_bounds_;
+  std::vector<std::uint64_t> per_bucket_;  // non-cumulative: observations in (prev, bound]
+  double sum_ = 0;
+  std::uint64_t count_ = 0;
+};
+
+// Not thread-safe; one builder per collector run. Programming errors (a family declared with two
+// types, a sample of the wrong kind, a malformed HistogramValue) throw std::logic_error.
 class MetricSetBuilder {
  public:
   // Declares a family (idempotent for the same name) and returns a handle to add samples.
   class Family {
    public:
-    // Adds one sample. Label order is kept as given.
+    // Adds one gauge or counter sample. Label order is kept as given.
     Family& Add(const Labels& labels, double value);
+    // Adds one histogram sample (histogram families only).
+    Family& Add(const Labels& labels, const HistogramValue& value);
 
    private:
     friend class MetricSetBuilder;
@@ -32,6 +68,8 @@ class MetricSetBuilder {
 
   Family Gauge(const std::string& name, const std::string& help);
   Family Counter(const std::string& name, const std::string& help);
+  // A histogram family; `name` is the base name (series `<name>_bucket`, `_sum`, `_count`).
+  Family Histogram(const std::string& name, const std::string& help);
 
   // Families in name order, samples in label order: deterministic output.
   MetricSet Build() &&;

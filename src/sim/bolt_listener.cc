@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,7 +20,7 @@ namespace {
 
 constexpr std::array<uint8_t, 4> kMagic = {0x60, 0x60, 0xB0, 0x17};
 constexpr std::size_t kHandshakeSize = 20;
-constexpr Millis kPendingPoll{20};  // how often a parked (hung / slow) answer is re-checked
+constexpr Millis kPendingPoll{20};  // how often a hung connection's answer is re-checked
 
 struct Conn {
   int fd = -1;
@@ -169,7 +170,12 @@ void BoltListener::Loop() {
   for (;;) {
     // Parked answers first: they may become due without any socket event.
     const MonoTime now = real_clock_.Monotonic();
-    bool any_pending = false;
+    std::optional<Duration> wait;  // until a parked answer must be looked at again
+    auto wait_at_most = [&wait](Duration d) {
+      if (!wait || d < *wait) {
+        wait = d;
+      }
+    };
     std::optional<BoltBehavior> behavior;
     for (Conn& c : conns) {
       if (!c.pending) {
@@ -178,8 +184,12 @@ void BoltListener::Loop() {
       if (!behavior) {
         behavior = behavior_();
       }
-      if (behavior->hung || now < c.ready_at) {
-        any_pending = true;
+      if (behavior->hung) {
+        wait_at_most(kPendingPoll);  // re-check whether it was unhung
+        continue;
+      }
+      if (now < c.ready_at) {
+        wait_at_most(c.ready_at - now);  // a delayed answer: wake exactly when it is due
         continue;
       }
       std::array<uint8_t, 16> offer{};
@@ -202,8 +212,17 @@ void BoltListener::Loop() {
     for (const Conn& c : conns) {
       fds.push_back(pollfd{c.fd, POLLIN, 0});
     }
-    const int timeout_ms = any_pending ? static_cast<int>(kPendingPoll.count()) : -1;
-    const int n = poll(fds.data(), fds.size(), timeout_ms);
+    // ppoll: nanosecond timeouts, so a delayed answer is not rounded to poll's milliseconds.
+    timespec timeout{};
+    const timespec* timeout_ptr = nullptr;
+    if (wait) {
+      const auto ns =
+          std::max<int64_t>(0, std::chrono::duration_cast<std::chrono::nanoseconds>(*wait).count());
+      timeout.tv_sec = static_cast<time_t>(ns / 1000000000);
+      timeout.tv_nsec = static_cast<long>(ns % 1000000000);
+      timeout_ptr = &timeout;
+    }
+    const int n = ppoll(fds.data(), fds.size(), timeout_ptr, nullptr);
     if (n < 0) {
       if (errno == EINTR) {
         continue;

@@ -5,8 +5,10 @@
 // version) or a wrong magic the connection is closed.
 //
 // Faults come from a behaviour callback sampled while an answer is due: `hung` accepts and
-// reads but never answers (until unhung), `slow` delays the answer (real time). A stopped member
-// simply has no listener (connection refused).
+// reads but never answers (until unhung), `slow` delays the answer (real time, counted from the
+// moment the whole handshake was read, with a nanosecond-resolution wait so that a probe measures
+// the delay within a millisecond). A stopped member simply has no listener (connection refused).
+// The simulator's cross-cluster links use the same listener (cut = hung, delay = slow).
 //
 // One thread per listener runs a poll(2) loop over the listening socket, a wake-up pipe and the
 // connections. Thread-safety: Start() and Stop() must be called from one owning thread; Port()

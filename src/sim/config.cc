@@ -191,6 +191,9 @@ Result<ClusterSpec> ParseCluster(const YAML::Node& node, const std::string& wher
   static const std::set<std::string> kKeys = {"name",
                                               "version",
                                               "edition",
+                                              "region",
+                                              "zones",
+                                              "namespace",
                                               "members",
                                               "databases",
                                               "credentials",
@@ -223,6 +226,24 @@ Result<ClusterSpec> ParseCluster(const YAML::Node& node, const std::string& wher
   }
   if (node["edition"]) {
     NCA_ASSIGN_OR_RETURN(c.edition, GetString(node, "edition", w));
+  }
+  if (node["region"]) {
+    NCA_ASSIGN_OR_RETURN(c.region, GetString(node, "region", w));
+  }
+  if (node["namespace"]) {
+    NCA_ASSIGN_OR_RETURN(c.namespace_name, GetString(node, "namespace", w));
+  }
+  if (node["zones"]) {
+    const YAML::Node zones = node["zones"];
+    if (!zones.IsSequence()) {
+      return Invalid(w + ".zones must be a list of zone names");
+    }
+    for (const auto& z : zones) {
+      if (!z.IsScalar()) {
+        return Invalid(w + ".zones must be a list of zone names");
+      }
+      c.zones.push_back(z.as<std::string>());
+    }
   }
   if (node["credentials"]) {
     const YAML::Node cred = node["credentials"];
@@ -324,6 +345,7 @@ Result<ClusterSpec> ParseCluster(const YAML::Node& node, const std::string& wher
     }
     c.members.push_back(std::move(*m));
   }
+  ResolvePlacement(c);
   return c;
 }
 
@@ -337,35 +359,42 @@ bool ValidDatabaseName(std::string_view name) {
 }
 
 constexpr char kDefaultTopology[] = R"(# Embedded default topology of neo4j-cluster-sim.
-# The password is a demo value, not a secret.
+# The password is a demo value, not a secret. Members are placed round-robin over the zones
+# (primaries first, then secondaries).
 simulator:
   seed: 1
 clusters:
   - name: prod-east
     version: 5.26.0
+    region: us-east-1
+    zones: [us-east-1a, us-east-1b, us-east-1c]
     credentials: {username: neo4j, password: demo-password-not-secret}
     members:
-      - {name: prod-east-1, mode: primary, zone: us-east-1a, region: us-east-1}
-      - {name: prod-east-2, mode: primary, zone: us-east-1b, region: us-east-1}
-      - {name: prod-east-3, mode: primary, zone: us-east-1c, region: us-east-1}
-      - {name: prod-east-4, mode: secondary, zone: us-east-1a, region: us-east-1}
-      - {name: prod-east-5, mode: secondary, zone: us-east-1b, region: us-east-1}
+      - {name: prod-east-1, mode: primary}
+      - {name: prod-east-2, mode: primary}
+      - {name: prod-east-3, mode: primary}
+      - {name: prod-east-4, mode: secondary}
+      - {name: prod-east-5, mode: secondary}
   - name: legacy-44
     version: 4.4.26
+    region: eu-central-1
+    zones: [eu-central-1a, eu-central-1b, eu-central-1c]
     credentials: {username: neo4j, password: demo-password-not-secret}
     members:
-      - {name: legacy-44-1, mode: core, zone: eu-central-1a, region: eu-central-1}
-      - {name: legacy-44-2, mode: core, zone: eu-central-1b, region: eu-central-1}
-      - {name: legacy-44-3, mode: core, zone: eu-central-1c, region: eu-central-1}
-      - {name: legacy-44-4, mode: read_replica, zone: eu-central-1a, region: eu-central-1}
+      - {name: legacy-44-1, mode: core}
+      - {name: legacy-44-2, mode: core}
+      - {name: legacy-44-3, mode: core}
+      - {name: legacy-44-4, mode: read_replica}
   - name: dr-west
     version: 2025.10.1
+    region: us-west-2
+    zones: [us-west-2a, us-west-2b, us-west-2c]
     credentials: {username: neo4j, password: demo-password-not-secret}
     members:
-      - {name: dr-west-1, mode: primary, zone: us-west-2a, region: us-west-2}
-      - {name: dr-west-2, mode: primary, zone: us-west-2b, region: us-west-2}
-      - {name: dr-west-3, mode: primary, zone: us-west-2c, region: us-west-2}
-      - {name: dr-west-4, mode: secondary, zone: us-west-2a, region: us-west-2}
+      - {name: dr-west-1, mode: primary}
+      - {name: dr-west-2, mode: primary}
+      - {name: dr-west-3, mode: primary}
+      - {name: dr-west-4, mode: secondary}
 )";
 
 }  // namespace
@@ -511,6 +540,33 @@ std::vector<std::string> DatabaseNames(const ClusterSpec& cluster) {
   return out;
 }
 
+void ResolvePlacement(ClusterSpec& cluster) {
+  std::size_t next = 0;
+  for (MemberMode mode : {MemberMode::kPrimary, MemberMode::kSecondary}) {
+    for (auto& m : cluster.members) {
+      if (m.mode == mode && m.zone.empty() && !cluster.zones.empty()) {
+        m.zone = cluster.zones[next % cluster.zones.size()];
+        ++next;
+      }
+    }
+  }
+  for (auto& m : cluster.members) {
+    if (m.region.empty()) {
+      m.region = cluster.region;
+    }
+  }
+}
+
+std::vector<std::string> ClusterZones(const ClusterSpec& cluster) {
+  std::vector<std::string> out = cluster.zones;
+  for (const auto& m : cluster.members) {
+    if (!m.zone.empty() && std::find(out.begin(), out.end(), m.zone) == out.end()) {
+      out.push_back(m.zone);
+    }
+  }
+  return out;
+}
+
 Status Validate(const SimConfig& config) {
   if (config.clusters.empty()) {
     return Invalid("the topology has no clusters");
@@ -550,6 +606,15 @@ Status Validate(const SimConfig& config) {
     }
     if (c.election_timeout <= Duration::zero() || c.apply_lag < Duration::zero()) {
       return Invalid("cluster \"" + c.name + "\": election_timeout must be > 0, apply_lag >= 0");
+    }
+    if (c.namespace_name.empty()) {
+      return Invalid("cluster \"" + c.name + "\": namespace must not be empty");
+    }
+    std::set<std::string> zones;
+    for (const auto& z : c.zones) {
+      if (z.empty() || !zones.insert(z).second) {
+        return Invalid("cluster \"" + c.name + "\": zones must be distinct, non-empty names");
+      }
     }
     for (const auto& d : c.databases) {
       if (!ValidDatabaseName(d)) {
@@ -592,10 +657,11 @@ Result<SimConfig> ParseTopologyYaml(std::string_view yaml) {
     }
     if (root["simulator"]) {
       const YAML::Node s = root["simulator"];
-      auto sk = CheckKeys(s,
-                          {"seed", "tick", "model_step", "control_address", "listen_host",
-                           "member_threads", "first_bolt_port"},
-                          "simulator");
+      auto sk =
+          CheckKeys(s,
+                    {"seed", "tick", "model_step", "control_address", "listen_host",
+                     "member_threads", "first_bolt_port", "kube_address", "kube_token", "links"},
+                    "simulator");
       if (!sk) {
         return sk.error();
       }
@@ -615,6 +681,15 @@ Result<SimConfig> ParseTopologyYaml(std::string_view yaml) {
       }
       if (s["control_address"]) {
         NCA_ASSIGN_OR_RETURN(config.control_address, GetString(s, "control_address", "simulator"));
+      }
+      if (s["kube_address"]) {
+        NCA_ASSIGN_OR_RETURN(config.kube_address, GetString(s, "kube_address", "simulator"));
+      }
+      if (s["kube_token"]) {
+        NCA_ASSIGN_OR_RETURN(config.kube_token, GetString(s, "kube_token", "simulator"));
+      }
+      if (s["links"]) {
+        NCA_ASSIGN_OR_RETURN(config.links, GetBool(s, "links", "simulator"));
       }
       if (s["listen_host"]) {
         NCA_ASSIGN_OR_RETURN(config.listen_host, GetString(s, "listen_host", "simulator"));

@@ -44,8 +44,11 @@ enum class QueryValuesShape {
 struct MemberSpec {
   std::string name;
   MemberMode mode = MemberMode::kPrimary;
-  std::string zone;       // kept for later (not served yet)
-  std::string region;     // kept for later (not served yet)
+  // Availability zone and region the member runs in (SHOW SERVERS tags / 4.4 groups, the
+  // Kubernetes node labels). Empty zone: placed round-robin over the cluster's `zones`
+  // (ResolvePlacement); empty region: the cluster's region.
+  std::string zone;
+  std::string region;
   int http_port = 0;      // 0: any free loopback port
   int bolt_port = 0;      // Bolt handshake listener; 0: allocated by the simulator
   std::string server_id;  // UUID; empty: derived deterministically from cluster and member name
@@ -56,6 +59,13 @@ struct ClusterSpec {
   std::string version = "5.26.0";
   std::string edition = "enterprise";
   std::vector<MemberSpec> members;
+  // Placement: the cluster's region (default of its members' regions) and the zones it is
+  // meant to span. Members without a zone are placed round-robin over `zones` (primaries first,
+  // then secondaries, in member order); listed zones without a member get a spare Kubernetes
+  // node (an empty eligible domain).
+  std::string region;
+  std::vector<std::string> zones;
+  std::string namespace_name = "neo4j";  // Kubernetes namespace of the members' pods
   // Extra databases besides `system` and `neo4j`, which every cluster always has.
   std::vector<std::string> databases;
 
@@ -88,10 +98,27 @@ enum class TickerMode {
   kOff,  // tests call Simulator::Tick()
 };
 
+// A Neo4jEnterpriseCluster manifest the simulation was instantiated from, served by the
+// emulated Kubernetes API as a custom object (group neo4j.neo4j.com, plural
+// neo4jenterpriseclusters).
+struct SimManifest {
+  std::string api_version;     // "neo4j.neo4j.com/v1alpha1"
+  std::string namespace_name;  // metadata.namespace ("neo4j" when the manifest has none)
+  std::string name;            // metadata.name
+  std::string json;            // the whole object as JSON text
+};
+
 struct SimConfig {
   std::vector<ClusterSpec> clusters;
   std::string listen_host = "127.0.0.1";
   std::string control_address = "127.0.0.1:0";
+  // Emulated Kubernetes API (sim/kube_api.h): listen address ("" = off) and, when non-empty,
+  // the bearer token every request must present.
+  std::string kube_address = "127.0.0.1:0";
+  std::string kube_token;
+  // Cross-cluster links: a Bolt and an HTTP listener per ordered pair of clusters.
+  bool links = true;
+  std::vector<SimManifest> manifests;
   Duration tick_interval = Millis(50);  // ticker thread period
   Duration model_step = Millis(50);     // largest model time step (Advance sub-steps)
   uint64_t seed = 1;                    // elections' tie-breaks and initial leaders
@@ -121,6 +148,13 @@ std::string_view HealthKeyName(HealthKey key);
 // Databases of a cluster in serving order: neo4j, system, then the extra ones (deduplicated).
 std::vector<std::string> DatabaseNames(const ClusterSpec& cluster);
 
+// Fills in placement defaults (idempotent): members without a zone get the cluster's zones
+// round-robin (primaries first, then secondaries, in member order; the rotation only counts the
+// members it places), members without a region get the cluster's region.
+void ResolvePlacement(ClusterSpec& cluster);
+// Zones the cluster uses: its `zones` list, then any other zone of its members (in order).
+std::vector<std::string> ClusterZones(const ClusterSpec& cluster);
+
 // Checks names (unique members across clusters, at least one primary), versions and options.
 Status Validate(const SimConfig& config);
 
@@ -128,9 +162,13 @@ Status Validate(const SimConfig& config);
 Result<SimConfig> ParseTopologyYaml(std::string_view yaml);
 Result<SimConfig> LoadTopologyFile(const std::string& path);
 
-// The embedded default topology: prod-east (5.26.0, 3 primaries + 2 secondaries), legacy-44
-// (4.4.26, 3 cores + 1 read replica), dr-west (2025.10.1, 3 primaries + 1 secondary);
-// credentials neo4j / demo-password-not-secret (a demo value, not a secret).
+// The password of the embedded topology and of clusters instantiated from manifests. A demo
+// value published in the documentation; not a secret.
+inline constexpr char kDemoPassword[] = "demo-password-not-secret";
+
+// The embedded default topology: prod-east (5.26.0, us-east-1, 3 primaries + 2 secondaries),
+// legacy-44 (4.4.26, eu-central-1, 3 cores + 1 read replica), dr-west (2025.10.1, us-west-2,
+// 3 primaries + 1 secondary), each spread over three zones; credentials neo4j / kDemoPassword.
 std::string_view DefaultTopologyYaml();
 SimConfig DefaultTopology();
 

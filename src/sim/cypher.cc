@@ -240,7 +240,7 @@ std::vector<ojson> ServerRows(const Model& model, MemberIndex a) {
     row["health"] = visible ? "Available" : "Unavailable";
     row["hosting"] = hosting;
     row["requestedHosting"] = all;
-    row["tags"] = ojson::array();
+    row["tags"] = ServerTags(mem);
     row["allowedDatabases"] = ojson::array();
     row["deniedDatabases"] = ojson::array();
     row["modeConstraint"] = "NONE";
@@ -270,7 +270,7 @@ Table OverviewTable(const Model& model, MemberIndex a) {
     t.rows.push_back({ojson(mem.server_id),
                       ojson::array({"bolt://127.0.0.1:" + std::to_string(mem.bolt_port),
                                     "http://127.0.0.1:" + std::to_string(mem.http_port)}),
-                      ojson::array(), dbs});
+                      ojson(ServerTags(mem)), dbs});
   }
   return t;
 }

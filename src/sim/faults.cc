@@ -37,6 +37,14 @@ constexpr KindInfo kKinds[] = {
     {FaultKind::kAnswerMode, "answer_mode"},
     {FaultKind::kSetDatabaseState, "set_database_state"},
     {FaultKind::kReset, "reset"},
+    {FaultKind::kLinkSlow, "link_slow"},
+    {FaultKind::kLinkCut, "link_cut"},
+    {FaultKind::kLinkHeal, "link_heal"},
+    {FaultKind::kZoneDown, "zone_down"},
+    {FaultKind::kZoneUp, "zone_up"},
+    {FaultKind::kRegionDown, "region_down"},
+    {FaultKind::kRegionUp, "region_up"},
+    {FaultKind::kRescheduleMember, "reschedule_member"},
 };
 
 Result<std::string> StringField(const json& j, const char* key) {
@@ -64,6 +72,23 @@ Result<double> NumberField(const json& j, const char* key) {
     }
   }
   return Invalid(std::string("\"") + key + "\" must be a number");
+}
+
+Result<bool> BoolField(const json& j, const char* key) {
+  const json& v = j.at(key);
+  if (v.is_boolean()) {
+    return v.get<bool>();
+  }
+  if (v.is_string()) {
+    const std::string s = v.get<std::string>();
+    if (s == "true" || s == "yes" || s == "on") {
+      return true;
+    }
+    if (s == "false" || s == "no" || s == "off") {
+      return false;
+    }
+  }
+  return Invalid(std::string("\"") + key + "\" must be true or false");
 }
 
 Result<Duration> DurationField(const json& j, const char* key) {
@@ -392,6 +417,110 @@ Result<FaultAction> ParseFaultAction(const json& j) {
     }
     case FaultKind::kReset:
       break;
+    case FaultKind::kLinkSlow:
+    case FaultKind::kLinkCut:
+    case FaultKind::kLinkHeal: {
+      const bool heal = a.kind == FaultKind::kLinkHeal;
+      for (const char* key : {"from", "to"}) {
+        if (heal) {
+          if (!optional(key)) {
+            continue;
+          }
+        } else if (auto s = require(key); !s) {
+          return s.error();
+        }
+        if (auto s = get_string(key, std::string_view(key) == "from" ? &a.from : &a.to); !s) {
+          return s.error();
+        }
+      }
+      if (!a.from.empty() && a.from == a.to) {
+        return Invalid("action \"" + name + "\": \"from\" and \"to\" must be different clusters");
+      }
+      if (optional("one_way")) {
+        auto b = BoolField(j, "one_way");
+        if (!b) {
+          return b.error();
+        }
+        a.one_way = *b;
+      }
+      if (a.kind == FaultKind::kLinkSlow) {
+        if (auto s = require("delay"); !s) {
+          return s.error();
+        }
+        auto d = DurationField(j, "delay");
+        if (!d) {
+          return d.error();
+        }
+        a.delay = std::chrono::duration_cast<Millis>(*d);
+      }
+      break;
+    }
+    case FaultKind::kZoneDown:
+    case FaultKind::kZoneUp: {
+      const bool has_zone = optional("zone");
+      const bool has_zones = optional("zones");
+      if (has_zone == has_zones) {
+        return Invalid("action \"" + name + "\" needs either \"zone\" or \"zones\"");
+      }
+      if (has_zone) {
+        std::string zone;
+        if (auto s = get_string("zone", &zone); !s) {
+          return s.error();
+        }
+        a.zones.push_back(zone);
+      } else {
+        const json& zones = j.at("zones");
+        if (!zones.is_array() || zones.empty()) {
+          return Invalid("\"zones\" must be a non-empty list of zone names");
+        }
+        for (const json& z : zones) {
+          if (!z.is_string()) {
+            return Invalid("zone names in \"zones\" must be strings");
+          }
+          a.zones.push_back(z.get<std::string>());
+        }
+      }
+      for (const auto& z : a.zones) {
+        if (z.empty()) {
+          return Invalid("action \"" + name + "\": empty zone name");
+        }
+      }
+      if (optional("cluster")) {
+        if (auto s = get_string("cluster", &a.cluster); !s) {
+          return s.error();
+        }
+      }
+      break;
+    }
+    case FaultKind::kRegionDown:
+    case FaultKind::kRegionUp:
+      if (auto s = require("region"); !s) {
+        return s.error();
+      }
+      if (auto s = get_string("region", &a.region); !s) {
+        return s.error();
+      }
+      if (a.region.empty()) {
+        return Invalid("action \"" + name + "\": empty region name");
+      }
+      break;
+    case FaultKind::kRescheduleMember:
+      if (auto s = require("member"); !s) {
+        return s.error();
+      }
+      if (auto s = get_string("member", &a.member); !s) {
+        return s.error();
+      }
+      if (auto s = require("zone"); !s) {
+        return s.error();
+      }
+      if (auto s = get_string("zone", &a.zone); !s) {
+        return s.error();
+      }
+      if (a.zone.empty()) {
+        return Invalid("action \"" + name + "\": empty zone name");
+      }
+      break;
   }
   for (const auto& [key, value] : j.items()) {
     if (allowed.count(key) == 0) {
@@ -458,6 +587,37 @@ json FaultActionToJson(const FaultAction& a) {
       j["state"] = std::string(DbStateName(a.state));
       break;
     case FaultKind::kReset:
+      break;
+    case FaultKind::kLinkSlow:
+    case FaultKind::kLinkCut:
+    case FaultKind::kLinkHeal:
+      if (!a.from.empty()) {
+        j["from"] = a.from;
+      }
+      if (!a.to.empty()) {
+        j["to"] = a.to;
+      }
+      if (a.kind == FaultKind::kLinkSlow) {
+        j["delay"] = std::to_string(a.delay.count()) + "ms";
+      }
+      if (a.one_way) {
+        j["one_way"] = true;
+      }
+      break;
+    case FaultKind::kZoneDown:
+    case FaultKind::kZoneUp:
+      j["zones"] = a.zones;
+      if (!a.cluster.empty()) {
+        j["cluster"] = a.cluster;
+      }
+      break;
+    case FaultKind::kRegionDown:
+    case FaultKind::kRegionUp:
+      j["region"] = a.region;
+      break;
+    case FaultKind::kRescheduleMember:
+      j["member"] = a.member;
+      j["zone"] = a.zone;
       break;
   }
   return j;

@@ -3,8 +3,9 @@
 //
 // Every fault has an undo: stop_member/restart_member, hang_member/unhang_member,
 // partition/heal, slow_member (delay 0 or unslow_member), stall_replication/resume_replication,
-// answer_mode (mode ok), set_database_state (state online); force_leader_change is an event.
-// `reset` undoes every fault at once.
+// answer_mode (mode ok), set_database_state (state online), link_slow/link_cut (link_heal),
+// zone_down/zone_up, region_down/region_up, reschedule_member (reset); force_leader_change is an
+// event. `reset` undoes every fault at once.
 #pragma once
 
 #include <cstddef>
@@ -35,6 +36,14 @@ enum class FaultKind {
   kAnswerMode,         // member, mode, size_mib (oversized), path_prefix (optional)
   kSetDatabaseState,   // cluster or member, database, state (online, stopped, initial, ...)
   kReset,              // undo every fault
+  kLinkSlow,           // from, to, delay, one_way: delay every answer on a cross-cluster link
+  kLinkCut,            // from, to, one_way: accept connections on the link, never answer
+  kLinkHeal,           // from, to (both optional), one_way: no delay, not cut
+  kZoneDown,           // zones, cluster (optional): every member in those zones stops
+  kZoneUp,             // zones, cluster (optional)
+  kRegionDown,         // region: every member of the region stops
+  kRegionUp,           // region
+  kRescheduleMember,   // member, zone: the member's pod moves to a node in that zone
 };
 
 // How a member answers HTTP requests (fault "answer_mode").
@@ -71,6 +80,13 @@ struct FaultAction {
   std::size_t size_bytes = kDefaultOversizedBytes;  // answer_mode oversized
   std::string path_prefix;                          // answer_mode: only paths starting with this
   DbState state = DbState::kOnline;                 // set_database_state
+  std::string from;  // link_*: source cluster ("" = any, link_heal only)
+  // link_*: `to` (above) is the target cluster. By default a link fault applies to both
+  // directions; one_way: only from -> to.
+  bool one_way = false;
+  std::vector<std::string> zones;  // zone_down / zone_up ("zone" or "zones")
+  std::string zone;                // reschedule_member
+  std::string region;              // region_down / region_up
 };
 
 std::string_view FaultKindName(FaultKind kind);

@@ -25,6 +25,17 @@ int64_t InitialCommit(const std::string& db) {
 
 }  // namespace
 
+std::vector<std::string> ServerTags(const SimMember& member) {
+  std::vector<std::string> tags;
+  if (!member.zone.empty()) {
+    tags.push_back("zone:" + member.zone);
+  }
+  if (!member.region.empty()) {
+    tags.push_back("region:" + member.region);
+  }
+  return tags;
+}
+
 std::string_view RaftRoleName(RaftRole role) {
   switch (role) {
     case RaftRole::kLeader:
@@ -55,9 +66,11 @@ Result<Model> Model::Create(const SimConfig& config, MonoTime start) {
     }
   }
   int next_bolt = config.first_bolt_port;
-  for (const auto& spec : config.clusters) {
+  for (const auto& configured : config.clusters) {
     SimCluster cluster;
-    cluster.spec = spec;
+    cluster.spec = configured;
+    ResolvePlacement(cluster.spec);
+    const ClusterSpec& spec = cluster.spec;
     cluster.family = Family(spec);
     for (const auto& db_name : DatabaseNames(spec)) {
       SimDatabase db;
@@ -86,6 +99,10 @@ Result<Model> Model::Create(const SimConfig& config, MonoTime start) {
         ++next_bolt;
       }
       member.http_port = ms.http_port;
+      member.zone = ms.zone;
+      member.region = ms.region;
+      member.node = ms.name + "-node";
+      cluster.nodes.push_back(SimNode{member.node, ms.zone, ms.region, ms.name, false});
       member.dbs.resize(cluster.dbs.size());
       for (std::size_t d = 0; d < cluster.dbs.size(); ++d) {
         member.dbs[d].applied = cluster.dbs[d].commit_index;
@@ -94,7 +111,28 @@ Result<Model> Model::Create(const SimConfig& config, MonoTime start) {
       }
       cluster.members.push_back(std::move(member));
     }
+    for (const auto& zone : spec.zones) {
+      const bool used = std::any_of(spec.members.begin(), spec.members.end(),
+                                    [&](const MemberSpec& m) { return m.zone == zone; });
+      if (!used) {
+        cluster.nodes.push_back(
+            SimNode{spec.name + "-spare-" + zone, zone, spec.region, "", false});
+      }
+    }
     model.clusters_.push_back(std::move(cluster));
+  }
+  if (config.links) {
+    const int n = static_cast<int>(model.clusters_.size());
+    for (int from = 0; from < n; ++from) {
+      for (int to = 0; to < n; ++to) {
+        if (from != to) {
+          SimLink link;
+          link.from = from;
+          link.to = to;
+          model.links_.push_back(link);
+        }
+      }
+    }
   }
   // Initial leaders: as if each group had held one election before the simulator started.
   for (std::size_t ci = 0; ci < model.clusters_.size(); ++ci) {
@@ -483,14 +521,230 @@ void Model::RestartMember(MemberIndex mi) {
   }
 }
 
-void Model::MarkDown(MemberIndex m) { StopMember(m); }
+void Model::MarkDown(MemberIndex m) {
+  mutable_member(m).stopped = true;
+  if (member(m).up) {
+    StopMember(m);
+  }
+}
 
-void Model::ResetFaults(std::vector<ServerChange>* changes) {
+bool Model::ZoneDown(int cluster, const std::string& zone) const {
+  return !zone.empty() && clusters_[static_cast<std::size_t>(cluster)].zones_down.count(zone) != 0;
+}
+
+bool Model::NodeReady(int cluster, const SimNode& node) const {
+  return !ZoneDown(cluster, node.zone) && !(!node.region.empty() && RegionDown(node.region));
+}
+
+bool Model::WantsUp(int cluster, const SimMember& m) const {
+  return !m.stopped && !ZoneDown(cluster, m.zone) && !(!m.region.empty() && RegionDown(m.region));
+}
+
+bool Model::ClusterUp(int cluster) const {
+  const auto& members = clusters_[static_cast<std::size_t>(cluster)].members;
+  return std::any_of(members.begin(), members.end(), [](const SimMember& m) { return m.up; });
+}
+
+std::optional<int> Model::ServingMember(int cluster) const {
+  const auto& members = clusters_[static_cast<std::size_t>(cluster)].members;
+  std::optional<int> hung;
+  for (std::size_t m = 0; m < members.size(); ++m) {
+    if (!members[m].up) {
+      continue;
+    }
+    if (!members[m].hung) {
+      return static_cast<int>(m);
+    }
+    if (!hung) {
+      hung = static_cast<int>(m);
+    }
+  }
+  return hung;
+}
+
+std::optional<std::size_t> Model::FindLink(int from, int to) const {
+  for (std::size_t i = 0; i < links_.size(); ++i) {
+    if (links_[i].from == from && links_[i].to == to) {
+      return i;
+    }
+  }
+  return std::nullopt;
+}
+
+void Model::Reconcile(std::vector<ServerChange>* changes) {
   for (std::size_t ci = 0; ci < clusters_.size(); ++ci) {
     SimCluster& c = clusters_[ci];
     for (std::size_t mi = 0; mi < c.members.size(); ++mi) {
-      SimMember& m = c.members[mi];
-      MemberIndex idx{static_cast<int>(ci), static_cast<int>(mi)};
+      const MemberIndex idx{static_cast<int>(ci), static_cast<int>(mi)};
+      const bool want = WantsUp(idx.cluster, c.members[mi]);
+      if (want == c.members[mi].up) {
+        continue;
+      }
+      if (want) {
+        RestartMember(idx);
+      } else {
+        StopMember(idx);
+      }
+      if (changes != nullptr) {
+        changes->push_back({idx, want});
+      }
+    }
+  }
+}
+
+bool Model::KnowsZone(int cluster, const std::string& zone) const {
+  const SimCluster& c = clusters_[static_cast<std::size_t>(cluster)];
+  if (std::find(c.spec.zones.begin(), c.spec.zones.end(), zone) != c.spec.zones.end()) {
+    return true;
+  }
+  return std::any_of(c.nodes.begin(), c.nodes.end(),
+                     [&](const SimNode& n) { return n.zone == zone; });
+}
+
+bool Model::KnowsRegion(const std::string& region) const {
+  for (const auto& c : clusters_) {
+    if (c.spec.region == region) {
+      return true;
+    }
+    for (const auto& n : c.nodes) {
+      if (n.region == region) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+Status Model::ApplyLinkFault(const FaultAction& a) {
+  std::optional<int> from;
+  std::optional<int> to;
+  if (!a.from.empty()) {
+    from = FindCluster(a.from);
+    if (!from) {
+      return Invalid("unknown cluster \"" + a.from + "\"");
+    }
+  }
+  if (!a.to.empty()) {
+    to = FindCluster(a.to);
+    if (!to) {
+      return Invalid("unknown cluster \"" + a.to + "\"");
+    }
+  }
+  if (a.kind != FaultKind::kLinkHeal && (!from || !to)) {
+    return Invalid("action \"" + std::string(FaultKindName(a.kind)) +
+                   "\" needs \"from\" and \"to\"");
+  }
+  if (links_.empty() && a.kind != FaultKind::kLinkHeal) {
+    return Invalid("cross-cluster links are off (simulator.links: false)");
+  }
+  auto matches = [](const SimLink& l, std::optional<int> f, std::optional<int> t) {
+    return (!f || l.from == *f) && (!t || l.to == *t);
+  };
+  for (SimLink& l : links_) {
+    if (!matches(l, from, to) && (a.one_way || !matches(l, to, from))) {
+      continue;
+    }
+    switch (a.kind) {
+      case FaultKind::kLinkSlow:
+        l.delay = a.delay;
+        break;
+      case FaultKind::kLinkCut:
+        l.cut = true;
+        break;
+      default:  // kLinkHeal
+        l.delay = Millis(0);
+        l.cut = false;
+        break;
+    }
+  }
+  return OkStatus();
+}
+
+Status Model::ApplyZoneFault(const FaultAction& a, std::vector<ServerChange>* changes) {
+  std::vector<int> scope;
+  if (!a.cluster.empty()) {
+    auto ci = FindCluster(a.cluster);
+    if (!ci) {
+      return Invalid("unknown cluster \"" + a.cluster + "\"");
+    }
+    scope.push_back(*ci);
+  } else {
+    for (std::size_t ci = 0; ci < clusters_.size(); ++ci) {
+      scope.push_back(static_cast<int>(ci));
+    }
+  }
+  for (const auto& zone : a.zones) {
+    const bool known =
+        std::any_of(scope.begin(), scope.end(), [&](int ci) { return KnowsZone(ci, zone); });
+    if (!known) {
+      return Invalid("unknown zone \"" + zone + "\"" +
+                     (a.cluster.empty() ? std::string() : " in cluster \"" + a.cluster + "\""));
+    }
+  }
+  for (int ci : scope) {
+    auto& down = clusters_[static_cast<std::size_t>(ci)].zones_down;
+    for (const auto& zone : a.zones) {
+      if (a.kind == FaultKind::kZoneDown) {
+        down.insert(zone);
+      } else {
+        down.erase(zone);
+      }
+    }
+  }
+  Reconcile(changes);
+  return OkStatus();
+}
+
+Status Model::Reschedule(MemberIndex mi, const std::string& zone,
+                         std::vector<ServerChange>* changes) {
+  SimCluster& c = clusters_[static_cast<std::size_t>(mi.cluster)];
+  SimMember& m = c.members[static_cast<std::size_t>(mi.member)];
+  if (m.zone != zone) {
+    auto occupied = [&](const SimNode& n) {
+      return std::any_of(c.members.begin(), c.members.end(),
+                         [&](const SimMember& other) { return other.node == n.name; });
+    };
+    const SimNode* chosen = nullptr;
+    // The member's own empty nodes in that zone first, then spare nodes.
+    for (const std::string& owner : {m.spec.name, std::string()}) {
+      for (const SimNode& n : c.nodes) {
+        if (chosen == nullptr && n.zone == zone && n.owner == owner && !occupied(n)) {
+          chosen = &n;
+        }
+      }
+    }
+    if (chosen == nullptr) {
+      std::string region = m.region;
+      for (const auto& other : clusters_) {
+        for (const auto& n : other.nodes) {
+          if (n.zone == zone && !n.region.empty()) {
+            region = n.region;
+          }
+        }
+      }
+      c.nodes.push_back(SimNode{m.spec.name + "-node-" + zone, zone, region, m.spec.name, true});
+      chosen = &c.nodes.back();
+    }
+    m.node = chosen->name;
+    m.zone = chosen->zone;
+    m.region = chosen->region.empty() ? m.region : chosen->region;
+  }
+  // The pod is recreated on its new node: a brief restart, as restart_member.
+  if (m.up && WantsUp(mi.cluster, m)) {
+    StopMember(mi);
+    RestartMember(mi);
+    if (changes != nullptr) {
+      changes->push_back({mi, false});
+      changes->push_back({mi, true});
+    }
+  }
+  Reconcile(changes);
+  return OkStatus();
+}
+
+void Model::ResetFaults(std::vector<ServerChange>* changes) {
+  for (SimCluster& c : clusters_) {
+    for (SimMember& m : c.members) {
       m.hung = false;
       m.stalled = false;
       m.slow = Millis(0);
@@ -499,6 +753,10 @@ void Model::ResetFaults(std::vector<ServerChange>* changes) {
       m.oversized_bytes = kDefaultOversizedBytes;
       m.partition_group = 0;
       m.auth_failures.clear();
+      m.stopped = false;
+      m.zone = m.spec.zone;
+      m.region = m.spec.region;
+      m.node = m.spec.name + "-node";
       for (auto& md : m.dbs) {
         if (md.state != DbState::kOnline) {
           md.state = DbState::kOnline;
@@ -506,14 +764,18 @@ void Model::ResetFaults(std::vector<ServerChange>* changes) {
           md.last_leader_contact = now_;
         }
       }
-      if (!m.up) {
-        RestartMember(idx);
-        if (changes != nullptr) {
-          changes->push_back({idx, true});
-        }
-      }
     }
+    c.zones_down.clear();
+    c.nodes.erase(
+        std::remove_if(c.nodes.begin(), c.nodes.end(), [](const SimNode& n) { return n.created; }),
+        c.nodes.end());
   }
+  regions_down_.clear();
+  for (auto& l : links_) {
+    l.delay = Millis(0);
+    l.cut = false;
+  }
+  Reconcile(changes);
 }
 
 Status Model::Apply(const FaultAction& a, std::vector<ServerChange>* changes) {
@@ -541,20 +803,13 @@ Status Model::Apply(const FaultAction& a, std::vector<ServerChange>* changes) {
       SimMember& m = mutable_member(*mi);
       switch (a.kind) {
         case FaultKind::kStopMember:
-          if (m.up) {
-            StopMember(*mi);
-            if (changes != nullptr) {
-              changes->push_back({*mi, false});
-            }
-          }
+          m.stopped = true;
+          Reconcile(changes);
           break;
         case FaultKind::kRestartMember:
-          if (!m.up) {
-            RestartMember(*mi);
-            if (changes != nullptr) {
-              changes->push_back({*mi, true});
-            }
-          }
+          // A member in a zone or region that is down stays down.
+          m.stopped = false;
+          Reconcile(changes);
           break;
         case FaultKind::kHangMember:
           m.hung = true;
@@ -725,6 +980,32 @@ Status Model::Apply(const FaultAction& a, std::vector<ServerChange>* changes) {
     case FaultKind::kReset:
       ResetFaults(changes);
       return OkStatus();
+    case FaultKind::kLinkSlow:
+    case FaultKind::kLinkCut:
+    case FaultKind::kLinkHeal:
+      return ApplyLinkFault(a);
+    case FaultKind::kZoneDown:
+    case FaultKind::kZoneUp:
+      return ApplyZoneFault(a, changes);
+    case FaultKind::kRegionDown:
+    case FaultKind::kRegionUp:
+      if (!KnowsRegion(a.region)) {
+        return Invalid("unknown region \"" + a.region + "\"");
+      }
+      if (a.kind == FaultKind::kRegionDown) {
+        regions_down_.insert(a.region);
+      } else {
+        regions_down_.erase(a.region);
+      }
+      Reconcile(changes);
+      return OkStatus();
+    case FaultKind::kRescheduleMember: {
+      auto mi = need_member(a.member);
+      if (!mi) {
+        return mi.error();
+      }
+      return Reschedule(*mi, a.zone, changes);
+    }
   }
   return Invalid("unhandled action");
 }

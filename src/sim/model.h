@@ -19,6 +19,11 @@
 //    apply nothing (a stalled leader commits nothing). An election truncates the group's commit
 //    index to the winner's (unreplicated transactions of a lost leader are discarded).
 //  * lastAppliedRaftIndex == lastCommittedTxn (kept equal).
+//  * Placement: every member runs on a Kubernetes node in a zone and region. A member is up
+//    unless it was stopped or its zone (in its cluster) or its region is down; zone/region
+//    faults stop and restart members exactly as stop_member/restart_member do.
+//  * Cross-cluster links (one per ordered pair of clusters) carry a delay and a cut flag; the
+//    Simulator serves them.
 //
 // Thread-safety: none; the Simulator serialises every access with its own mutex. Copyable (a
 // copy is a consistent snapshot).
@@ -29,6 +34,7 @@
 #include <map>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -65,12 +71,36 @@ struct AuthFailures {
   MonoTime locked_until{};
 };
 
+// A Kubernetes node of the simulated placement (served by the emulated Kubernetes API).
+struct SimNode {
+  std::string name;
+  std::string zone;      // "" when the member it was made for has no zone
+  std::string region;    // "" when unknown
+  std::string owner;     // the member it was made for; "" for a spare node
+  bool created = false;  // made by reschedule_member (removed by reset)
+};
+
+// A cross-cluster link: `to`'s Service as reached from `from`'s region.
+struct SimLink {
+  int from = 0;  // cluster indexes
+  int to = 0;
+  Millis delay{0};    // added before every answer
+  bool cut = false;   // connections accepted, never answered
+  int bolt_port = 0;  // bound ports (0 until the simulator started them)
+  int http_port = 0;
+  bool listening = false;  // set by the simulator: false while no member of `to` is up
+};
+
 struct SimMember {
-  MemberSpec spec;
+  MemberSpec spec;        // as configured (zone/region resolved); reset restores this placement
   std::string server_id;  // UUID (memberId / serverId)
   int http_port = 0;      // bound port (0 until the simulator starts it)
   int bolt_port = 0;      // bolt port (the bound one once the simulator started)
-  bool up = true;
+  std::string zone;       // current zone (reschedule_member changes it)
+  std::string region;     // current region
+  std::string node;       // current Kubernetes node name
+  bool stopped = false;   // stop_member (or a failed restart); zone/region faults are separate
+  bool up = true;         // effective: not stopped and neither its zone nor its region is down
   bool hung = false;
   bool stalled = false;
   Millis slow{0};
@@ -98,11 +128,19 @@ struct SimDatabase {
 };
 
 struct SimCluster {
-  ClusterSpec spec;
+  ClusterSpec spec;  // placement resolved (ResolvePlacement)
   VersionFamily family = VersionFamily::kV5;
   std::vector<SimMember> members;
   std::vector<SimDatabase> dbs;  // neo4j, system, extras (DatabaseNames order)
+  // One node per member ("<member>-node"), a spare node per listed zone without members
+  // ("<cluster>-spare-<zone>") and nodes created by reschedule_member ("<member>-node-<zone>").
+  std::vector<SimNode> nodes;
+  std::set<std::string> zones_down;  // zone_down faults that apply to this cluster
 };
+
+// SHOW SERVERS `tags` / 4.4 overview `groups` of a member: "zone:<zone>", "region:<region>"
+// (only the ones that are set, in that order).
+std::vector<std::string> ServerTags(const SimMember& member);
 
 // What one member reports about one database.
 struct MemberDbView {
@@ -162,6 +200,25 @@ class Model {
   // Called when a member's server failed to (re)start: the member stays down.
   void MarkDown(MemberIndex m);
 
+  // Placement.
+  // The zone is down for the cluster, or the region is down.
+  bool ZoneDown(int cluster, const std::string& zone) const;
+  bool RegionDown(const std::string& region) const { return regions_down_.count(region) != 0; }
+  const std::set<std::string>& regions_down() const { return regions_down_; }
+  // Ready unless its zone (in its cluster) or its region is down.
+  bool NodeReady(int cluster, const SimNode& node) const;
+  // Some member of the cluster is up.
+  bool ClusterUp(int cluster) const;
+  // The member a Service of the cluster routes to: the first up member that is not hung, else
+  // the first up member; nullopt when none is up.
+  std::optional<int> ServingMember(int cluster) const;
+
+  // Cross-cluster links, every ordered pair (from-major order); empty when SimConfig::links is
+  // off.
+  const std::vector<SimLink>& links() const { return links_; }
+  SimLink& mutable_link(std::size_t i) { return links_[i]; }
+  std::optional<std::size_t> FindLink(int from, int to) const;
+
  private:
   explicit Model(const SimConfig& config) : config_(config), rng_(config.seed) {}
 
@@ -176,9 +233,20 @@ class Model {
   void ResetFaults(std::vector<ServerChange>* changes);
   void StopMember(MemberIndex m);
   void RestartMember(MemberIndex m);
+  // Whether the member should be up (not stopped, zone and region up).
+  bool WantsUp(int cluster, const SimMember& m) const;
+  // Stops / restarts every member whose wanted state differs from its state.
+  void Reconcile(std::vector<ServerChange>* changes);
+  bool KnowsZone(int cluster, const std::string& zone) const;
+  bool KnowsRegion(const std::string& region) const;
+  Status ApplyLinkFault(const FaultAction& action);
+  Status ApplyZoneFault(const FaultAction& action, std::vector<ServerChange>* changes);
+  Status Reschedule(MemberIndex m, const std::string& zone, std::vector<ServerChange>* changes);
 
   SimConfig config_;
   std::vector<SimCluster> clusters_;
+  std::set<std::string> regions_down_;
+  std::vector<SimLink> links_;
   MonoTime now_{};
   std::mt19937_64 rng_;
 };

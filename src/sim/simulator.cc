@@ -10,6 +10,8 @@
 #include <utility>
 
 #include "common/logging.h"
+#include "config/cluster_spec.h"
+#include "sim/manifests.h"
 
 namespace nca::sim {
 namespace {
@@ -54,8 +56,6 @@ void StreamOversized(net::HttpExchange& ex, std::size_t total) {
   }
 }
 
-
-
 }  // namespace
 
 Result<std::unique_ptr<Simulator>> Simulator::Create(SimConfig config, const Clock& clock,
@@ -88,6 +88,21 @@ Simulator::Simulator(SimConfig config, const Clock& clock, Scenario scenario, Mo
   for (std::size_t c = 0; c < servers_.size(); ++c) {
     servers_[c].resize(model_.clusters()[c].members.size());
     bolts_[c].resize(model_.clusters()[c].members.size());
+  }
+  link_http_.resize(model_.links().size());
+  link_bolt_.resize(model_.links().size());
+  for (const SimLink& l : model_.links()) {
+    link_rt_.push_back(std::make_unique<LinkRuntime>());
+    link_rt_.back()->to = l.to;
+  }
+  PublishLinks();
+}
+
+void Simulator::PublishLinks() {
+  for (std::size_t li = 0; li < link_rt_.size(); ++li) {
+    const SimLink& l = model_.links()[li];
+    link_rt_[li]->delay_ms.store(l.delay.count());
+    link_rt_[li]->cut.store(l.cut);
   }
 }
 
@@ -142,8 +157,8 @@ Status Simulator::StartMemberBolt(MemberIndex mi) {
   bool in_use = false;
   auto st = listener->Start(config_.listen_host, port, &in_use);
   if (!st && in_use && allocated) {
-    GetLogger("sim.bolt")->warn("msg=\"allocated bolt port taken, using a free one\" port={}",
-                                port);
+    GetLogger("sim.bolt")
+        ->warn("msg=\"allocated bolt port taken, using a free one\" port={}", port);
     st = listener->Start(config_.listen_host, 0);
   }
   if (!st) {
@@ -185,6 +200,13 @@ Status Simulator::Start() {
         StopMemberServers(MemberIndex{static_cast<int>(c), static_cast<int>(m)});
       }
     }
+    for (std::size_t l = 0; l < link_http_.size(); ++l) {
+      StopLink(l);
+    }
+    if (kube_) {
+      kube_->Stop();
+      kube_.reset();
+    }
     if (control_) {
       control_->Stop();
       control_.reset();
@@ -213,6 +235,24 @@ Status Simulator::Start() {
       }
     }
   }
+  if (auto st = SyncLinks(); !st) {
+    return fail(MakeError(st.error().kind, "link: " + st.error().message));
+  }
+  if (!config_.kube_address.empty()) {
+    kube_ = std::make_unique<KubeApi>(config_.kube_address, [this] { return KubeSnapshot(); });
+    kube_->RequireToken(config_.kube_token);
+    for (const SimManifest& m : config_.manifests) {
+      const auto slash = m.api_version.find('/');
+      const std::string group = slash == std::string::npos ? std::string(config::kClusterSpecGroup)
+                                                           : m.api_version.substr(0, slash);
+      const std::string version =
+          slash == std::string::npos ? m.api_version : m.api_version.substr(slash + 1);
+      kube_->AddCustomObject(group, version, m.namespace_name, kClusterSpecPlural, m.name, m.json);
+    }
+    if (auto st = kube_->Start(); !st) {
+      return fail(MakeError(st.error().kind, "Kubernetes API: " + st.error().message));
+    }
+  }
   net::HttpServerOptions options;
   options.listen_address = config_.control_address;
   options.num_threads = 4;
@@ -226,6 +266,7 @@ Status Simulator::Start() {
   {
     std::lock_guard lock(mu_);
     control_port_ = control_->Port();
+    kube_port_ = kube_ ? kube_->Port() : 0;
     started_ = true;
     started_at_ = clock_.Monotonic();
     cycle_start_ = started_at_;
@@ -242,8 +283,10 @@ Status Simulator::Start() {
     }
     ticker_ = std::thread([this] { TickerLoop(); });
   }
-  logger->info("msg=\"simulator started\" clusters={} control_port={} scenario_events={}",
-               servers_.size(), control_port_, scenario_.events.size());
+  logger->info(
+      "msg=\"simulator started\" clusters={} links={} control_port={} kube_port={} "
+      "scenario_events={}",
+      servers_.size(), link_http_.size(), control_port_, kube_port_, scenario_.events.size());
   return OkStatus();
 }
 
@@ -261,15 +304,23 @@ void Simulator::Stop() {
     control_->Stop();
     control_.reset();
   }
+  if (kube_) {
+    kube_->Stop();
+    kube_.reset();
+  }
   std::lock_guard slock(servers_mu_);
   // Members stop in parallel: each stop joins a handful of civetweb threads.
   std::vector<std::thread> stoppers;
   for (auto& cluster : servers_) {
     for (auto& s : cluster) {
       if (s) {
-        stoppers.emplace_back(
-            [server = std::move(s)] { server->Stop(); });
+        stoppers.emplace_back([server = std::move(s)] { server->Stop(); });
       }
+    }
+  }
+  for (auto& s : link_http_) {
+    if (s) {
+      stoppers.emplace_back([server = std::move(s)] { server->Stop(); });
     }
   }
   for (auto& cluster : bolts_) {
@@ -280,6 +331,12 @@ void Simulator::Stop() {
       }
     }
   }
+  for (auto& b : link_bolt_) {
+    if (b) {
+      b->Stop();
+      b.reset();
+    }
+  }
   for (auto& t : stoppers) {
     t.join();
   }
@@ -287,8 +344,12 @@ void Simulator::Stop() {
   if (started_) {
     GetLogger("sim.server")->info("msg=\"simulator stopped\"");
   }
+  for (std::size_t l = 0; l < model_.links().size(); ++l) {
+    model_.mutable_link(l).listening = false;
+  }
   started_ = false;
   control_port_ = 0;
+  kube_port_ = 0;
 }
 
 void Simulator::TickerLoop() {
@@ -336,6 +397,7 @@ void Simulator::Tick() {
       ++next_event_;
     }
     model_.Advance(now);
+    PublishLinks();
   }
   (void)ApplyServerChanges(changes);
 }
@@ -350,6 +412,7 @@ Status Simulator::Apply(const FaultAction& action) {
     if (!st) {
       return st;
     }
+    PublishLinks();
   }
   GetLogger("sim.faults")
       ->info("msg=\"fault applied\" action={}", FaultActionToJson(action).dump());
@@ -396,7 +459,122 @@ Status Simulator::ApplyServerChanges(const std::vector<ServerChange>& changes) {
     }
     logger->info("msg=\"member restarted\" member={} port={}", name, port);
   }
+  if (auto st = SyncLinks(); !st && result.ok()) {
+    result = st;
+  }
   return result;
+}
+
+Status Simulator::SyncLinks() {
+  auto logger = GetLogger("sim.link");
+  Status result = OkStatus();
+  for (std::size_t li = 0; li < link_http_.size(); ++li) {
+    bool want = false;
+    {
+      std::lock_guard lock(mu_);
+      want = model_.ClusterUp(model_.links()[li].to);
+    }
+    const bool running = link_http_[li] != nullptr;
+    if (want && !running) {
+      if (auto st = StartLink(li); !st) {
+        logger->error("msg=\"link listen failed\" link={} err={}", li,
+                      LogQuote(st.error().message));
+        result = st;
+      }
+    } else if (!want && running) {
+      StopLink(li);
+      std::lock_guard lock(mu_);
+      const SimLink& l = model_.links()[li];
+      logger->info("msg=\"link closed: no member of the target is up\" from={} to={}",
+                   model_.cluster(l.from).spec.name, model_.cluster(l.to).spec.name);
+    }
+  }
+  return result;
+}
+
+Status Simulator::StartLink(std::size_t li) {
+  SimLink link;
+  std::string from_name;
+  std::string to_name;
+  std::string version;
+  {
+    std::lock_guard lock(mu_);
+    link = model_.links()[li];
+    from_name = model_.cluster(link.from).spec.name;
+    to_name = model_.cluster(link.to).spec.name;
+    version = model_.cluster(link.to).spec.version;
+  }
+  net::HttpServerOptions options;
+  options.listen_address = config_.listen_host + ":" + std::to_string(link.http_port);
+  options.num_threads = 4;
+  auto http = std::make_unique<net::HttpServer>(
+      options,
+      [this, li](const net::HttpRequest& req, net::HttpExchange& ex) { HandleLink(li, req, ex); });
+  if (auto st = http->Start(); !st) {
+    return MakeError(st.error().kind, from_name + "->" + to_name + " http: " + st.error().message);
+  }
+  auto bolt = std::make_unique<BoltListener>(BoltVersionsFor(version), [rt = link_rt_[li].get()] {
+    return BoltBehavior{rt->cut.load(), Millis(rt->delay_ms.load())};
+  });
+  if (auto st = bolt->Start(config_.listen_host, link.bolt_port); !st) {
+    http->Stop();
+    return MakeError(st.error().kind, from_name + "->" + to_name + " bolt: " + st.error().message);
+  }
+  {
+    std::lock_guard lock(mu_);
+    SimLink& l = model_.mutable_link(li);
+    l.http_port = http->Port();
+    l.bolt_port = bolt->Port();
+    l.listening = true;
+  }
+  auto logger = GetLogger("sim.link");
+  // The first start is logged by the caller (the binary lists every link); a reopening is news.
+  logger->log(link.http_port == 0 ? spdlog::level::debug : spdlog::level::info,
+              "msg=\"link listening\" from={} to={} bolt=127.0.0.1:{} http=http://127.0.0.1:{}",
+              from_name, to_name, bolt->Port(), http->Port());
+  link_http_[li] = std::move(http);
+  link_bolt_[li] = std::move(bolt);
+  return OkStatus();
+}
+
+void Simulator::StopLink(std::size_t li) {
+  if (link_http_[li]) {
+    link_http_[li]->Stop();
+    link_http_[li].reset();
+  }
+  if (link_bolt_[li]) {
+    link_bolt_[li]->Stop();
+    link_bolt_[li].reset();
+  }
+  std::lock_guard lock(mu_);
+  model_.mutable_link(li).listening = false;
+}
+
+void Simulator::HandleLink(std::size_t li, const net::HttpRequest& req, net::HttpExchange& ex) {
+  const LinkRuntime& rt = *link_rt_[li];
+  while (rt.cut.load()) {
+    if (!ex.SleepFor(kHangPoll)) {
+      return;  // the link closes: drop the connection
+    }
+  }
+  const Millis delay(rt.delay_ms.load());
+  if (delay.count() > 0 && !ex.SleepFor(delay)) {
+    return;
+  }
+  std::optional<int> member;
+  {
+    std::lock_guard lock(mu_);
+    member = model_.ServingMember(rt.to);
+  }
+  if (!member) {
+    return;  // no endpoint left: close without an answer
+  }
+  HandleMember(MemberIndex{rt.to, *member}, req, ex);
+}
+
+KubeObjects Simulator::KubeSnapshot() const {
+  std::lock_guard lock(mu_);
+  return KubeObjectsFromModel(model_);
 }
 
 void Simulator::HandleMember(MemberIndex mi, const net::HttpRequest& req, net::HttpExchange& ex) {
@@ -517,7 +695,10 @@ SimState Simulator::State() const {
   s.started = started_;
   s.uptime_seconds = started_ ? ToSeconds(model_.Now() - started_at_) : 0;
   s.control_url = control_port_ > 0 ? "http://127.0.0.1:" + std::to_string(control_port_) : "";
+  s.kube_url = kube_port_ > 0 ? "http://127.0.0.1:" + std::to_string(kube_port_) : "";
   s.clusters = model_.clusters();
+  s.links = model_.links();
+  s.regions_down = model_.regions_down();
   return s;
 }
 
@@ -533,7 +714,9 @@ ojson Simulator::StateJsonLocked() const {
       {"started", started_},
       {"uptime_seconds", started_ ? ToSeconds(model_.Now() - started_at_) : 0.0},
       {"control_url", control_port_ > 0 ? "http://127.0.0.1:" + std::to_string(control_port_) : ""},
+      {"kube_url", kube_port_ > 0 ? "http://127.0.0.1:" + std::to_string(kube_port_) : ""},
   };
+  doc["regions_down"] = model_.regions_down();
   ojson clusters = ojson::array();
   for (std::size_t ci = 0; ci < model_.clusters().size(); ++ci) {
     const SimCluster& c = model_.clusters()[ci];
@@ -549,6 +732,19 @@ ojson Simulator::StateJsonLocked() const {
     cj["auth"] = c.spec.auth_enabled;
     cj["status_auth"] = c.spec.status_auth;
     cj["username"] = c.spec.username;
+    cj["region"] = c.spec.region;
+    cj["zones"] = ClusterZones(c.spec);
+    cj["zones_down"] = c.zones_down;
+    cj["namespace"] = c.spec.namespace_name;
+    ojson nodes = ojson::array();
+    for (const SimNode& n : c.nodes) {
+      nodes.push_back(ojson{{"name", n.name},
+                            {"zone", n.zone},
+                            {"region", n.region},
+                            {"ready", model_.NodeReady(static_cast<int>(ci), n)},
+                            {"spare", n.owner.empty()}});
+    }
+    cj["nodes"] = nodes;
     ojson dbs = ojson::array();
     for (const auto& d : c.dbs) {
       dbs.push_back(ojson{{"name", d.name},
@@ -570,9 +766,11 @@ ojson Simulator::StateJsonLocked() const {
       mj["http_port"] = m.http_port;
       mj["bolt_address"] = "127.0.0.1:" + std::to_string(m.bolt_port);
       mj["bolt_url"] = "bolt://127.0.0.1:" + std::to_string(m.bolt_port);
-      mj["zone"] = m.spec.zone;
-      mj["region"] = m.spec.region;
+      mj["zone"] = m.zone;
+      mj["region"] = m.region;
+      mj["node"] = m.node;
       mj["up"] = m.up;
+      mj["stopped"] = m.stopped;
       mj["hung"] = m.hung;
       mj["stalled"] = m.stalled;
       mj["slow_ms"] = m.slow.count();
@@ -601,6 +799,21 @@ ojson Simulator::StateJsonLocked() const {
     clusters.push_back(std::move(cj));
   }
   doc["clusters"] = clusters;
+  ojson links = ojson::array();
+  for (const SimLink& l : model_.links()) {
+    links.push_back(ojson{
+        {"from", model_.cluster(l.from).spec.name},
+        {"to", model_.cluster(l.to).spec.name},
+        {"bolt_port", l.bolt_port},
+        {"http_port", l.http_port},
+        {"bolt_address", l.bolt_port > 0 ? "127.0.0.1:" + std::to_string(l.bolt_port) : ""},
+        {"http_url", l.http_port > 0 ? "http://127.0.0.1:" + std::to_string(l.http_port) : ""},
+        {"delay_ms", l.delay.count()},
+        {"cut", l.cut},
+        {"listening", l.listening},
+    });
+  }
+  doc["links"] = links;
   return doc;
 }
 
@@ -611,6 +824,31 @@ std::string Simulator::MemberUrl(std::string_view member) const {
     return "";
   }
   return "http://127.0.0.1:" + std::to_string(model_.member(*mi).http_port);
+}
+
+std::string Simulator::KubeUrl() const {
+  std::lock_guard lock(mu_);
+  return kube_port_ > 0 ? "http://127.0.0.1:" + std::to_string(kube_port_) : "";
+}
+
+std::optional<SimLinkEndpoints> Simulator::LinkEndpoints(std::string_view from,
+                                                         std::string_view to) const {
+  std::lock_guard lock(mu_);
+  auto f = model_.FindCluster(from);
+  auto t = model_.FindCluster(to);
+  if (!f || !t) {
+    return std::nullopt;
+  }
+  auto li = model_.FindLink(*f, *t);
+  if (!li) {
+    return std::nullopt;
+  }
+  const SimLink& l = model_.links()[*li];
+  if (l.bolt_port == 0 || l.http_port == 0) {
+    return std::nullopt;
+  }
+  return SimLinkEndpoints{"127.0.0.1:" + std::to_string(l.bolt_port),
+                          "http://127.0.0.1:" + std::to_string(l.http_port)};
 }
 
 std::string Simulator::ControlUrl() const {

@@ -1,6 +1,16 @@
 // Simulator: runs the model (sim/model.h) behind real loopback HTTP servers, one per member,
-// plus a Bolt handshake listener per member (sim/bolt_listener.h) and a control API, and applies
-// faults from the C++ API, the control API and a scenario.
+// plus a Bolt handshake listener per member (sim/bolt_listener.h), a control API, an emulated
+// Kubernetes API consistent with the simulated placement (sim/kube_api.h) and, per ordered pair
+// of clusters, a cross-cluster link (a Bolt and an HTTP listener standing for the target
+// cluster's Service as reached from the source cluster), and applies faults from the C++ API,
+// the control API and a scenario.
+//
+// Links: the Bolt listener answers the handshake as the target cluster's members do, the HTTP
+// listener serves every request as the target's first up member (GET / is its discovery
+// document); both add the link's delay before every answer (a precise wait) and, while the link
+// is cut, accept connections but never answer. While no member of the target cluster is up the
+// link's listeners are closed (connection refused, as a Service without ready endpoints) and
+// reopen on the same ports later.
 //
 // Time: the model advances to clock.Monotonic() on every Tick(). With a RealClock (or
 // TickerMode::kOn) a ticker thread calls Tick() every tick_interval; with a ManualClock tests
@@ -13,10 +23,14 @@
 // thread-safe and may be called concurrently (also from HTTP handler threads).
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -28,6 +42,7 @@
 #include "sim/bolt_listener.h"
 #include "sim/config.h"
 #include "sim/faults.h"
+#include "sim/kube_api.h"
 #include "sim/member_http.h"
 #include "sim/model.h"
 
@@ -39,7 +54,16 @@ struct SimState {
   double uptime_seconds = 0;  // since Start()
   bool started = false;
   std::string control_url;  // "" before Start()
+  std::string kube_url;     // emulated Kubernetes API, "" before Start() or when off
   std::vector<SimCluster> clusters;
+  std::vector<SimLink> links;  // cross-cluster links with their ports
+  std::set<std::string> regions_down;
+};
+
+// Where a cross-cluster link listens.
+struct SimLinkEndpoints {
+  std::string bolt;  // "127.0.0.1:<port>"
+  std::string http;  // "http://127.0.0.1:<port>"
 };
 
 class Simulator {
@@ -71,6 +95,14 @@ class Simulator {
   std::string MemberUrl(std::string_view member) const;
   // "http://127.0.0.1:<port>" of the control API, "" before Start().
   std::string ControlUrl() const;
+  // "http://127.0.0.1:<port>" of the emulated Kubernetes API, "" before Start() or when off.
+  std::string KubeUrl() const;
+  // The link from cluster `from` to cluster `to` (names); nullopt if there is no such link or it
+  // never listened.
+  std::optional<SimLinkEndpoints> LinkEndpoints(std::string_view from, std::string_view to) const;
+  // The emulated Kubernetes API (for injecting failures or a token requirement); null before
+  // Start(), after Stop() or when off. Valid until Stop().
+  KubeApi* kube_api() { return kube_.get(); }
   const SimConfig& config() const { return config_; }
 
  private:
@@ -86,9 +118,17 @@ class Simulator {
   Status StartMemberBolt(MemberIndex m);
   // Requires servers_mu_. Closes a member's HTTP server and Bolt listener.
   void StopMemberServers(MemberIndex m);
-  // Requires servers_mu_; mu_ must not be held.
+  // Requires servers_mu_; mu_ must not be held. Also opens / closes link listeners (SyncLinks).
   Status ApplyServerChanges(const std::vector<ServerChange>& changes);
+  // Requires servers_mu_; mu_ must not be held. Link listeners listen iff their target cluster
+  // has a member up.
+  Status SyncLinks();
+  Status StartLink(std::size_t link);  // requires servers_mu_
+  void StopLink(std::size_t link);     // requires servers_mu_
+  void HandleLink(std::size_t link, const net::HttpRequest& req, net::HttpExchange& ex);
+  KubeObjects KubeSnapshot() const;                // takes mu_
   nlohmann::ordered_json StateJsonLocked() const;  // requires mu_
+  void PublishLinks();                             // requires mu_
   void TickerLoop();
 
   const SimConfig config_;
@@ -108,7 +148,20 @@ class Simulator {
   std::vector<std::vector<std::unique_ptr<net::HttpServer>>> servers_;  // [cluster][member]
   std::vector<std::vector<std::unique_ptr<BoltListener>>> bolts_;       // [cluster][member]
   std::unique_ptr<net::HttpServer> control_;
-  int control_port_ = 0;  // guarded by mu_
+  int control_port_ = 0;                                     // guarded by mu_
+  std::vector<std::unique_ptr<net::HttpServer>> link_http_;  // [link]
+  std::vector<std::unique_ptr<BoltListener>> link_bolt_;     // [link]
+  // A link's delay and cut, mirrored from the model (PublishLinks) so that answering on a link
+  // never waits for mu_: a burst of member requests holding mu_ would otherwise add to the
+  // measured delay.
+  struct LinkRuntime {
+    int to = 0;  // target cluster index (fixed)
+    std::atomic<int64_t> delay_ms{0};
+    std::atomic<bool> cut{false};
+  };
+  std::vector<std::unique_ptr<LinkRuntime>> link_rt_;  // [link], created by the constructor
+  std::unique_ptr<KubeApi> kube_;
+  int kube_port_ = 0;  // guarded by mu_
 
   std::mutex ticker_mu_;
   std::condition_variable ticker_cv_;

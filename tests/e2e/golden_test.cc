@@ -22,6 +22,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "config/loader.h"
 #include "harness.h"
 #include "support/http_fetch.h"
 
@@ -104,7 +105,7 @@ bool Converged(const std::vector<Sample>& s) {
     }
   }
   return Select(s, "neo4j_up").size() == 8 &&
-         Select(s, "neo4j_agent_collector_success").size() == 4;
+         Select(s, "neo4j_agent_collector_success").size() == config::KnownCollectors().size();
 }
 
 class GoldenTest : public ::testing::Test {

@@ -4,6 +4,8 @@
 
 #include <thread>
 
+#include "config/loader.h"
+#include "sim/agent_config.h"
 #include "support/http_fetch.h"
 
 namespace nca::testing {
@@ -31,20 +33,31 @@ SimAndAgent::SimAndAgent(const std::string& topology_yaml, AgentOptions options)
   std::vector<std::string> args = {NCA_AGENT_BIN, "--web.listen-address=127.0.0.1:0",
                                    "--neo4j.connect-timeout=500ms",
                                    "--neo4j.request-timeout=2s", "--log.level=debug"};
-  for (const char* c : {"role", "quorum", "replication_lag", "failover"}) {
-    args.push_back(std::string("--collector.") + c + ".interval=" + options.interval);
-    args.push_back(std::string("--collector.") + c + ".timeout=" + options.timeout);
+  for (const std::string& c : config::KnownCollectors()) {
+    args.push_back("--collector." + c + ".interval=" + options.interval);
+    args.push_back("--collector." + c + ".timeout=" + options.timeout);
   }
   // A config file naming every member as the simulator does, so that series are keyed by
   // stable member names (the --cluster quick start would name them host:port).
-  std::string yaml = "clusters:\n";
-  for (const auto& cluster : sim_->config().clusters) {
-    yaml += "  - name: " + cluster.name + "\n    members:\n";
-    for (const auto& m : cluster.members) {
-      yaml += "      - {name: " + m.name + ", url: \"" + sim_->MemberUrl(m.name) + "\"}\n";
+  std::string yaml;
+  if (options.topology) {
+    yaml = sim::AgentConfigYaml(sim_->State(), options.cross_cluster_source);
+  } else {
+    yaml = "clusters:\n";
+    for (const auto& cluster : sim_->config().clusters) {
+      yaml += "  - name: " + cluster.name + "\n    members:\n";
+      for (const auto& m : cluster.members) {
+        yaml += "      - {name: " + m.name + ", url: \"" + sim_->MemberUrl(m.name) + "\"}\n";
+      }
     }
   }
-  args.push_back("--config=" + WriteTempFile("agent.yml", yaml));
+  if (options.configure_members) {
+    args.push_back("--config=" + WriteTempFile("agent.yml", yaml));
+  }
+  if (options.late_args) {
+    std::vector<std::string> late = options.late_args(*sim_);
+    args.insert(args.end(), late.begin(), late.end());
+  }
   args.insert(args.end(), options.extra_args.begin(), options.extra_args.end());
   std::map<std::string, std::string> env = options.env;
   if (options.pass_credentials && !sim_->config().clusters.empty()) {
@@ -124,9 +137,9 @@ bool SimAndAgent::WaitForCollectorRounds(int runs, milliseconds timeout) {
   return WaitUntil(
       [&](const std::vector<Sample>& s) {
         auto now = stamps(s);
-        // Every collector (the harness enables all four) has a newer success than before; a
+        // Every collector (the harness enables all of them) has a newer success than before; a
         // collector without any success before counts as advanced once it has one.
-        bool all_advanced = now.size() == 4;
+        bool all_advanced = now.size() == config::KnownCollectors().size();
         for (const auto& [k, v] : now) {
           if (prev.count(k) != 0 && v <= prev[k]) {
             all_advanced = false;

@@ -24,6 +24,16 @@ struct AgentOptions {
   // Collector interval for every collector (fast, so scenarios converge quickly).
   std::string interval = "1s";
   std::string timeout = "900ms";
+  // Configure the agent as `neo4j-cluster-sim --agent-config` does (sim/agent_config.h): regions,
+  // placement, the emulated Kubernetes API and cross-cluster links from the first cluster.
+  // Otherwise only members are configured.
+  bool topology = false;
+  // With `topology`: the cluster the agent probes from ("" = the first cluster).
+  std::string cross_cluster_source;
+  // false: no --config at all (e.g. a DaemonSet agent relying on node-local discovery).
+  bool configure_members = true;
+  // Extra arguments that need the running simulator (e.g. its Kubernetes API URL).
+  std::function<std::vector<std::string>(sim::Simulator&)> late_args;
 };
 
 class SimAndAgent {

@@ -63,6 +63,9 @@ class FakeMemberApi final : public neo4j::MemberApi {
   void SetClusterRoles(Result<std::vector<std::pair<std::string, std::string>>> r) {
     Set(cluster_roles_, std::move(r));
   }
+  void SetClusterOverview(Result<std::vector<neo4j::OverviewRow>> r) {
+    Set(cluster_overview_, std::move(r));
+  }
   // Makes every later call of `call` (for Endpoint: of `db`, any kind, or all dbs if empty) hang.
   void Hang(Call call, const std::string& db = "") {
     std::lock_guard lock(mu_);
@@ -157,8 +160,7 @@ class FakeMemberApi final : public neo4j::MemberApi {
     return Answer(Call::kClusterRoles, cluster_roles_);
   }
   neo4j::Pending<std::vector<neo4j::OverviewRow>> ClusterOverview() override {
-    std::optional<Result<std::vector<neo4j::OverviewRow>>> none;
-    return Answer(Call::kClusterOverview, none);
+    return Answer(Call::kClusterOverview, cluster_overview_);
   }
 
  private:
@@ -212,6 +214,7 @@ class FakeMemberApi final : public neo4j::MemberApi {
   std::optional<Result<std::vector<neo4j::DatabaseRow>>> show_databases_;
   std::optional<Result<std::vector<neo4j::ServerRow>>> show_servers_;
   std::optional<Result<std::vector<std::pair<std::string, std::string>>>> cluster_roles_;
+  std::optional<Result<std::vector<neo4j::OverviewRow>>> cluster_overview_;
   std::map<Call, std::vector<std::string>> hung_;
   std::map<Call, int> calls_;
   std::map<Call, std::chrono::steady_clock::time_point> first_call_;

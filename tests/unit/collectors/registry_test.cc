@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "fake_member_api.h"
+#include "sim/bolt_listener.h"
 
 namespace nca::collectors {
 namespace {
@@ -19,7 +20,7 @@ using fakes::MakeRow;
 using fakes::MakeServer;
 using fakes::MakeStatus;
 
-TEST(RegistryTest, ListsTheFourCollectorsInOrder) {
+TEST(RegistryTest, ListsEveryCollectorInOrder) {
   std::vector<std::string> names;
   for (const auto& info : AllCollectors()) {
     names.emplace_back(info.name);
@@ -28,7 +29,8 @@ TEST(RegistryTest, ListsTheFourCollectorsInOrder) {
     ASSERT_NE(info.factory, nullptr) << info.name;
     EXPECT_NE(info.factory(), nullptr) << info.name;
   }
-  EXPECT_EQ(names, (std::vector<std::string>{"role", "quorum", "replication_lag", "failover"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"role", "quorum", "replication_lag", "failover",
+                                             "zone_skew", "cross_cluster_latency"}));
 }
 
 TEST(RegistryTest, FindByName) {
@@ -85,12 +87,27 @@ TEST(RegistryTest, AllCollectorsProduceWellFormedSeries) {
     c.member(i).SetShowDatabases(rows);
     c.member(i).SetShowServers(std::vector{MakeServer("s1", "Enabled", "Available")});
   }
-  const std::set<std::string> allowed = {"neo4j_cluster", "member", "database",
-                                         "role",          "state",  "health"};
+  // A peer cluster known only by its Bolt endpoint, for the cross-cluster probes.
+  sim::BoltListener peer(sim::BoltVersionsFor("5.26.0"), [] { return sim::BoltBehavior{}; });
+  ASSERT_TRUE(peer.Start("127.0.0.1", 0).ok());
+  env.AddCluster("dr", 0, neo4j::Dialect::kV5).config().bolt_endpoint =
+      "127.0.0.1:" + std::to_string(peer.Port());
+  config::Config config;
+  config.cross_cluster.http_probe = false;
+  RealClock clock;
+  auto context = [&] {
+    CollectContext ctx = env.Context();
+    ctx.clock = &clock;
+    ctx.services.config = &config;
+    return ctx;
+  };
+  const std::set<std::string> allowed = {
+      "neo4j_cluster", "member", "database", "role",           "state",          "health",
+      "neo4j_zone",    "source", "reason",   "source_cluster", "target_cluster", "phase"};
   std::set<std::string> seen_families;
   for (const auto& info : AllCollectors()) {
-    auto out = info.factory()->Collect(env.Context());
-    ASSERT_FALSE(out.error) << info.name;
+    auto out = info.factory()->Collect(context());
+    ASSERT_FALSE(out.error) << info.name << ": " << out.error->ToString();
     int samples = 0;
     for (const auto& family : out.metrics) {
       EXPECT_TRUE(seen_families.insert(family.name).second)
@@ -112,6 +129,7 @@ TEST(RegistryTest, AllCollectorsProduceWellFormedSeries) {
     EXPECT_NE(text.find("# TYPE "), std::string::npos) << info.name;
   }
   // Spot-check one line of the exposition format end to end.
+  peer.Stop();
   auto out = FindCollector("role")->factory()->Collect(env.Context());
   const std::string text = prometheus::TextSerializer().Serialize(out.metrics);
   EXPECT_NE(text.find("neo4j_cluster_core_is_leader{neo4j_cluster=\"prod\",member=\"m1\","

@@ -122,7 +122,7 @@ TEST(FlagsTest, ClusterFlagBuildsMembers) {
   EXPECT_EQ(c.web.telemetry_path, "/metrics");
   EXPECT_EQ(c.clusters[0].credentials.username_env, "NEO4J_USERNAME");
   EXPECT_EQ(c.clusters[0].credentials.password_env, "NEO4J_PASSWORD");
-  EXPECT_EQ(c.collectors.size(), 4u);
+  EXPECT_EQ(c.collectors.size(), KnownCollectors().size());
 }
 
 TEST(FlagsTest, ClusterFlagErrors) {
@@ -185,10 +185,10 @@ TEST(FlagsTest, UnknownFlagSuggestsClosest) {
 }
 
 TEST(FlagsTest, NoClustersIsAnError) {
-  EXPECT_EQ(ParseErr({}), "no clusters configured: use --cluster NAME=URL or --config FILE");
+  EXPECT_EQ(ParseErr({}), "no clusters configured: use --cluster NAME=URL, --cluster-spec FILE or --config FILE");
   TempConfig file("web: {listen_address: \":1\"}\n");
   EXPECT_EQ(ParseErr({"--config", file.path()}),
-            "no clusters configured: use --cluster NAME=URL or --config FILE");
+            "no clusters configured: use --cluster NAME=URL, --cluster-spec FILE or --config FILE");
 }
 
 TEST(FlagsTest, ConfigFileErrorsArePassedThrough) {

@@ -12,7 +12,7 @@
 
 #include "common/clock.h"
 #include "neo4j/http_engine.h"
-#include "unit/kube/fake_kube_api.h"
+#include "sim/kube_api.h"
 
 namespace nca::kube {
 namespace {
@@ -20,12 +20,12 @@ namespace {
 namespace fs = std::filesystem;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-using testing::FakeKubeApi;
+using FakeKubeApi = sim::KubeApi;  // the simulator's Kubernetes API emulation
 
 Pod MakePod(std::string name, std::string ns, Labels labels, std::string node,
             std::string phase = "Running", std::string deletion = "") {
   return Pod{std::move(name), std::move(ns), std::move(labels), std::move(node), std::move(phase),
-             std::move(deletion)};
+             std::move(deletion), "", {}};
 }
 
 class KubeClientTest : public ::testing::Test {

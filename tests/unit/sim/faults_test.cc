@@ -109,6 +109,88 @@ TEST(SimFaultActionTest, JsonRoundTrip) {
   }
 }
 
+TEST(SimFaultActionTest, TopologyActions) {
+  auto slow = MustParse(R"({"action":"link_slow","from":"a","to":"b","delay":"50ms"})");
+  EXPECT_EQ(slow.kind, FaultKind::kLinkSlow);
+  EXPECT_EQ(slow.from, "a");
+  EXPECT_EQ(slow.to, "b");
+  EXPECT_EQ(slow.delay, milliseconds(50));
+  EXPECT_FALSE(slow.one_way);
+  auto cut = MustParse(R"({"action":"link_cut","from":"a","to":"b","one_way":true})");
+  EXPECT_EQ(cut.kind, FaultKind::kLinkCut);
+  EXPECT_TRUE(cut.one_way);
+  auto heal = MustParse(R"({"action":"link_heal"})");
+  EXPECT_EQ(heal.kind, FaultKind::kLinkHeal);
+  EXPECT_TRUE(heal.from.empty());
+  EXPECT_TRUE(heal.to.empty());
+  EXPECT_EQ(MustParse(R"({"action":"link_heal","to":"b"})").to, "b");
+  auto zone = MustParse(R"({"action":"zone_down","zone":"z1"})");
+  EXPECT_EQ(zone.kind, FaultKind::kZoneDown);
+  EXPECT_EQ(zone.zones, (std::vector<std::string>{"z1"}));
+  auto zones = MustParse(R"({"action":"zone_down","zones":["z1","z2"],"cluster":"c"})");
+  EXPECT_EQ(zones.zones, (std::vector<std::string>{"z1", "z2"}));
+  EXPECT_EQ(zones.cluster, "c");
+  EXPECT_EQ(MustParse(R"({"action":"zone_up","zones":["z2"]})").kind, FaultKind::kZoneUp);
+  auto region = MustParse(R"({"action":"region_down","region":"us-west-2"})");
+  EXPECT_EQ(region.kind, FaultKind::kRegionDown);
+  EXPECT_EQ(region.region, "us-west-2");
+  EXPECT_EQ(MustParse(R"({"action":"region_up","region":"r"})").kind, FaultKind::kRegionUp);
+  auto move = MustParse(R"({"action":"reschedule_member","member":"m1","zone":"z3"})");
+  EXPECT_EQ(move.kind, FaultKind::kRescheduleMember);
+  EXPECT_EQ(move.member, "m1");
+  EXPECT_EQ(move.zone, "z3");
+
+  const char* bad[] = {
+      R"({"action":"link_slow","from":"a","to":"b"})",
+      R"({"action":"link_slow","from":"a","delay":"1s"})",
+      R"({"action":"link_cut","from":"a","to":"a"})",
+      R"({"action":"link_cut","from":"a","to":"b","one_way":"maybe"})",
+      R"({"action":"link_cut","from":"a","to":"b","delay":"1s"})",
+      R"({"action":"zone_down"})",
+      R"({"action":"zone_down","zone":"a","zones":["b"]})",
+      R"({"action":"zone_down","zones":[]})",
+      R"({"action":"zone_down","zones":"a"})",
+      R"({"action":"zone_down","zone":""})",
+      R"({"action":"region_down"})",
+      R"({"action":"region_up","region":"r","zone":"z"})",
+      R"({"action":"reschedule_member","member":"m1"})",
+      R"({"action":"reschedule_member","zone":"z"})",
+  };
+  for (const char* text : bad) {
+    EXPECT_FALSE(ParseFaultAction(json::parse(text)).ok()) << text;
+  }
+  const char* round_trip[] = {
+      R"({"action":"link_slow","from":"a","to":"b","delay":"200ms","one_way":true})",
+      R"({"action":"link_cut","from":"a","to":"b"})",
+      R"({"action":"link_heal","from":"a"})",
+      R"({"action":"zone_down","zones":["z1","z2"],"cluster":"c"})",
+      R"({"action":"zone_up","zones":["z1"]})",
+      R"({"action":"region_down","region":"r"})",
+      R"({"action":"reschedule_member","member":"m","zone":"z"})",
+  };
+  for (const char* text : round_trip) {
+    json again = FaultActionToJson(MustParse(text));
+    auto b = ParseFaultAction(again);
+    ASSERT_TRUE(b.ok()) << again.dump();
+    EXPECT_EQ(FaultActionToJson(*b), again) << text;
+  }
+
+  // The same actions in a scenario (YAML scalars are strings: one_way: true, delay: 0.05).
+  auto s = ParseScenarioYaml(R"(
+events:
+  - {at: 1s, action: link_slow, from: a, to: b, delay: 0.05, one_way: true}
+  - {at: 2s, action: zone_down, zones: [z1, z2]}
+  - {at: 3s, action: reschedule_member, member: m1, zone: z3}
+  - {at: 4s, action: link_heal}
+)");
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  ASSERT_EQ(s->events.size(), 4u);
+  EXPECT_EQ(s->events[0].action.delay, milliseconds(50));
+  EXPECT_TRUE(s->events[0].action.one_way);
+  EXPECT_EQ(s->events[1].action.zones, (std::vector<std::string>{"z1", "z2"}));
+  EXPECT_EQ(s->events[2].action.zone, "z3");
+}
+
 TEST(SimScenarioTest, ParsesAndSortsEvents) {
   auto s = ParseScenarioYaml(R"(
 repeat_every: 2m
