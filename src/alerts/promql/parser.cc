@@ -1,0 +1,1046 @@
+#include "alerts/promql/parser.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "alerts/promql/lexer.h"
+#include "alerts/promql/value.h"
+
+namespace nca::alerts::promql {
+
+namespace {
+
+using lex::Token;
+using lex::TokenType;
+
+struct ParseError {
+  int pos = 0;
+  std::string message;
+};
+
+// Thrown inside the parser for a syntax error (yacc stops there too); never escapes Parse().
+struct SyntaxAbort {};
+
+// Operator precedence (generated_parser.y, increasing).
+constexpr int kPrecOr = 1;
+constexpr int kPrecAndUnless = 2;
+constexpr int kPrecComparison = 3;
+constexpr int kPrecAdd = 4;
+constexpr int kPrecMul = 5;
+constexpr int kPrecPow = 6;
+
+bool BinaryOpFor(TokenType t, BinaryOp* op, int* prec) {
+  switch (t) {
+    case TokenType::kLor:
+      *op = BinaryOp::kOr;
+      *prec = kPrecOr;
+      return true;
+    case TokenType::kLand:
+      *op = BinaryOp::kAnd;
+      *prec = kPrecAndUnless;
+      return true;
+    case TokenType::kLunless:
+      *op = BinaryOp::kUnless;
+      *prec = kPrecAndUnless;
+      return true;
+    case TokenType::kEqlc:
+      *op = BinaryOp::kEql;
+      *prec = kPrecComparison;
+      return true;
+    case TokenType::kNeq:
+      *op = BinaryOp::kNeq;
+      *prec = kPrecComparison;
+      return true;
+    case TokenType::kGtr:
+      *op = BinaryOp::kGtr;
+      *prec = kPrecComparison;
+      return true;
+    case TokenType::kLss:
+      *op = BinaryOp::kLss;
+      *prec = kPrecComparison;
+      return true;
+    case TokenType::kGte:
+      *op = BinaryOp::kGte;
+      *prec = kPrecComparison;
+      return true;
+    case TokenType::kLte:
+      *op = BinaryOp::kLte;
+      *prec = kPrecComparison;
+      return true;
+    case TokenType::kAdd:
+      *op = BinaryOp::kAdd;
+      *prec = kPrecAdd;
+      return true;
+    case TokenType::kSub:
+      *op = BinaryOp::kSub;
+      *prec = kPrecAdd;
+      return true;
+    case TokenType::kMul:
+      *op = BinaryOp::kMul;
+      *prec = kPrecMul;
+      return true;
+    case TokenType::kDiv:
+      *op = BinaryOp::kDiv;
+      *prec = kPrecMul;
+      return true;
+    case TokenType::kMod:
+      *op = BinaryOp::kMod;
+      *prec = kPrecMul;
+      return true;
+    case TokenType::kAtan2:
+      *op = BinaryOp::kAtan2;
+      *prec = kPrecMul;
+      return true;
+    case TokenType::kPow:
+      *op = BinaryOp::kPow;
+      *prec = kPrecPow;
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool AggOpFor(TokenType t, AggOp* op) {
+  switch (t) {
+    case TokenType::kSum:
+      *op = AggOp::kSum;
+      return true;
+    case TokenType::kMin:
+      *op = AggOp::kMin;
+      return true;
+    case TokenType::kMax:
+      *op = AggOp::kMax;
+      return true;
+    case TokenType::kAvg:
+      *op = AggOp::kAvg;
+      return true;
+    case TokenType::kCount:
+      *op = AggOp::kCount;
+      return true;
+    case TokenType::kGroup:
+      *op = AggOp::kGroup;
+      return true;
+    case TokenType::kStddev:
+      *op = AggOp::kStddev;
+      return true;
+    case TokenType::kStdvar:
+      *op = AggOp::kStdvar;
+      return true;
+    case TokenType::kTopk:
+      *op = AggOp::kTopk;
+      return true;
+    case TokenType::kBottomk:
+      *op = AggOp::kBottomk;
+      return true;
+    case TokenType::kQuantile:
+      *op = AggOp::kQuantile;
+      return true;
+    case TokenType::kCountValues:
+      *op = AggOp::kCountValues;
+      return true;
+    default:
+      return false;
+  }
+}
+
+// metric_identifier: words usable as a metric name.
+bool IsMetricIdentifier(TokenType t) {
+  switch (t) {
+    case TokenType::kIdentifier:
+    case TokenType::kMetricIdentifier:
+    case TokenType::kBy:
+    case TokenType::kWithout:
+    case TokenType::kLand:
+    case TokenType::kLor:
+    case TokenType::kLunless:
+    case TokenType::kOffset:
+    case TokenType::kStart:
+    case TokenType::kEnd:
+      return true;
+    default:
+      return lex::IsAggregator(t);
+  }
+}
+
+// maybe_label: words usable as a grouping label (before the isLabel check).
+bool IsMaybeLabel(TokenType t) {
+  switch (t) {
+    case TokenType::kBool:
+    case TokenType::kGroupLeft:
+    case TokenType::kGroupRight:
+    case TokenType::kIgnoring:
+    case TokenType::kOn:
+    case TokenType::kAtan2:
+      return true;
+    default:
+      return IsMetricIdentifier(t);
+  }
+}
+
+// Go strconv.ParseInt(s, 0, 64) for the unsigned forms the lexer produces.
+bool GoParseInt(std::string_view s, double* out) {
+  int base = 10;
+  std::string_view digits = s;
+  if (s.size() >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+    base = 16;
+    digits = s.substr(2);
+  } else if (s.size() >= 2 && s[0] == '0' && (s[1] == 'o' || s[1] == 'O')) {
+    base = 8;
+    digits = s.substr(2);
+  } else if (s.size() >= 2 && s[0] == '0' && (s[1] == 'b' || s[1] == 'B')) {
+    base = 2;
+    digits = s.substr(2);
+  } else if (s.size() >= 2 && s[0] == '0') {
+    base = 8;
+    digits = s.substr(1);
+  }
+  if (digits.empty()) return false;
+  uint64_t v = 0;
+  for (char c : digits) {
+    int d = 0;
+    if (c >= '0' && c <= '9') {
+      d = c - '0';
+    } else if (c >= 'a' && c <= 'f') {
+      d = c - 'a' + 10;
+    } else if (c >= 'A' && c <= 'F') {
+      d = c - 'A' + 10;
+    } else {
+      return false;
+    }
+    if (d >= base) return false;
+    auto ubase = static_cast<uint64_t>(base);
+    if (v >
+        (static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) - static_cast<uint64_t>(d)) /
+            ubase) {
+      return false;  // out of int64 range: Go falls back to ParseFloat
+    }
+    v = v * ubase + static_cast<uint64_t>(d);
+  }
+  *out = static_cast<double>(static_cast<int64_t>(v));
+  return true;
+}
+
+// Go strconv.ParseFloat(s, 64) for decimal forms, Inf/Infinity/NaN (any case). Returns an error
+// text (Go's) or "".
+std::string GoParseFloat(const std::string& s, double* out) {
+  std::string lower;
+  for (char c : s) lower += static_cast<char>((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c);
+  std::string_view body = lower;
+  bool neg = false;
+  if (!body.empty() && (body[0] == '+' || body[0] == '-')) {
+    neg = body[0] == '-';
+    body.remove_prefix(1);
+  }
+  if (body == "inf" || body == "infinity") {
+    *out = neg ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
+    return "";
+  }
+  if (body == "nan") {
+    *out = std::numeric_limits<double>::quiet_NaN();
+    return "";
+  }
+  const std::string syntax = "strconv.ParseFloat: parsing " + GoQuote(s) + ": invalid syntax";
+  // Validate the decimal syntax: digits [. digits] [e [+-] digits], at least one mantissa digit.
+  std::size_t i = 0;
+  std::size_t mant = 0;
+  while (i < body.size() && body[i] >= '0' && body[i] <= '9') {
+    ++i;
+    ++mant;
+  }
+  if (i < body.size() && body[i] == '.') {
+    ++i;
+    while (i < body.size() && body[i] >= '0' && body[i] <= '9') {
+      ++i;
+      ++mant;
+    }
+  }
+  if (mant == 0) return syntax;
+  if (i < body.size() && body[i] == 'e') {
+    ++i;
+    if (i < body.size() && (body[i] == '+' || body[i] == '-')) ++i;
+    std::size_t exp_digits = 0;
+    while (i < body.size() && body[i] >= '0' && body[i] <= '9') {
+      ++i;
+      ++exp_digits;
+    }
+    if (exp_digits == 0) return syntax;
+  }
+  if (i != body.size()) return syntax;
+  errno = 0;
+  double v = std::strtod(s.c_str(), nullptr);
+  if (std::isinf(v)) {
+    *out = v;
+    return "strconv.ParseFloat: parsing " + GoQuote(s) + ": value out of range";
+  }
+  *out = v;
+  return "";
+}
+
+void AppendUtf8(std::string* out, uint32_t r) {
+  if (r < 0x80) {
+    out->push_back(static_cast<char>(r));
+  } else if (r < 0x800) {
+    out->push_back(static_cast<char>(0xC0 | (r >> 6)));
+    out->push_back(static_cast<char>(0x80 | (r & 0x3F)));
+  } else if (r < 0x10000) {
+    out->push_back(static_cast<char>(0xE0 | (r >> 12)));
+    out->push_back(static_cast<char>(0x80 | ((r >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (r & 0x3F)));
+  } else {
+    out->push_back(static_cast<char>(0xF0 | (r >> 18)));
+    out->push_back(static_cast<char>(0x80 | ((r >> 12) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | ((r >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (r & 0x3F)));
+  }
+}
+
+// Prometheus strutil.Unquote for a STRING token the lexer has already validated.
+std::string Unquote(std::string_view token) {
+  if (token.size() < 2) return {};
+  char quote = token.front();
+  std::string_view s = token.substr(1, token.size() - 2);
+  if (quote == '`') return std::string(s);
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c != '\\' || i + 1 >= s.size()) {
+      out.push_back(c);
+      continue;
+    }
+    char e = s[++i];
+    auto hex = [&](std::size_t n) {
+      uint32_t v = 0;
+      for (std::size_t k = 0; k < n && i + 1 < s.size(); ++k) {
+        char h = s[++i];
+        uint32_t d = (h >= '0' && h <= '9')   ? static_cast<uint32_t>(h - '0')
+                     : (h >= 'a' && h <= 'f') ? static_cast<uint32_t>(h - 'a' + 10)
+                                              : static_cast<uint32_t>(h - 'A' + 10);
+        v = v * 16 + d;
+      }
+      return v;
+    };
+    switch (e) {
+      case 'a':
+        out.push_back('\a');
+        break;
+      case 'b':
+        out.push_back('\b');
+        break;
+      case 'f':
+        out.push_back('\f');
+        break;
+      case 'n':
+        out.push_back('\n');
+        break;
+      case 'r':
+        out.push_back('\r');
+        break;
+      case 't':
+        out.push_back('\t');
+        break;
+      case 'v':
+        out.push_back('\v');
+        break;
+      case 'x':
+        out.push_back(static_cast<char>(hex(2)));
+        break;
+      case 'u':
+        AppendUtf8(&out, hex(4));
+        break;
+      case 'U':
+        AppendUtf8(&out, hex(8));
+        break;
+      default:
+        if (e >= '0' && e <= '7') {
+          uint32_t v = static_cast<uint32_t>(e - '0');
+          for (int k = 0; k < 2 && i + 1 < s.size(); ++k)
+            v = v * 8 + static_cast<uint32_t>(s[++i] - '0');
+          out.push_back(static_cast<char>(v));
+        } else {
+          out.push_back(e);  // \\ \" \'
+        }
+    }
+  }
+  return out;
+}
+
+// The re2 error code as Go's regexp/syntax names it.
+std::string GoRegexpErrorCode(RE2::ErrorCode code) {
+  switch (code) {
+    case RE2::ErrorBadEscape:
+      return "invalid escape sequence";
+    case RE2::ErrorBadCharClass:
+      return "invalid character class";
+    case RE2::ErrorBadCharRange:
+      return "invalid character class range";
+    case RE2::ErrorMissingBracket:
+      return "missing closing ]";
+    case RE2::ErrorMissingParen:
+      return "missing closing )";
+    case RE2::ErrorUnexpectedParen:
+      return "unexpected )";
+    case RE2::ErrorTrailingBackslash:
+      return "trailing backslash at end of expression";
+    case RE2::ErrorRepeatArgument:
+      return "missing argument to repetition operator";
+    case RE2::ErrorRepeatSize:
+      return "invalid repeat count";
+    case RE2::ErrorRepeatOp:
+      return "invalid nested repetition operator";
+    case RE2::ErrorBadPerlOp:
+      return "invalid or unsupported Perl syntax";
+    case RE2::ErrorBadUTF8:
+      return "invalid UTF-8";
+    case RE2::ErrorBadNamedCapture:
+      return "invalid named capture";
+    default:
+      return "invalid regexp";
+  }
+}
+
+class Parser {
+ public:
+  explicit Parser(std::string_view input) : input_(input), tokens_(lex::Tokenize(input)) {}
+
+  Result<ExprPtr> Run() {
+    ExprPtr expr;
+    try {
+      if (Peek().type == TokenType::kEof) {
+        AddError(0, "no expression found in input");
+        throw SyntaxAbort{};
+      }
+      expr = ParseExpr(0);
+      if (Peek().type != TokenType::kEof) Unexpected("", "");
+    } catch (const SyntaxAbort&) {
+      return MakeError(ErrorKind::kInvalidArgument, ErrorText());
+    }
+    if (errors_.empty()) CheckAst(*expr);
+    if (!errors_.empty()) return MakeError(ErrorKind::kInvalidArgument, ErrorText());
+    return expr;
+  }
+
+ private:
+  const Token& Peek(std::size_t k = 0) const {
+    std::size_t i = std::min(idx_ + k, tokens_.size() - 1);
+    return tokens_[i];
+  }
+  const Token& Next() {
+    const Token& t = tokens_[std::min(idx_, tokens_.size() - 1)];
+    if (idx_ < tokens_.size() - 1) ++idx_;
+    last_end_ = t.pos + static_cast<int>(t.text.size());
+    return t;
+  }
+  bool Accept(TokenType t) {
+    if (Peek().type != t) return false;
+    Next();
+    return true;
+  }
+
+  void AddError(int pos, std::string message) {
+    errors_.push_back(ParseError{pos, std::move(message)});
+  }
+
+  // Prometheus' unexpected(): "unexpected <token>[ in <context>][, expected <expected>]", at the
+  // current token; a lexer error is reported as itself.
+  [[noreturn]] void Unexpected(std::string_view context, std::string_view expected) {
+    const Token& t = Peek();
+    if (t.type == TokenType::kError) {
+      AddError(t.pos, t.text);
+      throw SyntaxAbort{};
+    }
+    std::string msg = "unexpected " + lex::Describe(t);
+    if (!context.empty()) {
+      msg += " in ";
+      msg += context;
+    }
+    if (!expected.empty()) {
+      msg += ", expected ";
+      msg += expected;
+    }
+    AddError(t.pos, std::move(msg));
+    throw SyntaxAbort{};
+  }
+
+  [[noreturn]] void Unsupported(int pos, std::string message) {
+    AddError(pos, std::move(message));
+    throw SyntaxAbort{};
+  }
+
+  std::string ErrorText() const {
+    std::string out;
+    for (const auto& e : errors_) {
+      if (!out.empty()) out += "\n";
+      int line = 1;
+      int last_break = -1;
+      int limit = std::min<int>(e.pos, static_cast<int>(input_.size()));
+      for (int i = 0; i < limit; ++i) {
+        if (input_[static_cast<std::size_t>(i)] == '\n') {
+          last_break = i;
+          ++line;
+        }
+      }
+      out += std::to_string(line) + ":" + std::to_string(e.pos - last_break) +
+             ": parse error: " + e.message;
+    }
+    return out;
+  }
+
+  template <typename Node>
+  ExprPtr Make(Node node, int start, int end) {
+    auto e = std::make_unique<Expr>();
+    e->node = std::move(node);
+    e->pos.offset = start;
+    e->pos.end = end;
+    int line = 1;
+    int last_break = -1;
+    for (int i = 0; i < start && i < static_cast<int>(input_.size()); ++i) {
+      if (input_[static_cast<std::size_t>(i)] == '\n') {
+        last_break = i;
+        ++line;
+      }
+    }
+    e->pos.line = line;
+    e->pos.column = start - last_break;
+    return e;
+  }
+
+  ExprPtr ParseExpr(int min_prec) {
+    ExprPtr lhs = ParseUnary();
+    while (true) {
+      BinaryOp op;
+      int prec = 0;
+      if (!BinaryOpFor(Peek().type, &op, &prec) || prec < min_prec) break;
+      int op_pos = Next().pos;
+      BinaryExpr bin;
+      bin.op = op;
+      VectorMatching matching;
+      if (Accept(TokenType::kBool)) bin.return_bool = true;
+      if (Peek().type == TokenType::kOn || Peek().type == TokenType::kIgnoring) {
+        matching.on = Next().type == TokenType::kOn;
+        matching.matching_labels = ParseGroupingLabels();
+        if (Peek().type == TokenType::kGroupLeft || Peek().type == TokenType::kGroupRight) {
+          matching.card = Next().type == TokenType::kGroupLeft ? Cardinality::kManyToOne
+                                                               : Cardinality::kOneToMany;
+          if (Peek().type == TokenType::kLeftParen) matching.include = ParseGroupingLabels();
+        }
+      }
+      bin.matching = std::move(matching);
+      ExprPtr rhs = ParseExpr(op == BinaryOp::kPow ? prec : prec + 1);
+      int start = lhs->pos.offset;
+      int end = rhs->pos.end;
+      bin.lhs = std::move(lhs);
+      bin.rhs = std::move(rhs);
+      lhs = Make(std::move(bin), start, end);
+      op_positions_[lhs.get()] = op_pos;
+    }
+    return lhs;
+  }
+
+  ExprPtr ParseUnary() {
+    TokenType t = Peek().type;
+    if (t != TokenType::kAdd && t != TokenType::kSub) return ParsePostfix(ParsePrimary());
+    int op_pos = Next().pos;
+    // `unary_op expr %prec MUL`: only `^` (and the postfix modifiers) bind tighter.
+    ExprPtr operand = ParseExpr(kPrecPow);
+    int end = operand->pos.end;
+    if (auto* num = std::get_if<NumberLiteral>(&operand->node)) {
+      if (t == TokenType::kSub) num->value = -num->value;
+      return Make(*num, op_pos, end);
+    }
+    UnaryExpr u;
+    u.negate = t == TokenType::kSub;
+    u.expr = std::move(operand);
+    return Make(std::move(u), op_pos, end);
+  }
+
+  ExprPtr ParsePostfix(ExprPtr expr) {
+    while (true) {
+      TokenType t = Peek().type;
+      if (t == TokenType::kLeftBracket) {
+        int bracket_pos = Next().pos;
+        if (Peek().type != TokenType::kDuration) Unexpected("subquery selector", "duration");
+        const Token& dur = Next();
+        int64_t range = DurationValue(dur);
+        if (Peek().type == TokenType::kColon) {
+          Unsupported(bracket_pos, "subqueries are not supported by the agent");
+        }
+        if (Peek().type != TokenType::kRightBracket) {
+          Unexpected("subquery or range", "\":\" or \"]\"");
+        }
+        Next();
+        auto* vs = std::get_if<VectorSelector>(&expr->node);
+        if (vs == nullptr) {
+          AddError(bracket_pos, "ranges only allowed for vector selectors");
+          continue;
+        }
+        if (vs->offset_ms != 0) {
+          AddError(bracket_pos, "no offset modifiers allowed before range");
+          continue;
+        }
+        MatrixSelector ms;
+        ms.selector = std::move(*vs);
+        ms.range_ms = range;
+        int start = expr->pos.offset;
+        expr = Make(std::move(ms), start, last_end_);
+        continue;
+      }
+      if (t == TokenType::kOffset) {
+        Next();
+        bool negative = Accept(TokenType::kSub);
+        if (Peek().type != TokenType::kDuration) Unexpected("offset", "duration");
+        int64_t offset = DurationValue(Next());
+        if (negative) offset = -offset;
+        int64_t* target = nullptr;
+        if (auto* vs = std::get_if<VectorSelector>(&expr->node)) {
+          target = &vs->offset_ms;
+        } else if (auto* ms = std::get_if<MatrixSelector>(&expr->node)) {
+          target = &ms->selector.offset_ms;
+        } else {
+          AddError(expr->pos.offset,
+                   "offset modifier must be preceded by an instant vector selector or range "
+                   "vector selector or a subquery");
+          continue;
+        }
+        if (*target != 0) {
+          AddError(expr->pos.offset, "offset may not be set multiple times");
+        } else {
+          *target = offset;
+        }
+        expr->pos.end = last_end_;
+        continue;
+      }
+      if (t == TokenType::kAt) {
+        Unsupported(Peek().pos, "the @ modifier is not supported by the agent");
+      }
+      return expr;
+    }
+  }
+
+  int64_t DurationValue(const Token& tok) {
+    auto d = ParseDuration(tok.text);
+    if (!d.ok()) {
+      AddError(tok.pos, d.error().message);
+      return 0;
+    }
+    if (*d == 0) {
+      AddError(tok.pos, "duration must be greater than 0");
+      return 0;
+    }
+    return *d;
+  }
+
+  ExprPtr ParsePrimary() {
+    const Token& t = Peek();
+    switch (t.type) {
+      case TokenType::kNumber: {
+        const Token& tok = Next();
+        double v = 0;
+        if (!GoParseInt(tok.text, &v)) {
+          std::string err = GoParseFloat(tok.text, &v);
+          if (!err.empty()) AddError(tok.pos, "error parsing number: " + err);
+        }
+        return Make(NumberLiteral{v}, tok.pos, last_end_);
+      }
+      case TokenType::kString: {
+        const Token& tok = Next();
+        return Make(StringLiteral{Unquote(tok.text)}, tok.pos, last_end_);
+      }
+      case TokenType::kLeftParen: {
+        int start = Next().pos;
+        ExprPtr inner = ParseExpr(0);
+        if (Peek().type != TokenType::kRightParen) Unexpected("", "");
+        Next();
+        ParenExpr p;
+        p.expr = std::move(inner);
+        return Make(std::move(p), start, last_end_);
+      }
+      case TokenType::kLeftBrace:
+        return ParseSelector(nullptr);
+      case TokenType::kIdentifier:
+        if (Peek(1).type == TokenType::kLeftParen) return ParseCall();
+        return ParseSelector(&Next());
+      default:
+        break;
+    }
+    AggOp agg;
+    if (AggOpFor(t.type, &agg)) {
+      TokenType n = Peek(1).type;
+      if (n == TokenType::kLeftParen || n == TokenType::kBy || n == TokenType::kWithout) {
+        return ParseAggregate(agg);
+      }
+    }
+    if (IsMetricIdentifier(t.type)) return ParseSelector(&Next());
+    Unexpected("", "");
+  }
+
+  ExprPtr ParseSelector(const Token* name) {
+    VectorSelector vs;
+    int start = name != nullptr ? name->pos : Peek().pos;
+    if (name != nullptr) vs.name = name->text;
+    if (Peek().type == TokenType::kLeftBrace) {
+      Next();
+      while (Peek().type != TokenType::kRightBrace) {
+        if (Peek().type != TokenType::kIdentifier) {
+          Unexpected("label matching", "identifier or \"}\"");
+        }
+        const Token& label = Next();
+        MatchOp op;
+        switch (Peek().type) {
+          case TokenType::kEql:
+            op = MatchOp::kEqual;
+            break;
+          case TokenType::kNeq:
+            op = MatchOp::kNotEqual;
+            break;
+          case TokenType::kEqlRegex:
+            op = MatchOp::kRegexMatch;
+            break;
+          case TokenType::kNeqRegex:
+            op = MatchOp::kRegexNoMatch;
+            break;
+          default:
+            Unexpected("label matching", "label matching operator");
+        }
+        Next();
+        if (Peek().type != TokenType::kString) Unexpected("label matching", "string");
+        const Token& value = Next();
+        LabelMatcher m;
+        m.name = label.text;
+        m.op = op;
+        m.value = Unquote(value.text);
+        if (op == MatchOp::kRegexMatch || op == MatchOp::kRegexNoMatch) {
+          std::string pattern = "^(?:" + m.value + ")$";
+          RE2::Options options;
+          options.set_log_errors(false);
+          auto re = std::make_shared<const RE2>(pattern, options);
+          if (!re->ok()) {
+            AddError(label.pos, "error parsing regexp: " + GoRegexpErrorCode(re->error_code()) +
+                                    ": `" + re->error_arg() + "`");
+          }
+          m.regex = std::move(re);
+        }
+        vs.matchers.push_back(std::move(m));
+        if (Peek().type == TokenType::kComma) {
+          Next();
+          continue;
+        }
+        if (Peek().type != TokenType::kRightBrace) {
+          Unexpected("label matching", "\",\" or \"}\"");
+        }
+      }
+      Next();
+    }
+    if (!vs.name.empty()) {
+      LabelMatcher m;
+      m.name = kMetricNameLabel;
+      m.op = MatchOp::kEqual;
+      m.value = vs.name;
+      vs.matchers.push_back(std::move(m));
+    }
+    return Make(std::move(vs), start, last_end_);
+  }
+
+  std::vector<std::string> ParseGroupingLabels() {
+    if (Peek().type != TokenType::kLeftParen) Unexpected("grouping opts", "\"(\"");
+    Next();
+    std::vector<std::string> labels;
+    while (Peek().type != TokenType::kRightParen) {
+      if (!IsMaybeLabel(Peek().type) || !IsValidLabelName(Peek().text)) {
+        Unexpected("grouping opts", "label");
+      }
+      labels.push_back(Next().text);
+      if (Peek().type == TokenType::kComma) {
+        Next();
+        continue;
+      }
+      if (Peek().type != TokenType::kRightParen) Unexpected("grouping opts", "\",\" or \")\"");
+    }
+    Next();
+    return labels;
+  }
+
+  // function_call_body: "(" [expr {"," expr}] ")"; a trailing comma is a (soft) error.
+  std::vector<ExprPtr> ParseCallBody() {
+    if (Peek().type != TokenType::kLeftParen) Unexpected("", "");
+    Next();
+    std::vector<ExprPtr> args;
+    if (Accept(TokenType::kRightParen)) return args;
+    while (true) {
+      args.push_back(ParseExpr(0));
+      if (Peek().type == TokenType::kComma) {
+        int comma = Next().pos;
+        if (Peek().type == TokenType::kRightParen) {
+          AddError(comma, "trailing commas not allowed in function call args");
+          Next();
+          return args;
+        }
+        continue;
+      }
+      if (Peek().type != TokenType::kRightParen) Unexpected("", "");
+      Next();
+      return args;
+    }
+  }
+
+  ExprPtr ParseCall() {
+    const Token& name = Next();
+    std::string fname = name.text;
+    int start = name.pos;
+    Call call;
+    call.func = LookupFunction(fname);
+    call.args = ParseCallBody();
+    if (call.func == nullptr) AddError(start, "unknown function with name " + GoQuote(fname));
+    return Make(std::move(call), start, last_end_);
+  }
+
+  ExprPtr ParseAggregate(AggOp op) {
+    int start = Next().pos;
+    AggregateExpr agg;
+    agg.op = op;
+    bool have_modifier = false;
+    auto modifier = [&]() {
+      agg.without = Next().type == TokenType::kWithout;
+      agg.grouping = ParseGroupingLabels();
+      have_modifier = true;
+    };
+    if (Peek().type == TokenType::kBy || Peek().type == TokenType::kWithout) modifier();
+    std::vector<ExprPtr> args = ParseCallBody();
+    int body_end = last_end_;
+    if (!have_modifier && (Peek().type == TokenType::kBy || Peek().type == TokenType::kWithout)) {
+      modifier();
+    }
+    (void)body_end;
+    if (args.empty()) {
+      AddError(start, "no arguments for aggregate expression provided");
+      return Make(std::move(agg), start, last_end_);
+    }
+    std::size_t desired = 1;
+    if (op == AggOp::kTopk || op == AggOp::kBottomk || op == AggOp::kQuantile ||
+        op == AggOp::kCountValues) {
+      desired = 2;
+    }
+    if (args.size() != desired) {
+      AddError(start, "wrong number of arguments for aggregate expression provided, expected " +
+                          std::to_string(desired) + ", got " + std::to_string(args.size()));
+      return Make(std::move(agg), start, last_end_);
+    }
+    if (desired == 2) agg.param = std::move(args[0]);
+    agg.expr = std::move(args[desired - 1]);
+    return Make(std::move(agg), start, last_end_);
+  }
+
+  // ---- checkAST -------------------------------------------------------------------------
+
+  void ExpectType(const Expr& e, ValueType want, std::string_view context) {
+    ValueType t = CheckAst(e);
+    if (t != want) {
+      AddError(e.pos.offset, "expected type " + std::string(ValueTypeName(want)) + " in " +
+                                 std::string(context) + ", got " + std::string(ValueTypeName(t)));
+    }
+  }
+
+  int OpPos(const Expr& e) const {
+    auto it = op_positions_.find(&e);
+    return it != op_positions_.end() ? it->second : e.pos.offset;
+  }
+
+  ValueType CheckAst(const Expr& e) {
+    ValueType type = e.Type();
+    if (const auto* agg = std::get_if<AggregateExpr>(&e.node)) {
+      if (agg->expr) ExpectType(*agg->expr, ValueType::kVector, "aggregation expression");
+      if (agg->op == AggOp::kTopk || agg->op == AggOp::kBottomk || agg->op == AggOp::kQuantile) {
+        if (agg->param) ExpectType(*agg->param, ValueType::kScalar, "aggregation parameter");
+      }
+      if (agg->op == AggOp::kCountValues && agg->param) {
+        ExpectType(*agg->param, ValueType::kString, "aggregation parameter");
+      }
+    } else if (const auto* bin_c = std::get_if<BinaryExpr>(&e.node)) {
+      auto* bin = const_cast<BinaryExpr*>(bin_c);  // the checker normalises matching, as Go does
+      ValueType lt = CheckAst(*bin->lhs);
+      ValueType rt = CheckAst(*bin->rhs);
+      int op_pos = OpPos(e);
+      if (bin->return_bool && !IsComparison(bin->op)) {
+        AddError(op_pos, "bool modifier can only be used on comparison operators");
+      }
+      if (IsComparison(bin->op) && !bin->return_bool && bin->rhs->Type() == ValueType::kScalar &&
+          bin->lhs->Type() == ValueType::kScalar) {
+        AddError(op_pos, "comparisons between scalars must use BOOL modifier");
+      }
+      if (IsSetOperator(bin->op) && bin->matching &&
+          bin->matching->card == Cardinality::kOneToOne) {
+        bin->matching->card = Cardinality::kManyToMany;
+      }
+      if (bin->matching && bin->matching->on) {
+        for (const auto& l1 : bin->matching->matching_labels) {
+          for (const auto& l2 : bin->matching->include) {
+            if (l1 == l2) {
+              AddError(op_pos,
+                       "label " + GoQuote(l1) + " must not occur in ON and GROUP clause at once");
+            }
+          }
+        }
+      }
+      if (lt != ValueType::kScalar && lt != ValueType::kVector) {
+        AddError(bin->lhs->pos.offset,
+                 "binary expression must contain only scalar and instant vector types");
+      }
+      if (rt != ValueType::kScalar && rt != ValueType::kVector) {
+        AddError(bin->rhs->pos.offset,
+                 "binary expression must contain only scalar and instant vector types");
+      }
+      if ((lt != ValueType::kVector || rt != ValueType::kVector) && bin->matching) {
+        if (!bin->matching->matching_labels.empty()) {
+          AddError(e.pos.offset, "vector matching only allowed between instant vectors");
+        }
+        bin->matching.reset();
+      } else if (IsSetOperator(bin->op) && bin->matching) {
+        if (bin->matching->card == Cardinality::kOneToMany ||
+            bin->matching->card == Cardinality::kManyToOne) {
+          AddError(e.pos.offset,
+                   "no grouping allowed for " + GoQuote(BinaryOpName(bin->op)) + " operation");
+        }
+      }
+      if ((lt == ValueType::kScalar || rt == ValueType::kScalar) && IsSetOperator(bin->op)) {
+        AddError(e.pos.offset, "set operator " + GoQuote(BinaryOpName(bin->op)) +
+                                   " not allowed in binary scalar expression");
+      }
+    } else if (const auto* call = std::get_if<Call>(&e.node)) {
+      const FunctionInfo* f = call->func;
+      if (f != nullptr) {
+        int nargs = static_cast<int>(f->arg_types.size());
+        int given = static_cast<int>(call->args.size());
+        std::string fname = GoQuote(f->name);
+        if (f->variadic == 0) {
+          if (nargs != given) {
+            AddError(e.pos.offset, "expected " + std::to_string(nargs) +
+                                       " argument(s) in call to " + fname + ", got " +
+                                       std::to_string(given));
+          }
+        } else {
+          int na = nargs - 1;
+          if (na > given) {
+            AddError(e.pos.offset, "expected at least " + std::to_string(na) +
+                                       " argument(s) in call to " + fname + ", got " +
+                                       std::to_string(given));
+          } else if (int max = na + f->variadic; f->variadic > 0 && max < given) {
+            AddError(e.pos.offset, "expected at most " + std::to_string(max) +
+                                       " argument(s) in call to " + fname + ", got " +
+                                       std::to_string(given));
+          }
+        }
+        std::string context = "call to function " + fname;
+        for (int i = 0; i < given; ++i) {
+          int k = i;
+          if (k >= nargs) {
+            if (f->variadic == 0) break;
+            k = nargs - 1;
+          }
+          ExpectType(*call->args[static_cast<std::size_t>(i)],
+                     f->arg_types[static_cast<std::size_t>(k)], context);
+        }
+      }
+    } else if (const auto* paren = std::get_if<ParenExpr>(&e.node)) {
+      CheckAst(*paren->expr);
+    } else if (const auto* unary = std::get_if<UnaryExpr>(&e.node)) {
+      ValueType t = CheckAst(*unary->expr);
+      if (t != ValueType::kScalar && t != ValueType::kVector) {
+        AddError(e.pos.offset,
+                 "unary expression only allowed on expressions of type scalar or instant "
+                 "vector, got " +
+                     GoQuote(ValueTypeName(t)));
+      }
+    } else if (const auto* ms = std::get_if<MatrixSelector>(&e.node)) {
+      CheckSelector(ms->selector, e.pos.offset);
+    } else if (const auto* vs = std::get_if<VectorSelector>(&e.node)) {
+      CheckSelector(*vs, e.pos.offset);
+    }
+    return type;
+  }
+
+  void CheckSelector(const VectorSelector& vs, int pos) {
+    if (!vs.name.empty()) {
+      for (std::size_t i = 0; i + 1 < vs.matchers.size(); ++i) {
+        if (vs.matchers[i].name == kMetricNameLabel) {
+          AddError(pos, "metric name must not be set twice: " + GoQuote(vs.name) + " or " +
+                            GoQuote(vs.matchers[i].value));
+        }
+      }
+      return;
+    }
+    for (const auto& m : vs.matchers) {
+      if (!m.Matches("")) return;
+    }
+    AddError(pos, "vector selector must contain at least one non-empty matcher");
+  }
+
+  std::string_view input_;
+  std::vector<Token> tokens_;
+  std::size_t idx_ = 0;
+  int last_end_ = 0;
+  std::vector<ParseError> errors_;
+  std::unordered_map<const Expr*, int> op_positions_;
+};
+
+}  // namespace
+
+Result<ExprPtr> Parse(std::string_view input) { return Parser(input).Run(); }
+
+Result<int64_t> ParseDuration(std::string_view text) {
+  if (text == "0") return int64_t{0};
+  if (text.empty()) return MakeError(ErrorKind::kInvalidArgument, "empty duration string");
+  auto invalid = [&]() {
+    return MakeError(ErrorKind::kInvalidArgument, "not a valid duration string: " + GoQuote(text));
+  };
+  struct Unit {
+    std::string_view name;
+    int64_t ms;
+  };
+  constexpr int64_t kDay = 1000LL * 60 * 60 * 24;
+  static constexpr Unit kUnits[] = {{"y", kDay * 365}, {"w", kDay * 7}, {"d", kDay}, {"h", 3600000},
+                                    {"m", 60000},      {"s", 1000},     {"ms", 1}};
+  std::size_t i = 0;
+  std::size_t next_unit = 0;
+  int64_t total = 0;
+  bool overflow = false;
+  while (i < text.size()) {
+    std::size_t digits_start = i;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
+    if (i == digits_start) return invalid();
+    std::string_view digits = text.substr(digits_start, i - digits_start);
+    std::size_t unit_start = i;
+    while (i < text.size() && (text[i] < '0' || text[i] > '9')) ++i;
+    std::string_view unit = text.substr(unit_start, i - unit_start);
+    std::size_t u = next_unit;
+    while (u < std::size(kUnits) && kUnits[u].name != unit) ++u;
+    if (u == std::size(kUnits)) return invalid();
+    next_unit = u + 1;
+    // As model.ParseDuration: anything beyond time.Duration's range (int64 nanoseconds) is an
+    // overflow.
+    constexpr int64_t kMaxMs = std::numeric_limits<int64_t>::max() / 1000000;
+    int64_t n = 0;
+    for (char c : digits) {
+      if (n > (kMaxMs - (c - '0')) / 10) {
+        overflow = true;
+        break;
+      }
+      n = n * 10 + (c - '0');
+    }
+    if (overflow || n > (kMaxMs - total) / kUnits[u].ms) {
+      overflow = true;
+    } else {
+      total += n * kUnits[u].ms;
+    }
+  }
+  if (overflow) return MakeError(ErrorKind::kInvalidArgument, "duration out of range");
+  return total;
+}
+
+}  // namespace nca::alerts::promql
