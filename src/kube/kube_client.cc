@@ -1,5 +1,7 @@
 #include "kube/kube_client.h"
 
+#include "common/strings.h"
+
 #include <algorithm>
 #include <cctype>
 #include <fstream>
@@ -12,15 +14,6 @@ namespace {
 
 using std::chrono::duration_cast;
 using std::chrono::milliseconds;
-
-std::string TrimWhitespace(const std::string& s) {
-  const char* ws = " \t\r\n";
-  auto b = s.find_first_not_of(ws);
-  if (b == std::string::npos) {
-    return "";
-  }
-  return s.substr(b, s.find_last_not_of(ws) - b + 1);
-}
 
 // Retry-After in seconds (the delta-seconds form only; dates are ignored).
 std::optional<int> ParseRetryAfter(const std::string& value) {
@@ -92,7 +85,7 @@ Result<std::string> TokenSource::Get() {
     if (in.good()) {
       ss << in.rdbuf();
     }
-    std::string fresh = TrimWhitespace(ss.str());
+    std::string fresh = std::string(TrimSpace(ss.str()));
     if (!fresh.empty()) {
       token_ = std::move(fresh);
       read_at_ = now;

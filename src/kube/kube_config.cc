@@ -1,5 +1,7 @@
 #include "kube/kube_config.h"
 
+#include "common/strings.h"
+
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -11,16 +13,6 @@ namespace {
 bool Readable(const std::string& path) {
   std::ifstream in(path);
   return in.good();
-}
-
-std::string Trim(std::string s) {
-  const char* ws = " \t\r\n";
-  auto b = s.find_first_not_of(ws);
-  if (b == std::string::npos) {
-    return "";
-  }
-  auto e = s.find_last_not_of(ws);
-  return s.substr(b, e - b + 1);
 }
 
 bool StartsWith(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
@@ -65,7 +57,7 @@ Result<KubeConfig> InClusterConfig(const EnvLookup& env, const std::string& serv
   if (ns_in.good()) {
     std::stringstream ss;
     ss << ns_in.rdbuf();
-    std::string ns = Trim(ss.str());
+    std::string ns = std::string(TrimSpace(ss.str()));
     if (!ns.empty()) {
       config.namespace_name = ns;
     }

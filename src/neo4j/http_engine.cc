@@ -13,6 +13,7 @@
 #include <thread>
 #include <utility>
 
+#include "common/strings.h"
 #include "common/logging.h"
 
 namespace nca::neo4j {
@@ -30,16 +31,6 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
          std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
            return std::tolower(x) == std::tolower(y);
          });
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) {
-    s.remove_suffix(1);
-  }
-  return s;
 }
 
 ErrorKind KindForCurlCode(CURLcode code) {
@@ -151,8 +142,8 @@ size_t HeaderCallback(char* data, size_t size, size_t nmemb, void* userp) {
   if (colon == std::string_view::npos) {
     return n;
   }
-  std::string_view name = Trim(line.substr(0, colon));
-  std::string_view value = Trim(line.substr(colon + 1));
+  std::string_view name = TrimSpace(line.substr(0, colon));
+  std::string_view value = TrimSpace(line.substr(colon + 1));
   if (EqualsIgnoreCase(name, "Retry-After")) {
     t->result.retry_after = std::string(value);
   } else if (EqualsIgnoreCase(name, "Content-Type")) {

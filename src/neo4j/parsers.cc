@@ -1,5 +1,7 @@
 #include "neo4j/parsers.h"
 
+#include "common/strings.h"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -42,16 +44,6 @@ std::string Quoted(std::string_view name) {
   return out;
 }
 
-std::string_view Trim(std::string_view s) {
-  constexpr std::string_view kSpace = " \t\r\n\f\v";
-  const auto first = s.find_first_not_of(kSpace);
-  if (first == std::string_view::npos) {
-    return {};
-  }
-  const auto last = s.find_last_not_of(kSpace);
-  return s.substr(first, last - first + 1);
-}
-
 std::string Lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) {
@@ -67,7 +59,7 @@ std::string Lower(std::string_view s) {
 std::string Sanitise(std::string_view text) {
   std::string out;
   out.reserve(std::min(text.size(), kMaxSnippet + 3));
-  for (char raw : Trim(text)) {
+  for (char raw : TrimSpace(text)) {
     const auto c = static_cast<unsigned char>(raw);
     char mapped = '?';
     if (c < 0x20 || c == 0x7f) {
@@ -173,7 +165,7 @@ ErrorKind KindForStatus(int status) {
 
 // Retry-After in delta-seconds form; HTTP-dates and garbage give nullopt.
 std::optional<int> ParseRetryAfter(std::string_view header) {
-  const std::string_view value = Trim(header);
+  const std::string_view value = TrimSpace(header);
   if (value.empty()) {
     return std::nullopt;
   }
@@ -852,7 +844,7 @@ Error HttpError(int http_status, std::string_view body, std::string_view retry_a
     e.message += " ";
     e.message += reason;
   }
-  const std::string_view text = Trim(body);
+  const std::string_view text = TrimSpace(body);
   // Bodies that are markup (proxy error pages) or might echo request headers are left out.
   if (!text.empty() && e.neo4j_code.empty() && text.front() != '<' && text.front() != '{' &&
       text.front() != '[' && !MayEchoCredentials(text)) {
@@ -863,7 +855,7 @@ Error HttpError(int http_status, std::string_view body, std::string_view retry_a
 
 Result<EndpointAnswer> EndpointAnswerFor(int http_status, std::string_view body,
                                          std::string_view retry_after_header) {
-  const std::string_view text = Trim(body);
+  const std::string_view text = TrimSpace(body);
   EndpointAnswer answer;
   switch (http_status) {
     case 200:
@@ -1027,7 +1019,7 @@ Result<std::string> ToClusterRole(const CypherResult& result) {
 }
 
 DatabaseRole NormaliseRole(std::string_view role, std::optional<bool> writer) {
-  const std::string r = Lower(Trim(role));
+  const std::string r = Lower(TrimSpace(role));
   if (r == "leader") {
     return DatabaseRole::kLeader;
   }

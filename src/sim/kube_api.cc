@@ -6,6 +6,7 @@
 #include <tuple>
 #include <utility>
 
+#include "common/strings.h"
 #include "common/logging.h"
 #include "sim/config.h"
 
@@ -32,18 +33,6 @@ std::vector<std::string> Split(std::string_view s, char sep, bool skip_empty) {
     start = end + 1;
   }
   return out;
-}
-
-std::string Trim(std::string_view s) {
-  std::size_t b = 0;
-  std::size_t e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b])) != 0) {
-    ++b;
-  }
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1])) != 0) {
-    --e;
-  }
-  return std::string(s.substr(b, e - b));
 }
 
 int HexValue(char c) {
@@ -103,18 +92,18 @@ Result<SelectorRequirement> ParseRequirement(const std::string& part, bool allow
   using Op = SelectorRequirement::Op;
   SelectorRequirement r;
   if (auto p = part.find("!="); p != std::string::npos) {
-    r = {Trim(part.substr(0, p)), Op::kNotEquals, Trim(part.substr(p + 2))};
+    r = {std::string(TrimSpace(part.substr(0, p))), Op::kNotEquals, std::string(TrimSpace(part.substr(p + 2)))};
   } else if (auto q = part.find("=="); q != std::string::npos) {
-    r = {Trim(part.substr(0, q)), Op::kEquals, Trim(part.substr(q + 2))};
+    r = {std::string(TrimSpace(part.substr(0, q))), Op::kEquals, std::string(TrimSpace(part.substr(q + 2)))};
   } else if (auto e = part.find('='); e != std::string::npos) {
-    r = {Trim(part.substr(0, e)), Op::kEquals, Trim(part.substr(e + 1))};
+    r = {std::string(TrimSpace(part.substr(0, e))), Op::kEquals, std::string(TrimSpace(part.substr(e + 1)))};
   } else if (!allow_exists) {
     return MakeError(ErrorKind::kInvalidArgument,
                      "invalid field selector: '" + part + "': expected an operator");
   } else if (!part.empty() && part[0] == '!') {
-    r = {Trim(part.substr(1)), Op::kNotExists, ""};
+    r = {std::string(TrimSpace(part.substr(1))), Op::kNotExists, ""};
   } else {
-    r = {Trim(part), Op::kExists, ""};
+    r = {std::string(TrimSpace(part)), Op::kExists, ""};
   }
   if (r.key.empty()) {
     return MakeError(ErrorKind::kInvalidArgument,
@@ -127,9 +116,9 @@ Result<std::vector<SelectorRequirement>> ParseSelector(std::string_view selector
                                                        bool allow_exists) {
   std::vector<SelectorRequirement> out;
   for (const std::string& raw : Split(selector, ',', /*skip_empty=*/false)) {
-    std::string part = Trim(raw);
+    std::string part = std::string(TrimSpace(raw));
     if (part.empty()) {
-      if (Trim(selector).empty()) {
+      if (std::string(TrimSpace(selector)).empty()) {
         continue;
       }
       return MakeError(ErrorKind::kInvalidArgument, "unable to parse requirement: empty term");

@@ -1,5 +1,7 @@
 #include "topology/placement.h"
 
+#include "common/strings.h"
+
 #include <algorithm>
 #include <cctype>
 #include <set>
@@ -9,16 +11,6 @@ namespace {
 
 constexpr char kSyntheticLabel[] = "nca.topology/member";
 constexpr char kSyntheticNodePrefix[] = "zone/";
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -50,17 +42,17 @@ std::vector<std::string_view> SplitTerms(std::string_view selector) {
 LabelMap SelectorEqualities(std::string_view selector) {
   LabelMap out;
   for (std::string_view term : SplitTerms(selector)) {
-    term = Trim(term);
+    term = TrimSpace(term);
     const std::size_t eq = term.find('=');
     if (eq == std::string_view::npos || eq == 0 || term[eq - 1] == '!') {
       continue;  // existence, set-based or "!=" term
     }
-    std::string_view key = Trim(term.substr(0, eq));
+    std::string_view key = TrimSpace(term.substr(0, eq));
     std::string_view value = term.substr(eq + 1);
     if (!value.empty() && value.front() == '=') {
       value.remove_prefix(1);  // "=="
     }
-    value = Trim(value);
+    value = TrimSpace(value);
     if (key.empty() || key.find_first_of(" ()") != std::string_view::npos ||
         value.find_first_of("=() ") != std::string_view::npos) {
       continue;
@@ -73,16 +65,16 @@ LabelMap SelectorEqualities(std::string_view selector) {
 std::optional<std::string> ZoneFromTags(const std::vector<std::string>& tags,
                                         const std::vector<std::string>& known_zones) {
   for (const std::string& tag : tags) {
-    std::string_view t = Trim(tag);
+    std::string_view t = TrimSpace(tag);
     if (t.size() > 5 && Lower(t.substr(0, 4)) == "zone" && (t[4] == ':' || t[4] == '=')) {
-      std::string_view value = Trim(t.substr(5));
+      std::string_view value = TrimSpace(t.substr(5));
       if (!value.empty()) {
         return std::string(value);
       }
     }
   }
   for (const std::string& tag : tags) {
-    std::string_view t = Trim(tag);
+    std::string_view t = TrimSpace(tag);
     if (std::find(known_zones.begin(), known_zones.end(), t) != known_zones.end()) {
       return std::string(t);
     }
@@ -91,7 +83,7 @@ std::optional<std::string> ZoneFromTags(const std::vector<std::string>& tags,
 }
 
 MemberRole RoleFromLabel(std::string_view value) {
-  const std::string v = Lower(Trim(value));
+  const std::string v = Lower(TrimSpace(value));
   if (v == "primary" || v == "core" || v == "leader" || v == "follower") {
     return MemberRole::kPrimary;
   }
@@ -102,7 +94,7 @@ MemberRole RoleFromLabel(std::string_view value) {
 }
 
 AntiAffinityType AntiAffinityFromString(std::string_view value) {
-  const std::string v = Lower(Trim(value));
+  const std::string v = Lower(TrimSpace(value));
   if (v == "required") {
     return AntiAffinityType::kRequired;
   }
