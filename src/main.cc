@@ -6,9 +6,14 @@
 
 #include <chrono>
 #include <cstdio>
+#include <iostream>
+#include <optional>
+#include <vector>
 #include <string>
 
 #include "agent/agent.h"
+#include "alerts/rules/rule_file.h"
+#include "alerts/rules/test_runner.h"
 #include "common/clock.h"
 #include "common/logging.h"
 #include "config/flags.h"
@@ -31,7 +36,36 @@ spdlog::level::level_enum ToLevel(const std::string& level) {
 
 }  // namespace
 
+// `neo4j-cluster-agent test rules FILE...` and `check rules FILE...`: promtool's subcommands of
+// the same names, run with the agent's own PromQL and rule engine (same output and exit codes:
+// 0 success, 1 failed tests or invalid rules, 2 usage errors... as promtool).
+static std::optional<int> RunToolCommand(int argc, char** argv) {
+  if (argc < 2) {
+    return std::nullopt;
+  }
+  const std::string command = argv[1];
+  if (command != "test" && command != "check") {
+    return std::nullopt;
+  }
+  if (argc < 3 || std::string(argv[2]) != "rules") {
+    std::fprintf(stderr, "neo4j-cluster-agent: error: usage: neo4j-cluster-agent %s rules FILE...\n",
+                 command.c_str());
+    return 2;
+  }
+  std::vector<std::string> files(argv + 3, argv + argc);
+  if (files.empty()) {
+    std::fprintf(stderr, "neo4j-cluster-agent: error: %s rules needs at least one file\n",
+                 command.c_str());
+    return 2;
+  }
+  return command == "test" ? nca::alerts::rules::RunRuleTests(files, std::cout, std::cerr)
+                           : nca::alerts::rules::CheckRuleFiles(files, std::cout, std::cerr);
+}
+
 int main(int argc, char** argv) {
+  if (std::optional<int> rc = RunToolCommand(argc, argv)) {
+    return *rc;
+  }
   // Block the termination signals before any thread exists, so that every thread inherits the
   // mask and only the sigwait below receives them.
   sigset_t stop_signals;

@@ -1,0 +1,139 @@
+#include "alerts/history.h"
+
+#include <algorithm>
+#include <mutex>
+
+namespace nca::alerts {
+
+SampleHistory::SampleHistory(int64_t retention_ms) : retention_ms_(retention_ms) {}
+
+void SampleHistory::AppendLocked(const promql::Labels& labels, int64_t t_ms, double v) {
+  auto& samples = series_[labels];
+  if (!samples.empty()) {
+    if (t_ms < samples.back().t) {
+      return;
+    }
+    if (t_ms == samples.back().t) {
+      samples.back().v = v;
+      return;
+    }
+  }
+  samples.push_back(promql::Sample{t_ms, v});
+  newest_ms_ = std::max(newest_ms_, t_ms);
+}
+
+void SampleHistory::TrimLocked() {
+  if (newest_ms_ == INT64_MIN) {
+    return;
+  }
+  const int64_t cutoff = newest_ms_ - retention_ms_;
+  for (auto it = series_.begin(); it != series_.end();) {
+    auto& s = it->second;
+    auto keep = std::lower_bound(s.begin(), s.end(), cutoff,
+                                 [](const promql::Sample& a, int64_t t) { return a.t < t; });
+    s.erase(s.begin(), keep);
+    if (s.empty()) {
+      it = series_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void SampleHistory::AppendBatch(std::string_view source, int64_t t_ms, const Batch& batch) {
+  std::unique_lock lock(mu_);
+  std::set<promql::Labels> current;
+  for (const auto& [labels, v] : batch) {
+    AppendLocked(labels, t_ms, v);
+    current.insert(labels);
+  }
+  auto it = last_batch_.find(source);
+  if (it != last_batch_.end()) {
+    for (const auto& labels : it->second) {
+      if (!current.count(labels)) {
+        AppendLocked(labels, t_ms, promql::StaleNaN());
+      }
+    }
+    it->second = std::move(current);
+  } else {
+    last_batch_.emplace(std::string(source), std::move(current));
+  }
+  TrimLocked();
+}
+
+void SampleHistory::Append(const promql::Labels& labels, int64_t t_ms, double v) {
+  std::unique_lock lock(mu_);
+  AppendLocked(labels, t_ms, v);
+  TrimLocked();
+}
+
+void SampleHistory::SetRetention(int64_t retention_ms) {
+  std::unique_lock lock(mu_);
+  retention_ms_ = retention_ms;
+  TrimLocked();
+}
+
+int64_t SampleHistory::retention_ms() const {
+  std::shared_lock lock(mu_);
+  return retention_ms_;
+}
+
+std::size_t SampleHistory::MemoryBytes() const {
+  std::shared_lock lock(mu_);
+  auto labels_bytes = [](const promql::Labels& l) {
+    std::size_t n = sizeof(promql::Labels);
+    for (const auto& [k, v] : l.pairs()) {
+      n += sizeof(std::pair<std::string, std::string>) + k.capacity() + v.capacity();
+    }
+    return n;
+  };
+  // Map nodes carry three pointers and a colour besides the value.
+  constexpr std::size_t kNode = 4 * sizeof(void*);
+  std::size_t total = sizeof(*this);
+  for (const auto& [labels, samples] : series_) {
+    total += kNode + labels_bytes(labels) + sizeof(samples) +
+             samples.capacity() * sizeof(promql::Sample);
+  }
+  for (const auto& [source, set] : last_batch_) {
+    total += kNode + source.capacity() + sizeof(set);
+    for (const auto& l : set) total += kNode + labels_bytes(l);
+  }
+  return total;
+}
+
+std::size_t SampleHistory::SeriesCount() const {
+  std::shared_lock lock(mu_);
+  return series_.size();
+}
+
+std::size_t SampleHistory::SampleCount() const {
+  std::shared_lock lock(mu_);
+  std::size_t n = 0;
+  for (const auto& [l, s] : series_) n += s.size();
+  return n;
+}
+
+std::vector<promql::Series> SampleHistory::Select(const std::vector<promql::LabelMatcher>& matchers,
+                                                  int64_t mint, int64_t maxt) const {
+  std::shared_lock lock(mu_);
+  std::vector<promql::Series> out;
+  for (const auto& [labels, samples] : series_) {
+    bool match = true;
+    for (const auto& m : matchers) {
+      if (!m.Matches(labels.Get(m.name))) {
+        match = false;
+        break;
+      }
+    }
+    if (!match) continue;
+    auto lo = std::lower_bound(samples.begin(), samples.end(), mint,
+                               [](const promql::Sample& a, int64_t t) { return a.t < t; });
+    auto hi = std::upper_bound(lo, samples.end(), maxt,
+                               [](int64_t t, const promql::Sample& a) { return t < a.t; });
+    if (lo == hi) continue;
+    out.push_back(promql::Series{labels, std::vector<promql::Sample>(lo, hi)});
+  }
+  return out;
+}
+
+}  // namespace nca::alerts

@@ -1,0 +1,733 @@
+#include "alerts/templates/functions.h"
+
+#include <re2/re2.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <limits>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "alerts/promql/parser.h"
+
+namespace nca::alerts::templates {
+
+namespace {
+
+CallResult Ok(Value v) {
+  CallResult r;
+  r.value = std::move(v);
+  return r;
+}
+CallResult Err(std::string msg) {
+  CallResult r;
+  r.error = CallError::kCall;
+  r.message = std::move(msg);
+  return r;
+}
+CallResult ArgCount(std::string_view name, std::size_t want, std::size_t got, bool at_least) {
+  CallResult r;
+  r.error = CallError::kArgCount;
+  r.message = "wrong number of args for " + std::string(name) + ": want " +
+              (at_least ? "at least " : "") + std::to_string(want) + " got " + std::to_string(got);
+  return r;
+}
+
+// Checks that argument i is a string (a Go `string` parameter).
+bool StringArg(const std::vector<Value>& args, std::size_t i, CallResult& err) {
+  if (args[i].kind() == Value::Kind::kString) {
+    return true;
+  }
+  err.error = CallError::kArgType;
+  err.arg_index = i;
+  err.message = args[i].is_nil()
+                    ? "invalid value; expected string"
+                    : "wrong type for value; expected string; got " + args[i].GoTypeName();
+  return false;
+}
+
+// prometheus template.go convertToFloat.
+bool ConvertToFloat(const Value& v, double& out, std::string& err) {
+  switch (v.kind()) {
+    case Value::Kind::kFloat:
+      out = v.AsFloat();
+      return true;
+    case Value::Kind::kInt:
+      out = static_cast<double>(v.AsInt());
+      return true;
+    case Value::Kind::kString:
+      if (GoParseFloat(v.AsString(), out)) {
+        return true;
+      }
+      err = "strconv.ParseFloat: parsing " + promql::GoQuote(v.AsString()) + ": invalid syntax";
+      return false;
+    default:
+      err = "can't convert " + v.GoTypeName() + " to float";
+      return false;
+  }
+}
+
+std::string G4(double v) { return GoFormatG4(v); }
+
+std::string Humanize(double v) {
+  if (v == 0 || std::isnan(v) || std::isinf(v)) {
+    return G4(v);
+  }
+  if (std::fabs(v) >= 1) {
+    std::string prefix;
+    for (const char* p : {"k", "M", "G", "T", "P", "E", "Z", "Y"}) {
+      if (std::fabs(v) < 1000) break;
+      prefix = p;
+      v /= 1000;
+    }
+    return G4(v) + prefix;
+  }
+  std::string prefix;
+  for (const char* p : {"m", "u", "n", "p", "f", "a", "z", "y"}) {
+    if (std::fabs(v) >= 1) break;
+    prefix = p;
+    v *= 1000;
+  }
+  return G4(v) + prefix;
+}
+
+std::string Humanize1024(double v) {
+  if (std::fabs(v) <= 1 || std::isnan(v) || std::isinf(v)) {
+    return G4(v);
+  }
+  std::string prefix;
+  for (const char* p : {"ki", "Mi", "Gi", "Ti", "Pi", "Ei", "Zi", "Yi"}) {
+    if (std::fabs(v) < 1024) break;
+    prefix = p;
+    v /= 1024;
+  }
+  return G4(v) + prefix;
+}
+
+// Go's int64(v) conversion: out-of-range values give math.MinInt64 on amd64.
+int64_t GoInt64(double v) {
+  if (std::isnan(v) || v >= 9223372036854775808.0 || v < -9223372036854775808.0) {
+    return std::numeric_limits<int64_t>::min();
+  }
+  return static_cast<int64_t>(v);
+}
+
+std::string HumanizeDuration(double v) {
+  if (std::isnan(v) || std::isinf(v)) {
+    return G4(v);
+  }
+  if (v == 0) {
+    return G4(v) + "s";
+  }
+  if (std::fabs(v) >= 1) {
+    std::string sign;
+    if (v < 0) {
+      sign = "-";
+      v = -v;
+    }
+    int64_t duration = GoInt64(v);
+    int64_t seconds = duration % 60;
+    int64_t minutes = (duration / 60) % 60;
+    int64_t hours = (duration / 60 / 60) % 24;
+    int64_t days = duration / 60 / 60 / 24;
+    auto s = [](int64_t x) { return std::to_string(x); };
+    if (days != 0) {
+      return sign + s(days) + "d " + s(hours) + "h " + s(minutes) + "m " + s(seconds) + "s";
+    }
+    if (hours != 0) {
+      return sign + s(hours) + "h " + s(minutes) + "m " + s(seconds) + "s";
+    }
+    if (minutes != 0) {
+      return sign + s(minutes) + "m " + s(seconds) + "s";
+    }
+    return sign + G4(v) + "s";
+  }
+  std::string prefix;
+  for (const char* p : {"m", "u", "n", "p", "f", "a", "z", "y"}) {
+    if (std::fabs(v) >= 1) break;
+    prefix = p;
+    v *= 1000;
+  }
+  return G4(v) + prefix + "s";
+}
+
+// Days since 1970-01-01 to civil date (proleptic Gregorian).
+void CivilFromDays(int64_t z, int64_t& y, unsigned& m, unsigned& d) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  y = static_cast<int64_t>(yoe) + era * 400;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  d = doy - (153 * mp + 2) / 5 + 1;
+  m = mp < 10 ? mp + 3 : mp - 9;
+  y += m <= 2 ? 1 : 0;
+}
+
+// Go net.SplitHostPort.
+bool SplitHostPort(const std::string& hp, std::string& host, std::string& port) {
+  std::size_t i = hp.rfind(':');
+  if (i == std::string::npos) return false;
+  if (!hp.empty() && hp[0] == '[') {
+    std::size_t end = hp.find(']');
+    if (end == std::string::npos) return false;
+    if (end + 1 == hp.size()) return false;
+    if (end + 1 != i) return false;
+    host = hp.substr(1, end - 1);
+    if (host.find(']') != std::string::npos) return false;
+  } else {
+    host = hp.substr(0, i);
+    if (host.find(':') != std::string::npos) return false;
+  }
+  if (hp.find('[', 1) != std::string::npos && hp[0] != '[') return false;
+  port = hp.substr(i + 1);
+  return true;
+}
+
+bool LooksLikeIP(const std::string& host) {
+  if (host.find(':') != std::string::npos) return true;  // IPv6
+  int dots = 0;
+  int digits = 0;
+  for (char c : host) {
+    if (c == '.') {
+      if (digits == 0) return false;
+      ++dots;
+      digits = 0;
+    } else if (std::isdigit(static_cast<unsigned char>(c))) {
+      ++digits;
+    } else {
+      return false;
+    }
+  }
+  return dots == 3 && digits > 0;
+}
+
+// strings.Title's separator test, for ASCII.
+bool IsSeparator(unsigned char c) {
+  if (c >= 0x80) return false;
+  if (std::isalnum(c) || c == '_') return false;
+  return true;
+}
+
+// Go regexp.Expand on one match: $1, ${1}, $name, ${name}, $$.
+void ExpandRepl(const std::string& repl, const re2::RE2& re,
+                const std::vector<re2::StringPiece>& groups, std::string& out) {
+  const auto& names = re.NamedCapturingGroups();
+  auto group_value = [&](const std::string& name) -> std::string {
+    bool numeric = !name.empty();
+    for (char c : name) numeric = numeric && std::isdigit(static_cast<unsigned char>(c));
+    if (numeric) {
+      std::size_t n = std::strtoul(name.c_str(), nullptr, 10);
+      if (n < groups.size() && groups[n].data() != nullptr) return std::string(groups[n]);
+      return "";
+    }
+    auto it = names.find(name);
+    if (it != names.end() && static_cast<std::size_t>(it->second) < groups.size() &&
+        groups[static_cast<std::size_t>(it->second)].data() != nullptr) {
+      return std::string(groups[static_cast<std::size_t>(it->second)]);
+    }
+    return "";
+  };
+  for (std::size_t i = 0; i < repl.size(); ++i) {
+    char c = repl[i];
+    if (c != '$' || i + 1 >= repl.size()) {
+      out += c;
+      continue;
+    }
+    char n = repl[i + 1];
+    if (n == '$') {
+      out += '$';
+      ++i;
+      continue;
+    }
+    if (n == '{') {
+      std::size_t end = repl.find('}', i + 2);
+      std::string name = end == std::string::npos ? "" : repl.substr(i + 2, end - i - 2);
+      bool valid = !name.empty();
+      for (char ch : name) {
+        valid = valid && (std::isalnum(static_cast<unsigned char>(ch)) || ch == '_');
+      }
+      if (!valid) {
+        out += c;
+        continue;
+      }
+      out += group_value(name);
+      i = end;
+      continue;
+    }
+    std::size_t j = i + 1;
+    while (j < repl.size() &&
+           (std::isalnum(static_cast<unsigned char>(repl[j])) || repl[j] == '_')) {
+      ++j;
+    }
+    if (j == i + 1) {
+      out += c;
+      continue;
+    }
+    out += group_value(repl.substr(i + 1, j - i - 1));
+    i = j - 1;
+  }
+}
+
+CallResult ReReplaceAll(const std::string& pattern, const std::string& repl,
+                        const std::string& text) {
+  re2::RE2 re(pattern, re2::RE2::Quiet);
+  if (!re.ok()) {
+    return Err("error parsing regexp: " + re.error());
+  }
+  int ngroups = re.NumberOfCapturingGroups() + 1;
+  std::vector<re2::StringPiece> groups(static_cast<std::size_t>(ngroups));
+  std::string out;
+  std::size_t pos = 0;
+  std::size_t last_match_end = std::string::npos;
+  re2::StringPiece input(text);
+  while (pos <= text.size()) {
+    if (!re.Match(input, pos, text.size(), re2::RE2::UNANCHORED, groups.data(), ngroups)) break;
+    auto mstart = static_cast<std::size_t>(groups[0].data() - text.data());
+    std::size_t mend = mstart + groups[0].size();
+    // Go skips an empty match right after the previous match.
+    if (!(groups[0].empty() && mstart == last_match_end)) {
+      out.append(text, pos, mstart - pos);
+      ExpandRepl(repl, re, groups, out);
+      pos = mend;
+    } else {
+      out.append(text, pos, mstart - pos);
+      pos = mstart;
+    }
+    last_match_end = mend;
+    if (groups[0].empty()) {
+      if (pos >= text.size()) {
+        pos = text.size() + 1;
+        break;
+      }
+      // Advance one UTF-8 rune.
+      std::size_t step = 1;
+      auto lead = static_cast<unsigned char>(text[pos]);
+      if (lead >= 0xF0)
+        step = 4;
+      else if (lead >= 0xE0)
+        step = 3;
+      else if (lead >= 0xC0)
+        step = 2;
+      step = std::min(step, text.size() - pos);
+      out.append(text, pos, step);
+      pos += step;
+    }
+  }
+  if (pos < text.size()) out.append(text, pos, std::string::npos);
+  return Ok(Value::Str(out));
+}
+
+// Go's basicKind for comparisons.
+enum class BasicKind { kBool, kInt, kFloat, kString, kBad };
+BasicKind Kind(const Value& v) {
+  switch (v.kind()) {
+    case Value::Kind::kBool:
+      return BasicKind::kBool;
+    case Value::Kind::kInt:
+      return BasicKind::kInt;
+    case Value::Kind::kFloat:
+      return BasicKind::kFloat;
+    case Value::Kind::kString:
+      return BasicKind::kString;
+    default:
+      return BasicKind::kBad;
+  }
+}
+
+constexpr char kBadComparison[] = "incompatible types for comparison";
+constexpr char kBadComparisonType[] = "invalid type for comparison";
+
+// Returns an error message or "" and sets truth.
+std::string Eq(const Value& a, const std::vector<Value>& rest, bool& truth) {
+  truth = false;
+  if (a.kind() == Value::Kind::kRecord) {
+    return "uncomparable type " + a.GoTypeName() + ": " + GoPrint(a);
+  }
+  if (rest.empty()) return "missing argument for comparison";
+  for (const Value& b : rest) {
+    BasicKind k1 = Kind(a);
+    BasicKind k2 = Kind(b);
+    bool t = false;
+    if (k1 != k2) {
+      if (!a.is_nil() && !b.is_nil()) return kBadComparison;
+    } else {
+      switch (k1) {
+        case BasicKind::kBool:
+          t = a.AsBool() == b.AsBool();
+          break;
+        case BasicKind::kInt:
+          t = a.AsInt() == b.AsInt();
+          break;
+        case BasicKind::kFloat:
+          t = a.AsFloat() == b.AsFloat();
+          break;
+        case BasicKind::kString:
+          t = a.AsString() == b.AsString();
+          break;
+        case BasicKind::kBad:
+          if (b.kind() == Value::Kind::kRecord) {
+            return "uncomparable type " + b.GoTypeName() + ": " + GoPrint(b);
+          }
+          t = a.is_nil() && b.is_nil();
+          break;
+      }
+    }
+    if (t) {
+      truth = true;
+      return "";
+    }
+  }
+  return "";
+}
+
+std::string Lt(const Value& a, const Value& b, bool& truth) {
+  truth = false;
+  BasicKind k1 = Kind(a);
+  BasicKind k2 = Kind(b);
+  if (k1 == BasicKind::kBad || k2 == BasicKind::kBad) return kBadComparisonType;
+  if (k1 != k2) return kBadComparison;
+  switch (k1) {
+    case BasicKind::kBool:
+    case BasicKind::kBad:
+      return kBadComparisonType;
+    case BasicKind::kInt:
+      truth = a.AsInt() < b.AsInt();
+      break;
+    case BasicKind::kFloat:
+      truth = a.AsFloat() < b.AsFloat();
+      break;
+    case BasicKind::kString:
+      truth = a.AsString() < b.AsString();
+      break;
+  }
+  return "";
+}
+
+// fmt.Sprint: spaces between operands when neither side is a string.
+std::string Sprint(const std::vector<Value>& args) {
+  std::string out;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    bool is_string = args[i].kind() == Value::Kind::kString;
+    if (i > 0 && !is_string && args[i - 1].kind() != Value::Kind::kString) out += ' ';
+    out += args[i].is_nil() ? "<nil>" : GoPrint(args[i]);
+  }
+  return out;
+}
+
+using Fn = std::function<CallResult(std::string_view, const std::vector<Value>&)>;
+
+struct FnSpec {
+  std::size_t nargs;  // fixed count, or minimum when variadic
+  bool variadic;
+  Fn fn;
+};
+
+CallResult FloatFn(std::string (*f)(double), const std::vector<Value>& a) {
+  double v = 0;
+  std::string err;
+  if (!ConvertToFloat(a[0], v, err)) return Err(err);
+  return Ok(Value::Str(f(v)));
+}
+
+const std::map<std::string, FnSpec, std::less<>>& Functions() {
+  static const auto* table = new std::map<std::string, FnSpec, std::less<>>{
+      {"eq", {1, true, [](std::string_view, const std::vector<Value>& a) {
+         bool t = false;
+         std::string e = Eq(a[0], std::vector<Value>(a.begin() + 1, a.end()), t);
+         return e.empty() ? Ok(Value::Bool(t)) : Err(e);
+       }}},
+      {"ne", {2, false, [](std::string_view, const std::vector<Value>& a) {
+         bool t = false;
+         std::string e = Eq(a[0], {a[1]}, t);
+         return e.empty() ? Ok(Value::Bool(!t)) : Err(e);
+       }}},
+      {"lt", {2, false, [](std::string_view, const std::vector<Value>& a) {
+         bool t = false;
+         std::string e = Lt(a[0], a[1], t);
+         return e.empty() ? Ok(Value::Bool(t)) : Err(e);
+       }}},
+      {"le", {2, false, [](std::string_view, const std::vector<Value>& a) {
+         bool t = false;
+         std::string e = Lt(a[0], a[1], t);
+         if (!e.empty()) return Err(e);
+         if (!t) {
+           e = Eq(a[0], {a[1]}, t);
+           if (!e.empty()) return Err(e);
+         }
+         return Ok(Value::Bool(t));
+       }}},
+      {"gt", {2, false, [](std::string_view, const std::vector<Value>& a) {
+         bool t = false;
+         std::string e = Lt(a[0], a[1], t);
+         if (!e.empty()) return Err(e);
+         if (!t) {
+           e = Eq(a[0], {a[1]}, t);
+           if (!e.empty()) return Err(e);
+         }
+         return Ok(Value::Bool(!t));
+       }}},
+      {"ge", {2, false, [](std::string_view, const std::vector<Value>& a) {
+         bool t = false;
+         std::string e = Lt(a[0], a[1], t);
+         return e.empty() ? Ok(Value::Bool(!t)) : Err(e);
+       }}},
+      {"not", {1, false, [](std::string_view, const std::vector<Value>& a) {
+         return Ok(Value::Bool(!a[0].Truth()));
+       }}},
+      {"len", {1, false, [](std::string_view, const std::vector<Value>& a) {
+         if (a[0].kind() == Value::Kind::kString) {
+           return Ok(Value::Int(static_cast<int64_t>(a[0].AsString().size())));
+         }
+         if (a[0].kind() == Value::Kind::kRecord &&
+             a[0].AsRecord().kind != Record::Kind::kStruct) {
+           return Ok(Value::Int(static_cast<int64_t>(a[0].AsRecord().fields.size())));
+         }
+         return Err("len of type " + a[0].GoTypeName());
+       }}},
+      {"index", {1, true, [](std::string_view, const std::vector<Value>& a) {
+         Value v = a[0];
+         for (std::size_t i = 1; i < a.size(); ++i) {
+           if (v.kind() != Value::Kind::kRecord || v.AsRecord().kind == Record::Kind::kStruct) {
+             return Err("can't index item of type " + v.GoTypeName());
+           }
+           if (a[i].kind() != Value::Kind::kString) {
+             return Err("value has type " + a[i].GoTypeName() + "; should be string");
+           }
+           const Record& r = v.AsRecord();
+           auto it = r.fields.find(a[i].AsString());
+           if (it != r.fields.end()) {
+             v = it->second;
+           } else {
+             v = r.kind == Record::Kind::kStringMap ? Value::Str("") : Value();
+           }
+         }
+         return Ok(v);
+       }}},
+      {"print", {0, true, [](std::string_view, const std::vector<Value>& a) {
+         return Ok(Value::Str(Sprint(a)));
+       }}},
+      {"println", {0, true, [](std::string_view, const std::vector<Value>& a) {
+         std::string out;
+         for (std::size_t i = 0; i < a.size(); ++i) {
+           if (i > 0) out += ' ';
+           out += a[i].is_nil() ? "<nil>" : GoPrint(a[i]);
+         }
+         return Ok(Value::Str(out + "\n"));
+       }}},
+      {"printf", {1, true, [](std::string_view, const std::vector<Value>& a) {
+         CallResult err;
+         if (!StringArg(a, 0, err)) return err;
+         return Ok(Value::Str(GoSprintf(a[0].AsString(), std::vector<Value>(a.begin() + 1, a.end()))));
+       }}},
+      {"humanize", {1, false, [](std::string_view, const std::vector<Value>& a) {
+         return FloatFn(&Humanize, a);
+       }}},
+      {"humanize1024", {1, false, [](std::string_view, const std::vector<Value>& a) {
+         return FloatFn(&Humanize1024, a);
+       }}},
+      {"humanizeDuration", {1, false, [](std::string_view, const std::vector<Value>& a) {
+         return FloatFn(&HumanizeDuration, a);
+       }}},
+      {"humanizePercentage", {1, false, [](std::string_view, const std::vector<Value>& a) {
+         return FloatFn(+[](double v) { return G4(v * 100) + "%"; }, a);
+       }}},
+      {"humanizeTimestamp", {1, false, [](std::string_view, const std::vector<Value>& a) {
+         double v = 0;
+         std::string err;
+         if (!ConvertToFloat(a[0], v, err)) return Err(err);
+         if (std::isnan(v) || std::isinf(v)) return Ok(Value::Str(G4(v)));
+         double ns = v * 1e9;
+         if (ns > 9223372036854775807.0 || ns < -9223372036854775808.0) {
+           return Err(GoPrint(Value::Float(v)) +
+                      " cannot be represented as a nanoseconds timestamp since it overflows int64");
+         }
+         // model.TimeFromUnixNano keeps milliseconds.
+         int64_t ms = GoInt64(ns) / 1000000;
+         return Ok(Value::Str(GoTimeString(ms)));
+       }}},
+      {"toUpper", {1, false, [](std::string_view, const std::vector<Value>& a) {
+         CallResult err;
+         if (!StringArg(a, 0, err)) return err;
+         std::string s = a[0].AsString();
+         for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+         return Ok(Value::Str(s));
+       }}},
+      {"toLower", {1, false, [](std::string_view, const std::vector<Value>& a) {
+         CallResult err;
+         if (!StringArg(a, 0, err)) return err;
+         std::string s = a[0].AsString();
+         for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+         return Ok(Value::Str(s));
+       }}},
+      {"title", {1, false, [](std::string_view, const std::vector<Value>& a) {
+         CallResult err;
+         if (!StringArg(a, 0, err)) return err;
+         std::string s = a[0].AsString();
+         unsigned char prev = ' ';
+         for (char& c : s) {
+           auto u = static_cast<unsigned char>(c);
+           if (IsSeparator(prev)) c = static_cast<char>(std::toupper(u));
+           prev = u;
+         }
+         return Ok(Value::Str(s));
+       }}},
+      {"safeHtml", {1, false, [](std::string_view, const std::vector<Value>& a) {
+         CallResult err;
+         if (!StringArg(a, 0, err)) return err;
+         return Ok(a[0]);
+       }}},
+      {"stripPort", {1, false, [](std::string_view, const std::vector<Value>& a) {
+         CallResult err;
+         if (!StringArg(a, 0, err)) return err;
+         std::string host;
+         std::string port;
+         if (!SplitHostPort(a[0].AsString(), host, port)) return Ok(a[0]);
+         return Ok(Value::Str(host));
+       }}},
+      {"stripDomain", {1, false, [](std::string_view, const std::vector<Value>& a) {
+         CallResult err;
+         if (!StringArg(a, 0, err)) return err;
+         std::string host;
+         std::string port;
+         if (!SplitHostPort(a[0].AsString(), host, port)) {
+           host = a[0].AsString();
+           port.clear();
+         }
+         if (LooksLikeIP(host)) return Ok(a[0]);
+         host = host.substr(0, host.find('.'));
+         if (!port.empty()) {
+           return Ok(Value::Str(host.find(':') != std::string::npos ? "[" + host + "]:" + port
+                                                                     : host + ":" + port));
+         }
+         return Ok(Value::Str(host));
+       }}},
+      {"match", {2, false, [](std::string_view, const std::vector<Value>& a) {
+         CallResult err;
+         if (!StringArg(a, 0, err) || !StringArg(a, 1, err)) return err;
+         re2::RE2 re(a[0].AsString(), re2::RE2::Quiet);
+         if (!re.ok()) return Err("error parsing regexp: " + re.error());
+         return Ok(Value::Bool(re2::RE2::PartialMatch(a[1].AsString(), re)));
+       }}},
+      {"reReplaceAll", {3, false, [](std::string_view, const std::vector<Value>& a) {
+         CallResult err;
+         if (!StringArg(a, 0, err) || !StringArg(a, 1, err) || !StringArg(a, 2, err)) return err;
+         return ReReplaceAll(a[0].AsString(), a[1].AsString(), a[2].AsString());
+       }}},
+      {"args", {0, true, [](std::string_view, const std::vector<Value>& a) {
+         auto rec = std::make_shared<Record>();
+         rec->kind = Record::Kind::kInterfaceMap;
+         rec->go_type = "map[string]interface {}";
+         for (std::size_t i = 0; i < a.size(); ++i) {
+           rec->fields.emplace("arg" + std::to_string(i), a[i]);
+         }
+         return Ok(Value::Rec(std::move(rec)));
+       }}},
+      {"parseDuration", {1, false, [](std::string_view, const std::vector<Value>& a) {
+         CallResult err;
+         if (!StringArg(a, 0, err)) return err;
+         auto d = promql::ParseDuration(a[0].AsString());
+         if (!d.ok()) return Err(d.error().message);
+         return Ok(Value::Float(static_cast<double>(*d) / 1000.0));
+       }}},
+      {"externalURL", {0, false, [](std::string_view, const std::vector<Value>&) {
+         return Ok(Value::Str(""));
+       }}},
+      {"pathPrefix", {0, false, [](std::string_view, const std::vector<Value>&) {
+         return Ok(Value::Str(""));
+       }}},
+  };
+  return *table;
+}
+
+bool IsUnsupportedQueryFunction(std::string_view name) {
+  return name == "query" || name == "first" || name == "label" || name == "value" ||
+         name == "strvalue" || name == "sortByLabel" || name == "graphLink" || name == "tableLink";
+}
+
+}  // namespace
+
+bool IsKnownFunction(std::string_view name) {
+  return name == "and" || name == "or" || Functions().count(name) > 0 ||
+         IsUnsupportedQueryFunction(name);
+}
+
+CallResult CallFunction(std::string_view name, const std::vector<Value>& args) {
+  if (IsUnsupportedQueryFunction(name)) {
+    return Err("template queries are not supported by the agent");
+  }
+  auto it = Functions().find(name);
+  if (it == Functions().end()) {
+    return Err("function not defined");
+  }
+  const FnSpec& spec = it->second;
+  if (spec.variadic ? args.size() < spec.nargs : args.size() != spec.nargs) {
+    // Go reports eq's arity as its declared (arg1, arg2 ...) form.
+    if (name == "eq" && args.size() < 1) return ArgCount(name, 1, args.size(), true);
+    return ArgCount(name, spec.nargs, args.size(), spec.variadic);
+  }
+  return spec.fn(name, args);
+}
+
+bool GoParseFloat(std::string_view s, double& out) {
+  if (s.empty() || std::isspace(static_cast<unsigned char>(s[0]))) return false;
+  std::string str(s);
+  std::string lower;
+  for (char c : str) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string body = lower;
+  if (!body.empty() && (body[0] == '+' || body[0] == '-')) body = body.substr(1);
+  if (body == "inf" || body == "infinity") {
+    out = lower[0] == '-' ? -std::numeric_limits<double>::infinity()
+                          : std::numeric_limits<double>::infinity();
+    return true;
+  }
+  if (body == "nan") {
+    if (lower[0] == '+' || lower[0] == '-') return false;
+    out = std::numeric_limits<double>::quiet_NaN();
+    return true;
+  }
+  for (char c : body) {
+    if (!(std::isxdigit(static_cast<unsigned char>(c)) || c == '.' || c == 'e' || c == 'p' ||
+          c == 'x' || c == '+' || c == '-')) {
+      return false;
+    }
+  }
+  errno = 0;
+  char* end = nullptr;
+  out = std::strtod(str.c_str(), &end);
+  if (end != str.c_str() + str.size()) return false;
+  return true;
+}
+
+std::string GoTimeString(int64_t ms) {
+  int64_t secs = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+  int64_t frac_ms = ms - secs * 1000;
+  int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
+  int64_t sod = secs - days * 86400;
+  int64_t y = 0;
+  unsigned m = 0;
+  unsigned d = 0;
+  CivilFromDays(days, y, m, d);
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u %02lld:%02lld:%02lld", static_cast<long long>(y),
+                m, d, static_cast<long long>(sod / 3600), static_cast<long long>((sod / 60) % 60),
+                static_cast<long long>(sod % 60));
+  std::string out = buf;
+  if (frac_ms != 0) {
+    char fbuf[8];
+    std::snprintf(fbuf, sizeof fbuf, ".%03lld", static_cast<long long>(frac_ms));
+    std::string f = fbuf;
+    while (f.back() == '0') f.pop_back();
+    out += f;
+  }
+  return out + " +0000 UTC";
+}
+
+}  // namespace nca::alerts::templates

@@ -1,0 +1,44 @@
+// The functions a template may call: Go's text/template builtins (eq ne lt le gt ge not len
+// index print printf println; `and`/`or` are evaluated lazily by the executor) and the functions
+// Prometheus 2.42 adds (template/template.go), re-implemented.
+//
+// Pure functions; thread-safe.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "alerts/templates/value.h"
+
+namespace nca::alerts::templates {
+
+enum class CallError {
+  kNone,
+  kArgCount,  // "wrong number of args for NAME: want N got M" (reported at the function name)
+  kArgType,   // "wrong type for value; expected string; got float64" (at argument arg_index)
+  kCall,      // the function failed; message becomes "error calling NAME: message"
+};
+
+struct CallResult {
+  Value value;
+  CallError error = CallError::kNone;
+  std::string message;
+  std::size_t arg_index = 0;
+};
+
+// True for every name a template may call (parse-time check "function \"x\" not defined").
+bool IsKnownFunction(std::string_view name);
+
+// Calls a known function (not and/or) with evaluated arguments.
+CallResult CallFunction(std::string_view name, const std::vector<Value>& args);
+
+// Go's strconv.ParseFloat for the template functions' string arguments.
+bool GoParseFloat(std::string_view s, double& out);
+
+// Go's time.Time.String() of a UTC time given in milliseconds since the epoch:
+// "2023-11-14 22:13:20.5 +0000 UTC".
+std::string GoTimeString(int64_t ms);
+
+}  // namespace nca::alerts::templates
