@@ -116,24 +116,7 @@ std::size_t SampleHistory::SampleCount() const {
 std::vector<promql::Series> SampleHistory::Select(const std::vector<promql::LabelMatcher>& matchers,
                                                   int64_t mint, int64_t maxt) const {
   std::shared_lock lock(mu_);
-  std::vector<promql::Series> out;
-  for (const auto& [labels, samples] : series_) {
-    bool match = true;
-    for (const auto& m : matchers) {
-      if (!m.Matches(labels.Get(m.name))) {
-        match = false;
-        break;
-      }
-    }
-    if (!match) continue;
-    auto lo = std::lower_bound(samples.begin(), samples.end(), mint,
-                               [](const promql::Sample& a, int64_t t) { return a.t < t; });
-    auto hi = std::upper_bound(lo, samples.end(), maxt,
-                               [](int64_t t, const promql::Sample& a) { return t < a.t; });
-    if (lo == hi) continue;
-    out.push_back(promql::Series{labels, std::vector<promql::Sample>(lo, hi)});
-  }
-  return out;
+  return promql::SelectFromMap(series_, matchers, mint, maxt);
 }
 
 }  // namespace nca::alerts

@@ -36,9 +36,15 @@ std::size_t MemoryQueryable::SeriesCount() const {
 
 std::vector<Series> MemoryQueryable::Select(const std::vector<LabelMatcher>& matchers, int64_t mint,
                                             int64_t maxt) const {
-  std::vector<Series> out;
   std::lock_guard<std::mutex> lock(mu_);
-  for (const auto& [labels, samples] : series_) {
+  return SelectFromMap(series_, matchers, mint, maxt);
+}
+
+std::vector<Series> SelectFromMap(const std::map<Labels, std::vector<Sample>>& series,
+                                  const std::vector<LabelMatcher>& matchers, int64_t mint,
+                                  int64_t maxt) {
+  std::vector<Series> out;
+  for (const auto& [labels, samples] : series) {
     bool match = true;
     for (const auto& m : matchers) {
       if (!m.Matches(labels.Get(m.name))) {

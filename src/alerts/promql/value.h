@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -73,6 +74,13 @@ class Queryable {
   virtual std::vector<Series> Select(const std::vector<LabelMatcher>& matchers, int64_t mint,
                                      int64_t maxt) const = 0;
 };
+
+// The Queryable::Select contract over an in-memory map of series (ascending samples): every
+// series matching all `matchers` with its samples in [mint, maxt], series without such samples
+// left out. Shared by MemoryQueryable and the agent's sample history; pure.
+std::vector<Series> SelectFromMap(const std::map<Labels, std::vector<Sample>>& series,
+                                  const std::vector<LabelMatcher>& matchers, int64_t mint,
+                                  int64_t maxt);
 
 // One element of an instant vector.
 struct VectorElement {
