@@ -253,6 +253,24 @@ Result<FaultAction> ParseFaultAction(const json& j) {
     *out = *s;
     return OkStatus();
   };
+  auto required_string = [&](const char* key, std::string* out) -> Status {
+    if (Status st = require(key); !st.ok()) {
+      return st;
+    }
+    return get_string(key, out);
+  };
+  // A required "delay" duration, as whole milliseconds.
+  auto required_delay = [&](Millis* out) -> Status {
+    if (Status st = require("delay"); !st.ok()) {
+      return st;
+    }
+    auto d = DurationField(j, "delay");
+    if (!d) {
+      return d.error();
+    }
+    *out = std::chrono::duration_cast<Millis>(*d);
+    return OkStatus();
+  };
 
   switch (a.kind) {
     case FaultKind::kStopMember:
@@ -262,29 +280,18 @@ Result<FaultAction> ParseFaultAction(const json& j) {
     case FaultKind::kUnslowMember:
     case FaultKind::kStallReplication:
     case FaultKind::kResumeReplication: {
-      if (auto s = require("member"); !s) {
-        return s.error();
-      }
-      if (auto s = get_string("member", &a.member); !s) {
+      if (auto s = required_string("member", &a.member); !s) {
         return s.error();
       }
       break;
     }
     case FaultKind::kSlowMember: {
-      if (auto s = require("member"); !s) {
+      if (auto s = required_string("member", &a.member); !s) {
         return s.error();
       }
-      if (auto s = get_string("member", &a.member); !s) {
+      if (auto s = required_delay(&a.delay); !s) {
         return s.error();
       }
-      if (auto s = require("delay"); !s) {
-        return s.error();
-      }
-      auto d = DurationField(j, "delay");
-      if (!d) {
-        return d.error();
-      }
-      a.delay = std::chrono::duration_cast<Millis>(*d);
       break;
     }
     case FaultKind::kPartition: {
@@ -342,10 +349,7 @@ Result<FaultAction> ParseFaultAction(const json& j) {
       }
       break;
     case FaultKind::kAnswerMode: {
-      if (auto s = require("member"); !s) {
-        return s.error();
-      }
-      if (auto s = get_string("member", &a.member); !s) {
+      if (auto s = required_string("member", &a.member); !s) {
         return s.error();
       }
       if (auto s = require("mode"); !s) {
@@ -393,10 +397,7 @@ Result<FaultAction> ParseFaultAction(const json& j) {
           return s.error();
         }
       }
-      if (auto s = require("database"); !s) {
-        return s.error();
-      }
-      if (auto s = get_string("database", &a.database); !s) {
+      if (auto s = required_string("database", &a.database); !s) {
         return s.error();
       }
       if (name == "set_database_state") {
@@ -444,14 +445,9 @@ Result<FaultAction> ParseFaultAction(const json& j) {
         a.one_way = *b;
       }
       if (a.kind == FaultKind::kLinkSlow) {
-        if (auto s = require("delay"); !s) {
+        if (auto s = required_delay(&a.delay); !s) {
           return s.error();
         }
-        auto d = DurationField(j, "delay");
-        if (!d) {
-          return d.error();
-        }
-        a.delay = std::chrono::duration_cast<Millis>(*d);
       }
       break;
     }
@@ -494,10 +490,7 @@ Result<FaultAction> ParseFaultAction(const json& j) {
     }
     case FaultKind::kRegionDown:
     case FaultKind::kRegionUp:
-      if (auto s = require("region"); !s) {
-        return s.error();
-      }
-      if (auto s = get_string("region", &a.region); !s) {
+      if (auto s = required_string("region", &a.region); !s) {
         return s.error();
       }
       if (a.region.empty()) {
@@ -505,16 +498,10 @@ Result<FaultAction> ParseFaultAction(const json& j) {
       }
       break;
     case FaultKind::kRescheduleMember:
-      if (auto s = require("member"); !s) {
+      if (auto s = required_string("member", &a.member); !s) {
         return s.error();
       }
-      if (auto s = get_string("member", &a.member); !s) {
-        return s.error();
-      }
-      if (auto s = require("zone"); !s) {
-        return s.error();
-      }
-      if (auto s = get_string("zone", &a.zone); !s) {
+      if (auto s = required_string("zone", &a.zone); !s) {
         return s.error();
       }
       if (a.zone.empty()) {
