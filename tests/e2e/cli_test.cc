@@ -32,6 +32,36 @@ TEST(CliTest, HelpListsFlagsAndExitsZero) {
   }
 }
 
+// The new flags are listed where users look first.
+TEST(CliTest, HelpListsTopologyFlags) {
+  std::string out = ExpectExit({"--help"}, 0);
+  for (const char* flag : {"--cluster-spec", "--kubernetes.mode", "--kubernetes.node-name",
+                           "--kubernetes.cluster-resource", "--cross-cluster.source",
+                           "--collector.zone_skew", "--collector.cross_cluster_latency"}) {
+    EXPECT_NE(out.find(flag), std::string::npos) << flag;
+  }
+}
+
+// A broken manifest stops the agent before it listens, naming the file and position.
+TEST(CliTest, BrokenClusterSpecNamesFileAndPosition) {
+  const std::string manifest =
+      std::string(NCA_FIXTURE_DIR) + "/manifests/production-resilient-cluster.yaml";
+  std::string out = ExpectExit({"--cluster-spec", manifest}, 2);
+  EXPECT_NE(out.find("--cluster-spec: " + manifest + ":"), std::string::npos) << out;
+}
+
+// The promtool-compatible subcommands: usage errors exit 2, invalid rules exit 1 naming the file.
+TEST(CliTest, RuleSubcommandsReportBadInput) {
+  std::string usage = ExpectExit({"test", "rules"}, 2);
+  EXPECT_NE(usage.find("at least one file"), std::string::npos) << usage;
+  EXPECT_NE(ExpectExit({"test", "alerts"}, 2).find("usage"), std::string::npos);
+  const std::string bad = std::string(NCA_FIXTURE_DIR) + "/rules/bad_rules1.yml";
+  std::string out = ExpectExit({"check", "rules", bad}, 1);
+  EXPECT_NE(out.find("bad_rules1.yml"), std::string::npos) << out;
+  std::string missing = ExpectExit({"test", "rules", "no-such-test-file.yml"}, 1);
+  EXPECT_NE(missing.find("no-such-test-file.yml"), std::string::npos) << missing;
+}
+
 TEST(CliTest, VersionNamesTheProgram) {
   std::string out = ExpectExit({"--version"}, 0);
   EXPECT_NE(out.find("neo4j-cluster-agent"), std::string::npos);
