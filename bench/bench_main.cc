@@ -24,6 +24,7 @@
 #include <utility>
 #include <vector>
 
+#include "alerts/manager.h"
 #include "common/clock.h"
 #include "common/logging.h"
 #include "exporter/snapshot_store.h"
@@ -393,6 +394,74 @@ void RunParse(const Options& o, std::vector<Row>& rows) {
 
 // ---- main ------------------------------------------------------------------------------------
 
+// The local rule evaluation over one topology: feeding the history with the collectors'
+// snapshots, and one evaluation of the shipped rules, both against serialising the same families
+// (what one scrape costs); and the history's memory after the rules' full retention of 5-second
+// snapshots against the size of one scrape's text.
+void RunRules(const Options& o, const TopologySpec& spec, SystemTime now, std::vector<Row>& rows) {
+  const bool ingest = Selected(o, "rules", "ingest_" + spec.name);
+  const bool eval = Selected(o, "rules", "eval_shipped_" + spec.name);
+  const bool memory = Selected(o, "memory", "rule_history_" + spec.name);
+  if (!ingest && !eval && !memory) {
+    return;
+  }
+  Workload w = BuildWorkload(spec, now);
+  const exporter::MetricSet flat = FlattenFamilies(w.snapshots);
+  ManualClock clock;
+  auto created = alerts::RuleManager::Create({}, clock);  // the shipped rules
+  if (!created.ok()) {
+    Fail("cannot load the shipped rules: " + created.error().message);
+  }
+  alerts::RuleManager& m = **created;
+  SystemTime t = now;
+  auto feed = [&] {
+    t += std::chrono::seconds(5);
+    for (const auto& snap : w.snapshots) {
+      m.Ingest(snap.collector, t, snap.metrics);
+    }
+    return m.history().SeriesCount();
+  };
+  const int64_t retention_steps = m.history().retention_ms() / 5000;
+  for (int64_t i = 0; i < retention_steps; ++i) {
+    feed();
+  }
+  const std::size_t text_bytes = Serialize(flat);
+  if (memory) {
+    Row r;
+    r.group = "memory";
+    r.name = "rule_history_" + spec.name;
+    r.unit = "bytes";
+    r.candidate_median = static_cast<double>(m.history().MemoryBytes());
+    r.baseline_median = static_cast<double>(text_bytes);
+    r.ratio = r.candidate_median / r.baseline_median;
+    r.notes = std::to_string(m.history().SeriesCount()) + " series x " +
+              std::to_string(retention_steps) + " samples, " +
+              Fixed(r.candidate_median / static_cast<double>(m.history().SampleCount()), 1) +
+              " B/sample";
+    rows.push_back(r);
+  }
+  if (ingest) {
+    const Comparison c = Compare(feed, [&flat] { return Serialize(flat); }, o.harness);
+    rows.push_back(TimeRow("rules", "ingest_" + spec.name, c,
+                           "series=" + std::to_string(w.collector_series)));
+  }
+  if (eval) {
+    const int64_t ts =
+        std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+    const Comparison c = Compare(
+        [&m, ts] {
+          m.EvaluateAt(ts);
+          return m.Groups().size();
+        },
+        [&flat] { return Serialize(flat); }, o.harness);
+    std::size_t rule_count = 0;
+    for (const auto& g : m.Groups()) rule_count += g->def().rules.size();
+    rows.push_back(TimeRow("rules", "eval_shipped_" + spec.name, c,
+                           std::to_string(rule_count) + " rules over " +
+                               std::to_string(m.history().SeriesCount()) + " series"));
+  }
+}
+
 void PrintUsage() {
   std::printf(
       "usage: nca_bench [--quick] [--reps N] [--min-batch-ms MS] [--filter SUBSTRING]\n"
@@ -495,6 +564,9 @@ int Run(int argc, char** argv) {
     RunScrape(o, *fixtures[0], true, rows);
   }
   RunParse(o, rows);
+  for (const TopologySpec& spec : {agent, ten_k}) {
+    RunRules(o, spec, now, rows);
+  }
 
   std::printf("\n");
   PrintTable(rows);

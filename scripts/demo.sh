@@ -14,10 +14,13 @@ cmake --build "$build_dir" -j "$(nproc)" --target neo4j-cluster-agent neo4j-clus
 
 listen="${NCA_DEMO_LISTEN:-127.0.0.1:9474}"
 control="${NCA_DEMO_CONTROL:-127.0.0.1:9475}"
+alertmanager="${NCA_DEMO_ALERTMANAGER:-127.0.0.1:9476}"
 run_dir="$(mktemp -d /tmp/neo4j-cluster-agent-demo.XXXXXX)"
 sim_pid=""
+am_pid=""
 cleanup() {
   [ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null || true
+  [ -n "$am_pid" ] && kill "$am_pid" 2>/dev/null || true
   wait 2>/dev/null || true
 }
 trap cleanup EXIT INT TERM
@@ -32,6 +35,18 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 [ -s "$run_dir/agent.yml" ] || { echo "simulator did not start"; cat "$run_dir/sim.log"; exit 1; }
+
+# A local Alertmanager (Debian's prometheus-alertmanager) receives the agent's alerts.
+cat > "$run_dir/alertmanager.yml" <<'AMCONFIG'
+route:
+  receiver: "null"
+receivers:
+  - name: "null"
+AMCONFIG
+prometheus-alertmanager --config.file="$run_dir/alertmanager.yml" \
+  --storage.path="$run_dir/alertmanager" --web.listen-address="$alertmanager" \
+  --cluster.listen-address= > "$run_dir/alertmanager.log" 2>&1 &
+am_pid=$!
 
 # Demo credentials of the simulator (not a secret); the agent reads them from the environment.
 export NEO4J_USERNAME=neo4j
@@ -50,6 +65,14 @@ Look at:
   curl -s http://$listen/metrics | grep neo4j_replication_lag
   open http://$listen/ in a browser (landing page), /-/ready for readiness
 
+Alerts: the agent evaluates the shipped rules (rules/prometheus/) itself and sends them to the
+local Alertmanager (log: $run_dir/alertmanager.log). Alerts wait for their 'for:' duration
+(1 to 15 minutes) before they fire:
+  curl -s http://$listen/api/v1/alerts          # pending and firing, as Prometheus shows them
+  curl -s http://$listen/api/v1/rules           # every rule with its health
+  curl -s http://$listen/metrics | grep neo4j_agent_alerts
+  curl -s http://$alertmanager/api/v2/alerts    # what reached Alertmanager
+
 Break things (the agent's metrics change within a few seconds):
   curl -s -X POST http://$control/faults -d '{"action":"stop_member","member":"prod-east-1"}'
   curl -s -X POST http://$control/faults -d '{"action":"force_leader_change","cluster":"prod-east"}'
@@ -60,6 +83,7 @@ Break things (the agent's metrics change within a few seconds):
 
 GUIDE
 
-"$build_dir/neo4j-cluster-agent" --web.listen-address "$listen" --config "$run_dir/agent.yml" &
+"$build_dir/neo4j-cluster-agent" --web.listen-address "$listen" --config "$run_dir/agent.yml" \
+  --alertmanager.url "http://$alertmanager" &
 agent_pid=$!
 wait "$agent_pid"

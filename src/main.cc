@@ -8,12 +8,13 @@
 #include <cstdio>
 #include <iostream>
 #include <optional>
-#include <vector>
 #include <string>
+#include <vector>
 
 #include "agent/agent.h"
 #include "alerts/rules/rule_file.h"
 #include "alerts/rules/test_runner.h"
+#include "common/build_version.h"
 #include "common/clock.h"
 #include "common/logging.h"
 #include "config/flags.h"
@@ -33,7 +34,6 @@ spdlog::level::level_enum ToLevel(const std::string& level) {
   return spdlog::level::info;
 }
 
-
 }  // namespace
 
 // `neo4j-cluster-agent test rules FILE...` and `check rules FILE...`: promtool's subcommands of
@@ -48,7 +48,8 @@ static std::optional<int> RunToolCommand(int argc, char** argv) {
     return std::nullopt;
   }
   if (argc < 3 || std::string(argv[2]) != "rules") {
-    std::fprintf(stderr, "neo4j-cluster-agent: error: usage: neo4j-cluster-agent %s rules FILE...\n",
+    std::fprintf(stderr,
+                 "neo4j-cluster-agent: error: usage: neo4j-cluster-agent %s rules FILE...\n",
                  command.c_str());
     return 2;
   }
@@ -72,6 +73,7 @@ int main(int argc, char** argv) {
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGHUP);  // reload the rule files
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
@@ -91,7 +93,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (parsed->action == Action::kVersion) {
-    std::printf("neo4j-cluster-agent %s (revision %s)\n", NCA_VERSION, NCA_REVISION);
+    std::printf("neo4j-cluster-agent %s (revision %s)\n", nca::kBuildVersion, nca::kBuildRevision);
     return 0;
   }
 
@@ -105,7 +107,7 @@ int main(int argc, char** argv) {
   options.defaults = parsed->defaults;
   // Custom resources are configuration too: read them before anything listens.
   if (auto st = nca::agent::LoadClusterResources(cfg, parsed->defaults, options, clock,
-                                                  std::chrono::seconds(30), parsed->notes);
+                                                 std::chrono::seconds(30), parsed->notes);
       !st.ok()) {
     log->error("msg=\"invalid configuration\" err={}", nca::LogQuote(st.error().message));
     return 2;
@@ -119,14 +121,17 @@ int main(int argc, char** argv) {
     return 2;
   }
   log->info("msg=\"starting neo4j-cluster-agent\" version={} revision={} clusters={}",
-            NCA_VERSION, NCA_REVISION, cfg.clusters.size());
+            nca::kBuildVersion, nca::kBuildRevision, cfg.clusters.size());
   if (auto st = (*agent)->Start(); !st.ok()) {
     log->error("msg=\"cannot start\" err={}", nca::LogQuote(st.error().message));
     return 1;
   }
 
   int sig = 0;
-  sigwait(&stop_signals, &sig);
+  while (sigwait(&stop_signals, &sig) == 0 && sig == SIGHUP) {
+    log->info("msg=\"SIGHUP: reloading the rule files\"");
+    (void)(*agent)->ReloadRules();  // logs the outcome
+  }
   log->info("msg=\"shutting down\" signal={}", sig == SIGINT ? "SIGINT" : "SIGTERM");
   (*agent)->Stop();
   log->info("msg=\"stopped\"");

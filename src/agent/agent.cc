@@ -1,6 +1,9 @@
 #include "agent/agent.h"
 
+#include <unistd.h>
+
 #include <chrono>
+#include <cstdio>
 #include <utility>
 
 #include "collectors/registry.h"
@@ -13,15 +16,24 @@
 namespace nca::agent {
 namespace {
 
+// Prometheus' default external URL: http://<hostname>:<listen port>.
+std::string DefaultExternalUrl(const std::string& listen_address) {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') {
+    std::snprintf(host, sizeof host, "localhost");
+  }
+  const std::size_t colon = listen_address.rfind(':');
+  const std::string port = colon == std::string::npos ? "" : listen_address.substr(colon + 1);
+  return "http://" + std::string(host) + (port.empty() ? "" : ":" + port);
+}
+
 std::string DialectName(neo4j::Dialect d) { return d == neo4j::Dialect::kV4 ? "4" : "5"; }
 
 std::string TransportName(neo4j::CypherTransport t) {
   return t == neo4j::CypherTransport::kQueryApi ? "query_api" : "tx";
 }
 
-kube::EnvLookup EnvOrProcess(const kube::EnvLookup& env) {
-  return env ? env : kube::ProcessEnv();
-}
+kube::EnvLookup EnvOrProcess(const kube::EnvLookup& env) { return env ? env : kube::ProcessEnv(); }
 
 }  // namespace
 
@@ -67,14 +79,14 @@ Result<std::optional<kube::KubeConfig>> ResolveKubeConfig(const config::Kubernet
 }
 
 Status LoadClusterResources(config::Config& config, const config::ClusterDefaults& defaults,
-                            const AgentOptions& options, const Clock& clock, Duration timeout,
+                            AgentOptions& options, const Clock& clock, Duration timeout,
                             std::vector<std::string>& notes) {
   const auto& refs = config.kubernetes.cluster_resources;
   if (refs.empty()) {
     return OkStatus();
   }
-  auto kube = ResolveKubeConfig(config.kubernetes, EnvOrProcess(options.env),
-                                options.service_account_dir);
+  auto kube =
+      ResolveKubeConfig(config.kubernetes, EnvOrProcess(options.env), options.service_account_dir);
   if (!kube.ok()) {
     return kube.error();
   }
@@ -91,9 +103,9 @@ Status LoadClusterResources(config::Config& config, const config::ClusterDefault
     const std::size_t slash = ref.find('/');
     const std::string ns = ref.substr(0, slash);
     const std::string name = ref.substr(slash + 1);
-    Result<std::string> json = client.GetCustomObject(std::string(config::kClusterSpecGroup),
-                                                      kClusterResourceVersion, ns,
-                                                      kClusterResourcePlural, name, deadline);
+    Result<std::string> json =
+        client.GetCustomObject(std::string(config::kClusterSpecGroup), kClusterResourceVersion, ns,
+                               kClusterResourcePlural, name, deadline);
     if (!json.ok()) {
       return MakeError(ErrorKind::kInvalidArgument,
                        "kubernetes.cluster_resources: " + ref + ": " + json.error().message);
@@ -106,11 +118,22 @@ Status LoadClusterResources(config::Config& config, const config::ClusterDefault
     docs.push_back(std::move(*doc));
   }
   config::MergeClusterSpecs(docs, defaults, config, notes);
+  for (auto& doc : docs) {
+    options.cluster_resource_docs.push_back(std::move(doc));
+  }
   return config::ValidateMergedConfig(config);
 }
 
 Agent::Agent(config::Config config, const Clock& clock, AgentOptions options)
-    : config_(std::move(config)), clock_(clock), options_(std::move(options)) {}
+    : config_(std::move(config)),
+      clock_(clock),
+      options_(std::move(options)),
+      store_([this](const exporter::CollectorSnapshot& s) {
+        // rules_ is set before Start() and never changes afterwards.
+        if (rules_) {
+          rules_->Ingest(s.collector, s.finished_at, s.metrics);
+        }
+      }) {}
 
 Agent::~Agent() { Stop(); }
 
@@ -144,8 +167,8 @@ Result<std::unique_ptr<Agent>> Agent::Create(config::Config config, const Clock&
     if ((*kube)->insecure_skip_verify) {
       log->warn("msg=\"TLS verification of the Kubernetes API server is disabled\"");
     }
-    agent->kube_client_ = std::make_unique<kube::KubeClient>(**kube, *agent->engine_, clock,
-                                                             kube::RealSleeper());
+    agent->kube_client_ =
+        std::make_unique<kube::KubeClient>(**kube, *agent->engine_, clock, kube::RealSleeper());
     agent->kube_view_ = std::make_unique<KubeClientView>(*agent->kube_client_);
   } else if (!agent->config_.kubernetes.node_name.empty()) {
     log->warn(
@@ -195,8 +218,76 @@ Result<std::unique_ptr<Agent>> Agent::Create(config::Config config, const Clock&
   Agent* self = agent.get();
   web.ready = [self] { return self->scheduler_->AllRanOnce(); };
   web.member_status = [self] { return self->MemberStatuses(); };
+  if (auto st = agent->CreateAlerting(web); !st.ok()) {
+    return st.error();
+  }
   agent->web_ = std::make_unique<exporter::WebApp>(std::move(web), agent->store_);
   return agent;
+}
+
+Status Agent::CreateAlerting(exporter::WebAppOptions& web) {
+  const config::AlertingConfig& a = config_.alerting;
+  if (!a.enabled) {
+    GetLogger("agent")->info("msg=\"local rule evaluation is off\"");
+    return OkStatus();
+  }
+  alerts::RuleManagerOptions ro;
+  ro.sources.rule_files = a.rule_files;
+  if (a.manifest_rules) {
+    ro.sources.manifest_files = config_.cluster_spec_files;
+    ro.sources.manifest_docs = options_.cluster_resource_docs;
+  }
+  ro.evaluation_interval_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(a.evaluation_interval).count();
+  ro.resend_delay_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(a.resend_delay).count();
+  ro.external_labels = a.external_labels;
+  ro.external_url =
+      a.external_url.empty() ? DefaultExternalUrl(config_.web.listen_address) : a.external_url;
+  if (!ro.external_url.empty() && ro.external_url.back() == '/') {
+    ro.external_url.pop_back();
+  }
+  if (!a.alertmanager_urls.empty()) {
+    alerts::NotifierOptions no;
+    no.alertmanager_urls = a.alertmanager_urls;
+    no.external_labels = a.external_labels;
+    no.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(a.alertmanager_timeout);
+    if (Status st = alerts::Notifier::Validate(no); !st.ok()) {
+      return MakeError(ErrorKind::kInvalidArgument, "alerting: " + st.error().message);
+    }
+    notifier_ = std::make_unique<alerts::Notifier>(std::move(no), *engine_, clock_);
+    alerts::Notifier* notifier = notifier_.get();
+    ro.notify = [notifier](std::vector<alerts::NotifyAlert> batch) {
+      notifier->Send(std::move(batch));
+    };
+    web.extra_metrics.push_back([notifier] { return notifier->Metrics(); });
+  }
+  ro.self_metrics = [this] { return web_->SelfMetrics(); };
+  auto manager = alerts::RuleManager::Create(std::move(ro), clock_);
+  if (!manager.ok()) {
+    return MakeError(ErrorKind::kInvalidArgument, "rules: " + manager.error().message);
+  }
+  rules_ = std::move(manager).value();
+  alerts::RuleManager* rules = rules_.get();
+  web.extra_metrics.push_back([rules] { return rules->Metrics(); });
+  web.rules_json = [rules](const std::string& type) { return rules->RulesJson(type); };
+  web.alerts_json = [rules] { return rules->AlertsJson(); };
+  web.reload = [this] { return ReloadRules(); };
+  return OkStatus();
+}
+
+Status Agent::ReloadRules() {
+  auto log = GetLogger("rules");
+  if (!rules_) {
+    log->warn("msg=\"reload requested but local rule evaluation is off\"");
+    return MakeError(ErrorKind::kInvalidArgument, "local rule evaluation is off");
+  }
+  Status st = rules_->Reload();
+  if (!st.ok()) {
+    log->error("msg=\"reload failed; the previous rules stay in force\" err={}",
+               LogQuote(st.error().message));
+  }
+  return st;
 }
 
 Status Agent::Start() {
@@ -210,6 +301,12 @@ Status Agent::Start() {
     discovery_ = std::thread([this] { DiscoveryLoop(); });
   }
   scheduler_->Start();
+  if (notifier_) {
+    notifier_->Start();
+  }
+  if (rules_) {
+    rules_->Start();
+  }
   return OkStatus();
 }
 
@@ -228,16 +325,22 @@ void Agent::Stop() {
   if (scheduler_) {
     scheduler_->Stop();
   }
+  if (rules_) {
+    rules_->Stop();
+  }
+  if (notifier_) {
+    notifier_->Stop();
+  }
 }
 
 void Agent::DiscoverOnce() {
   auto log = GetLogger("kube.discovery");
   const config::KubernetesConfig& k = config_.kubernetes;
-  const auto budget = std::chrono::duration_cast<Duration>(
-      std::min(k.discovery_interval, config::Seconds(10.0)));
+  const auto budget =
+      std::chrono::duration_cast<Duration>(std::min(k.discovery_interval, config::Seconds(10.0)));
   Result<std::vector<kube::Pod>> pods =
-      kube_client_->ListPods(k.namespace_name, k.pod_selector,
-                             kube::NodeFieldSelector(k.node_name), clock_.Monotonic() + budget);
+      kube_client_->ListPods(k.namespace_name, k.pod_selector, kube::NodeFieldSelector(k.node_name),
+                             clock_.Monotonic() + budget);
   if (!pods.ok()) {
     log->warn("msg=\"cannot list this node's pods; keeping the previous members\" node={} err={}",
               k.node_name, LogQuote(pods.error().message));
@@ -258,8 +361,8 @@ void Agent::DiscoverOnce() {
 }
 
 void Agent::DiscoveryLoop() {
-  const auto interval = std::chrono::duration_cast<std::chrono::milliseconds>(
-      config_.kubernetes.discovery_interval);
+  const auto interval =
+      std::chrono::duration_cast<std::chrono::milliseconds>(config_.kubernetes.discovery_interval);
   std::unique_lock lock(discovery_mu_);
   while (!discovery_cv_.wait_for(lock, interval, [this] { return discovery_stop_; })) {
     lock.unlock();

@@ -16,10 +16,13 @@
 
 #include "agent/kube_view.h"
 #include "agent/member_directory.h"
+#include "alerts/manager.h"
+#include "alerts/notifier.h"
 #include "collectors/collector.h"
 #include "collectors/scheduler.h"
 #include "common/clock.h"
 #include "common/result.h"
+#include "config/cluster_spec.h"
 #include "config/config.h"
 #include "config/loader.h"
 #include "exporter/snapshot_store.h"
@@ -36,6 +39,9 @@ struct AgentOptions {
   // Environment (KUBERNETES_SERVICE_HOST/PORT for in-cluster mode); empty: the process's.
   kube::EnvLookup env;
   std::string service_account_dir = kube::kServiceAccountDir;
+  // Manifests read from the Kubernetes API at start-up (LoadClusterResources); their
+  // spec.monitoring becomes rules like that of --cluster-spec files.
+  std::vector<config::ClusterSpecDoc> cluster_resource_docs;
 };
 
 // The Kubernetes API configuration `settings` asks for: nullopt when off (or auto outside a
@@ -52,8 +58,9 @@ inline constexpr char kClusterResourcePlural[] = "neo4jenterpriseclusters";
 // them as --cluster-spec manifests and merges them into `config` (config::MergeClusterSpecs),
 // then validates the result (config::ValidateMergedConfig). Blocks up to `timeout`. Errors name
 // the resource. Meant for start-up, before Agent::Create.
+// The parsed manifests are appended to options.cluster_resource_docs.
 Status LoadClusterResources(config::Config& config, const config::ClusterDefaults& defaults,
-                            const AgentOptions& options, const Clock& clock, Duration timeout,
+                            AgentOptions& options, const Clock& clock, Duration timeout,
                             std::vector<std::string>& notes);
 
 class Agent {
@@ -75,10 +82,16 @@ class Agent {
   // Status of every monitored member, for the exporter's self-metrics. Thread-safe.
   std::vector<exporter::MemberStatus> MemberStatuses() const;
 
+  // Re-reads the rule files and manifests (SIGHUP); the old rules stay on error. Thread-safe.
+  Status ReloadRules();
+
  private:
   Agent(config::Config config, const Clock& clock, AgentOptions options);
   void DiscoveryLoop();
   void DiscoverOnce();
+  // Builds the rule manager and notifier (config.alerting) and registers their endpoints and
+  // metrics with `web`. Errors are configuration errors.
+  Status CreateAlerting(exporter::WebAppOptions& web);
 
   config::Config config_;
   const Clock& clock_;
@@ -88,6 +101,8 @@ class Agent {
   std::unique_ptr<KubeClientView> kube_view_;
   std::unique_ptr<MemberDirectory> directory_;
   collectors::HostResolver resolver_;
+  std::unique_ptr<alerts::Notifier> notifier_;
+  std::unique_ptr<alerts::RuleManager> rules_;
   exporter::SnapshotStore store_;
   std::unique_ptr<collectors::Scheduler> scheduler_;
   std::unique_ptr<exporter::WebApp> web_;

@@ -143,6 +143,29 @@ struct CrossClusterConfig {
   bool http_probe = true;      // also time GET / on the peer's HTTP endpoint
 };
 
+// Local alert evaluation (src/alerts/manager.h) and notification (src/alerts/notifier.h).
+struct AlertingConfig {
+  // false: no rules are loaded or evaluated and nothing is sent (--no-rules.enabled).
+  bool enabled = true;
+  // Prometheus rule files; each entry is a path or a glob pattern (`*`, `?`, `[...]` in the file
+  // name part), resolved at load and at every reload. Relative paths are relative to the
+  // config file's directory (to the working directory for flags). Empty: the shipped rules
+  // (rules/prometheus/, compiled into the binary).
+  std::vector<std::string> rule_files;
+  // Also translate the spec.monitoring section of the cluster manifests into rules.
+  bool manifest_rules = true;
+  Seconds evaluation_interval{15.0};  // groups without `interval:`
+  // Added to alerts sent to Alertmanager (when absent) and available as $externalLabels.
+  std::map<std::string, std::string> external_labels;
+  // Base of the alerts' generatorURL and $externalURL; "" = http://<hostname>:<web port>.
+  std::string external_url;
+  // Alertmanager base URLs; alerts are POSTed to <url>/api/v2/alerts. Empty: no notifications.
+  std::vector<std::string> alertmanager_urls;
+  Seconds alertmanager_timeout{10.0};
+  // Minimum time before an unchanged firing alert is sent again (Prometheus --rules.alert.resend-delay).
+  Seconds resend_delay{60.0};
+};
+
 struct Config {
   std::string source;  // file the config came from ("" for flags only)
   std::vector<std::string> cluster_spec_files;  // --cluster-spec, in order
@@ -150,6 +173,7 @@ struct Config {
   CrossClusterConfig cross_cluster;
   WebConfig web;
   LogConfig log;
+  AlertingConfig alerting;
   std::vector<ClusterConfig> clusters;
   // Per collector name ("role", "quorum", "replication_lag", "failover").
   std::map<std::string, CollectorSettings> collectors;

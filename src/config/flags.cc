@@ -50,6 +50,15 @@ enum class Id {
   kKubeClusterResource,
   kCrossClusterSource,
   kCrossClusterProbeTimeout,
+  kRulesEnabled,
+  kRulesFile,
+  kRulesManifest,
+  kRulesEvaluationInterval,
+  kRulesExternalLabel,
+  kRulesExternalUrl,
+  kRulesResendDelay,
+  kAlertmanagerUrl,
+  kAlertmanagerTimeout,
   kLogLevel,
   kLogFormat,
 };
@@ -97,6 +106,7 @@ std::vector<FlagSpec> BuildSpecs() {
   const LogConfig log;
   const CollectorSettings collector;
   const CredentialsConfig credentials;
+  const AlertingConfig alerting;
   std::vector<FlagSpec> s = {
       {"help", Kind::kBool, Id::kHelp, "", "", "", "Show this help and exit.", false},
       {"version", Kind::kBool, Id::kVersion, "", "", "", "Show the version and exit.", false},
@@ -187,6 +197,40 @@ std::vector<FlagSpec> BuildSpecs() {
                              name),
                  false});
   }
+  const std::vector<FlagSpec> alerting_specs = {
+      {"rules.enabled", Kind::kBool, Id::kRulesEnabled, "", "", alerting.enabled ? "true" : "false",
+       "Evaluate alert rules in the agent and send the alerts to the Alertmanagers.", false},
+      {"rules.file", Kind::kValue, Id::kRulesFile, "", "PATTERN", "",
+       "Prometheus rule file or glob, relative to the working directory; added to the config "
+       "file's alerting.rule_files (default when none: the shipped rules). Repeatable.",
+       true},
+      {"rules.manifest", Kind::kBool, Id::kRulesManifest, "", "",
+       alerting.manifest_rules ? "true" : "false",
+       "Also evaluate the alerts of the cluster manifests' spec.monitoring section.", false},
+      {"rules.evaluation-interval", Kind::kValue, Id::kRulesEvaluationInterval, "", "DURATION",
+       FormatDuration(alerting.evaluation_interval),
+       "How often rule groups without their own interval are evaluated.", false},
+      {"rules.external-label", Kind::kValue, Id::kRulesExternalLabel, "", "NAME=VALUE", "",
+       "Label added to the alerts sent to Alertmanager (unless the alert has it); wins over the "
+       "config file's label of the same name. Repeatable.",
+       true},
+      {"rules.external-url", Kind::kValue, Id::kRulesExternalUrl, "", "URL", "",
+       "URL under which the agent is reachable, base of the alerts' generatorURL (default: "
+       "http://<hostname>:<web port>).",
+       false},
+      {"rules.resend-delay", Kind::kValue, Id::kRulesResendDelay, "", "DURATION",
+       FormatDuration(alerting.resend_delay),
+       "Minimum time before a firing alert is sent to Alertmanager again.", false},
+      {"alertmanager.url", Kind::kValue, Id::kAlertmanagerUrl, "", "URL", "",
+       "Alertmanager base URL (alerts are POSTed to URL/api/v2/alerts); added to the config "
+       "file's alerting.alertmanagers. No user info here: URLs with credentials go in the "
+       "config file. Repeatable.",
+       true},
+      {"alertmanager.timeout", Kind::kValue, Id::kAlertmanagerTimeout, "", "DURATION",
+       FormatDuration(alerting.alertmanager_timeout), "Timeout of one request to an Alertmanager.",
+       false},
+  };
+  s.insert(s.end(), alerting_specs.begin(), alerting_specs.end());
   s.push_back({"log.level", Kind::kValue, Id::kLogLevel, "", "LEVEL", log.level,
                "Only log messages with the given severity or above: debug, info, warn, error.",
                false});
@@ -268,6 +312,15 @@ struct FlagValues {
   std::vector<std::string> kube_cluster_resources;
   std::optional<std::string> cross_cluster_source;
   std::optional<Seconds> cross_cluster_probe_timeout;
+  std::optional<bool> rules_enabled;
+  std::optional<bool> rules_manifest;
+  std::vector<std::string> rule_files;
+  std::optional<Seconds> evaluation_interval;
+  std::map<std::string, std::string> external_labels;
+  std::optional<std::string> external_url;
+  std::optional<Seconds> resend_delay;
+  std::vector<HttpBaseUrl> alertmanagers;
+  std::optional<Seconds> alertmanager_timeout;
 };
 
 Result<bool> ParseBoolText(std::string_view flag, std::string_view text) {
@@ -424,6 +477,78 @@ Status Store(const Occurrence& o, FlagValues& v) {
     case Id::kCollectorEnable:
       v.collector_enabled[o.spec->collector] = o.bool_value;
       return OkStatus();
+    case Id::kRulesEnabled:
+      v.rules_enabled = o.bool_value;
+      return OkStatus();
+    case Id::kRulesManifest:
+      v.rules_manifest = o.bool_value;
+      return OkStatus();
+    case Id::kRulesFile:
+      if (o.value.empty()) {
+        return FlagError(flag, "must not be empty");
+      }
+      v.rule_files.push_back(o.value);
+      return OkStatus();
+    case Id::kRulesEvaluationInterval:
+    case Id::kRulesResendDelay:
+    case Id::kAlertmanagerTimeout: {
+      Result<Seconds> d = duration(false);
+      if (!d.ok()) {
+        return d.error();
+      }
+      (o.spec->id == Id::kRulesEvaluationInterval ? v.evaluation_interval
+       : o.spec->id == Id::kRulesResendDelay      ? v.resend_delay
+                                                  : v.alertmanager_timeout) = *d;
+      return OkStatus();
+    }
+    case Id::kRulesExternalLabel: {
+      std::size_t eq = o.value.find('=');
+      if (eq == std::string::npos) {
+        return FlagError(flag, fmt::format("\"{}\" is not NAME=VALUE", Printable(o.value)));
+      }
+      std::string name = o.value.substr(0, eq);
+      if (Status st = ValidateLabelName(name); !st.ok()) {
+        return FlagError(flag, st.error().message);
+      }
+      if (!v.external_labels.emplace(name, o.value.substr(eq + 1)).second) {
+        return FlagError(flag, fmt::format("label {} given more than once", name));
+      }
+      return OkStatus();
+    }
+    case Id::kRulesExternalUrl: {
+      if (o.value.empty()) {  // back to the default
+        v.external_url = "";
+        return OkStatus();
+      }
+      Result<HttpBaseUrl> url = ParseHttpBaseUrl(o.value);
+      if (!url.ok()) {
+        return FlagError(flag, url.error().message);
+      }
+      if (!url->userinfo.empty()) {
+        return FlagError(flag,
+                         "user info is not allowed in the external URL (it is published in every "
+                         "alert's generatorURL)");
+      }
+      v.external_url = url->url;
+      return OkStatus();
+    }
+    case Id::kAlertmanagerUrl: {
+      if (o.value.empty()) {
+        return FlagError(flag, "must not be empty");
+      }
+      Result<HttpBaseUrl> url = ParseHttpBaseUrl(o.value);
+      if (!url.ok()) {
+        return FlagError(flag, url.error().message);
+      }
+      if (!url->userinfo.empty()) {
+        return FlagError(flag,
+                         "user info (user:password@) is a secret and is never read from the "
+                         "command line (argv is visible to every process on the host): put this "
+                         "Alertmanager URL in the --config file (alerting.alertmanagers) instead");
+      }
+      v.alertmanagers.push_back(std::move(*url));
+      return OkStatus();
+    }
     case Id::kCollectorInterval: {
       Result<Seconds> d = duration(true);
       if (!d.ok()) {
@@ -488,6 +613,49 @@ void ApplyKubernetesFlags(const FlagValues& v, const EnvLookup& env, Config& con
   }
   if (v.cross_cluster_probe_timeout) {
     config.cross_cluster.probe_timeout = *v.cross_cluster_probe_timeout;
+  }
+}
+
+// --rules.* and --alertmanager.* over the file's `alerting:` section. Scalars replace the file's
+// value; lists (--rules.file, --alertmanager.url) are appended to the file's, skipping entries it
+// already has (an Alertmanager is the same when it differs only in the file's user info);
+// --rules.external-label replaces the file's label of the same name and keeps the others.
+void ApplyAlertingFlags(const FlagValues& v, AlertingConfig& a) {
+  if (v.rules_enabled) {
+    a.enabled = *v.rules_enabled;
+  }
+  if (v.rules_manifest) {
+    a.manifest_rules = *v.rules_manifest;
+  }
+  for (const std::string& pattern : v.rule_files) {
+    if (std::find(a.rule_files.begin(), a.rule_files.end(), pattern) == a.rule_files.end()) {
+      a.rule_files.push_back(pattern);
+    }
+  }
+  if (v.evaluation_interval) {
+    a.evaluation_interval = *v.evaluation_interval;
+  }
+  for (const auto& [name, value] : v.external_labels) {
+    a.external_labels[name] = value;
+  }
+  if (v.external_url) {
+    a.external_url = *v.external_url;
+  }
+  if (v.resend_delay) {
+    a.resend_delay = *v.resend_delay;
+  }
+  if (v.alertmanager_timeout) {
+    a.alertmanager_timeout = *v.alertmanager_timeout;
+  }
+  std::set<std::string> known;  // redacted forms of the URLs already listed
+  for (const std::string& url : a.alertmanager_urls) {
+    Result<HttpBaseUrl> parsed = ParseHttpBaseUrl(url);
+    known.insert(parsed.ok() ? parsed->redacted : url);
+  }
+  for (const HttpBaseUrl& url : v.alertmanagers) {
+    if (known.insert(url.redacted).second) {
+      a.alertmanager_urls.push_back(url.url);
+    }
   }
 }
 
@@ -799,6 +967,7 @@ Result<ParsedFlags> ParseFlags(int argc, const char* const* argv, const EnvLooku
     return s.error();
   }
   ApplyKubernetesFlags(values, env, config);
+  ApplyAlertingFlags(values, config.alerting);
   // Manifests: the file's cluster_specs first, then --cluster-spec, in order.
   for (const std::string& path : values.cluster_specs) {
     if (std::find(config.cluster_spec_files.begin(), config.cluster_spec_files.end(), path) ==

@@ -5,9 +5,17 @@
 // file's `defaults:` section (so they apply to every cluster that does not set its own value),
 // and clusters given with --cluster get those effective defaults too.
 //
+// Repeatable flags that name list entries (--cluster-spec, --kubernetes.cluster-resource,
+// --rules.file, --alertmanager.url) add to the file's list (file entries first, duplicates
+// dropped) rather than replace it; --rules.external-label NAME=VALUE replaces only the file's
+// label NAME. Relative --rules.file patterns stay relative to the working directory (those of
+// the file are made relative to the file's directory when it is loaded).
+//
 // Secrets are never taken from argv: there is deliberately no --neo4j.password (or --username)
 // flag, and passing one fails with a message pointing at the file/environment sources. Error
-// messages name the flag but never echo values of unknown or secret-looking flags.
+// messages name the flag but never echo values of unknown or secret-looking flags. A URL with
+// user info (--alertmanager.url=http://user:pass@host) is refused likewise: such URLs belong in
+// the --config file.
 //
 // Pure apart from reading the --config file; the environment is reached only through the
 // injected EnvLookup. Safe to call concurrently.

@@ -897,6 +897,109 @@ void ParseCrossCluster(const Walker& w, const Field& section, CrossClusterConfig
   }
 }
 
+// `external_labels:`: a mapping of label names to string values.
+std::map<std::string, std::string> GetLabelMap(const Walker& w, const Field& f) {
+  if (!f.value.IsMap()) {
+    w.Fail(f.value, f.path,
+           fmt::format("want a mapping of label names to values, got {}", YamlKindName(f.value)));
+  }
+  std::map<std::string, std::string> out;
+  std::map<std::string, int> lines;  // name -> line
+  for (auto it = f.value.begin(); it != f.value.end(); ++it) {
+    const YAML::Node key_node = it->first;
+    if (!key_node.IsScalar()) {
+      w.Fail(key_node, f.path,
+             fmt::format("keys must be label names, got {}", YamlKindName(key_node)));
+    }
+    const std::string name = key_node.Scalar();
+    const std::string path = JoinPath(f.path, name);
+    if (Status s = ValidateLabelName(name); !s.ok()) {
+      w.Fail(key_node, path, s.error().message);
+    }
+    auto [pos, inserted] = lines.emplace(name, key_node.Mark().line + 1);
+    if (!inserted) {
+      w.Fail(key_node, path,
+             fmt::format("duplicate label {} (first set at line {})", name, pos->second));
+    }
+    if (!it->second.IsScalar()) {
+      w.Fail(it->second.IsNull() ? key_node : it->second, path,
+             fmt::format("want a string value, got {}", YamlKindName(it->second)));
+    }
+    out[name] = it->second.Scalar();
+  }
+  return out;
+}
+
+void ParseAlerting(const Walker& w, const Field& section, const std::string& base_dir,
+                   AlertingConfig& a) {
+  Fields f(w, section.value, section.path,
+           {"enabled", "rule_files", "manifest_rules", "evaluation_interval", "external_labels",
+            "external_url", "alertmanagers", "alertmanager_timeout", "resend_delay"});
+  if (const Field* x = f.Find("enabled")) {
+    a.enabled = GetBool(w, *x);
+  }
+  if (const Field* x = f.Find("rule_files")) {
+    a.rule_files.clear();
+    for (const std::string& pattern : GetStringList(w, *x, /*unique=*/true)) {
+      a.rule_files.push_back(ResolveRelativeTo(base_dir, pattern));
+    }
+  }
+  if (const Field* x = f.Find("manifest_rules")) {
+    a.manifest_rules = GetBool(w, *x);
+  }
+  if (const Field* x = f.Find("evaluation_interval")) {
+    a.evaluation_interval = GetPositiveDuration(w, *x);
+  }
+  if (const Field* x = f.Find("external_labels")) {
+    a.external_labels = GetLabelMap(w, *x);
+  }
+  if (const Field* x = f.Find("external_url")) {
+    const std::string text = GetString(w, *x);
+    a.external_url.clear();
+    if (!text.empty()) {
+      Result<HttpBaseUrl> url = ParseHttpBaseUrl(text);
+      if (!url.ok()) {
+        w.Fail(x->value, x->path, url.error().message);
+      }
+      if (!url->userinfo.empty()) {
+        w.Fail(x->value, x->path,
+               "user info is not allowed in the external URL (it is published in every alert's "
+               "generatorURL)");
+      }
+      a.external_url = url->url;
+    }
+  }
+  if (const Field* x = f.Find("alertmanagers")) {
+    a.alertmanager_urls.clear();
+    std::map<std::string, std::size_t> seen;  // normalised URL -> index
+    ForEachItem(w, *x, [&](const YAML::Node& item, const std::string& item_path) {
+      if (!item.IsScalar() || item.Scalar().empty()) {
+        w.Fail(item, item_path,
+               fmt::format("want an http:// or https:// URL, got {}",
+                           item.IsScalar() ? "an empty string" : YamlKindName(item)));
+      }
+      Result<HttpBaseUrl> url = ParseHttpBaseUrl(item.Scalar());
+      if (!url.ok()) {
+        w.Fail(item, item_path, url.error().message);
+      }
+      auto [pos, inserted] = seen.emplace(url->redacted, seen.size());
+      if (!inserted) {
+        // The redacted form only: the URL may carry a password.
+        w.Fail(item, item_path,
+               fmt::format("duplicate Alertmanager URL {} (also listed as {})", url->redacted,
+                           IndexPath(x->path, pos->second)));
+      }
+      a.alertmanager_urls.push_back(url->url);
+    });
+  }
+  if (const Field* x = f.Find("alertmanager_timeout")) {
+    a.alertmanager_timeout = GetPositiveDuration(w, *x);
+  }
+  if (const Field* x = f.Find("resend_delay")) {
+    a.resend_delay = GetPositiveDuration(w, *x);
+  }
+}
+
 void ParseRoot(const Walker& w, const YAML::Node& root, const LoadOptions& options,
                LoadedConfig& out) {
   if (!root.IsNull() && !root.IsMap()) {
@@ -904,7 +1007,7 @@ void ParseRoot(const Walker& w, const YAML::Node& root, const LoadOptions& optio
   }
   Fields f(w, root, "",
            {"web", "log", "defaults", "collectors", "clusters", "cluster_specs", "kubernetes",
-            "cross_cluster"});
+            "cross_cluster", "alerting"});
   if (const Field* x = f.Find("cluster_specs")) {
     out.config.cluster_spec_files = GetStringList(w, *x, /*unique=*/true);
   }
@@ -913,6 +1016,9 @@ void ParseRoot(const Walker& w, const YAML::Node& root, const LoadOptions& optio
   }
   if (const Field* x = f.Find("cross_cluster")) {
     ParseCrossCluster(w, *x, out.config.cross_cluster);
+  }
+  if (const Field* x = f.Find("alerting")) {
+    ParseAlerting(w, *x, DirectoryOf(w.source()), out.config.alerting);
   }
   if (const Field* x = f.Find("web")) {
     ParseWeb(w, *x, out.config.web);
@@ -1273,6 +1379,158 @@ Result<MemberUrl> ParseMemberUrl(std::string_view text) {
   out.host_port = fmt::format("{}:{}", host_part, out.port);
   out.url = fmt::format("{}://{}", out.scheme, out.host_port);
   return out;
+}
+
+Status ValidateLabelName(std::string_view name) {
+  // ASCII only, whatever the locale.
+  const auto is_start = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+  };
+  const auto is_rest = [&](char c) { return is_start(c) || (c >= '0' && c <= '9'); };
+  if (name.empty()) {
+    return InvalidArgument("empty label name");
+  }
+  if (!is_start(name[0]) || !std::all_of(name.begin() + 1, name.end(), is_rest)) {
+    return InvalidArgument(
+        fmt::format("invalid label name \"{}\" (want [a-zA-Z_][a-zA-Z0-9_]*)", name));
+  }
+  if (name.substr(0, 2) == "__") {
+    return InvalidArgument(fmt::format(
+        "label name \"{}\" is reserved (names starting with __ are for internal use)", name));
+  }
+  return OkStatus();
+}
+
+Result<HttpBaseUrl> ParseHttpBaseUrl(std::string_view text) {
+  // Parts of the URL are echoed only when it has no '@' (which may introduce a password).
+  const bool may_echo = text.find('@') == std::string_view::npos;
+  const auto bad = [](std::string message) -> Result<HttpBaseUrl> {
+    return MakeError(ErrorKind::kInvalidArgument, std::move(message));
+  };
+  const auto quoted = [&](std::string_view part) {
+    return may_echo ? fmt::format(" \"{}\"", part) : std::string();
+  };
+  if (text.empty()) {
+    return bad("empty URL (want http://host[:port][/path] or https://...)");
+  }
+  std::size_t sep = text.find("://");
+  if (sep == std::string_view::npos) {
+    return bad("missing scheme (want http://host[:port][/path] or https://...)");
+  }
+  HttpBaseUrl out;
+  out.scheme = Lower(text.substr(0, sep));
+  if (out.scheme != "http" && out.scheme != "https") {
+    return bad(fmt::format("scheme{} not supported (want http or https)",
+                           quoted(text.substr(0, std::min<std::size_t>(sep, 32)))));
+  }
+  std::string_view rest = text.substr(sep + 3);
+  // User info ends at the last '@' before the first '/' (RFC 3986 wants '/', '?', '#' and '@'
+  // percent-encoded inside it); the authority then ends at the first '/', '?' or '#'.
+  std::size_t at = rest.substr(0, rest.find('/')).rfind('@');
+  std::string_view userinfo;
+  if (at != std::string_view::npos) {
+    userinfo = rest.substr(0, at);
+    rest = rest.substr(at + 1);
+    if (userinfo.empty()) {
+      return bad("empty user info before '@'");
+    }
+  }
+  std::size_t end = rest.find_first_of("/?#");
+  std::string_view authority = rest.substr(0, end);
+  std::string_view tail = end == std::string_view::npos ? std::string_view() : rest.substr(end);
+  if (tail.find('?') != std::string_view::npos) {
+    return bad("a query string is not allowed (give the base URL, optionally with a path prefix)");
+  }
+  if (tail.find('#') != std::string_view::npos) {
+    return bad("a fragment is not allowed (give the base URL, optionally with a path prefix)");
+  }
+  if (std::any_of(tail.begin(), tail.end(), [](char c) {
+        return std::isspace(static_cast<unsigned char>(c)) ||
+               std::iscntrl(static_cast<unsigned char>(c));
+      })) {
+    return bad("the path must not contain spaces or control characters");
+  }
+  std::string_view port_text;
+  bool has_port = false;
+  bool ipv6 = false;
+  if (!authority.empty() && authority[0] == '[') {
+    std::size_t close = authority.find(']');
+    if (close == std::string_view::npos) {
+      return bad("unterminated IPv6 address (missing ])");
+    }
+    out.host = std::string(authority.substr(1, close - 1));
+    ipv6 = true;
+    std::string_view after = authority.substr(close + 1);
+    if (!after.empty()) {
+      if (after[0] != ':') {
+        return bad("unexpected characters after the IPv6 address");
+      }
+      has_port = true;
+      port_text = after.substr(1);
+    }
+    if (out.host.empty() || !std::all_of(out.host.begin(), out.host.end(), IsIpv6Char)) {
+      return bad("invalid IPv6 address");
+    }
+  } else {
+    std::size_t colon = authority.find(':');
+    if (colon != std::string_view::npos &&
+        authority.find(':', colon + 1) != std::string_view::npos) {
+      return bad("an IPv6 address must be written in brackets, e.g. http://[::1]:9093");
+    }
+    out.host = std::string(authority.substr(0, colon));
+    if (colon != std::string_view::npos) {
+      has_port = true;
+      port_text = authority.substr(colon + 1);
+    }
+    if (out.host.empty()) {
+      return bad("missing host");
+    }
+    if (!std::all_of(out.host.begin(), out.host.end(), IsHostChar)) {
+      return bad(fmt::format("invalid host{}", quoted(out.host)));
+    }
+  }
+  if (has_port) {
+    std::uint64_t port = 0;
+    if (!ParseUint64(port_text, port) || port < 1 || port > 65535) {
+      return bad(fmt::format("invalid port{} (want 1-65535)", quoted(port_text)));
+    }
+    out.port = static_cast<int>(port);
+  }
+  while (!tail.empty() && tail.back() == '/') {
+    tail.remove_suffix(1);
+  }
+  out.path = std::string(tail);
+  out.userinfo = std::string(userinfo);
+  std::string host_port = ipv6 ? fmt::format("[{}]", out.host) : out.host;
+  if (out.port != 0) {
+    host_port += fmt::format(":{}", out.port);
+  }
+  out.redacted = fmt::format("{}://{}{}", out.scheme, host_port, out.path);
+  out.url = out.userinfo.empty()
+                ? out.redacted
+                : fmt::format("{}://{}@{}{}", out.scheme, out.userinfo, host_port, out.path);
+  return out;
+}
+
+std::string ResolveRelativeTo(std::string_view base_dir, std::string_view path) {
+  if (base_dir.empty() || path.empty() || path.front() == '/') {
+    return std::string(path);
+  }
+  if (base_dir.back() == '/') {
+    return fmt::format("{}{}", base_dir, path);
+  }
+  return fmt::format("{}/{}", base_dir, path);
+}
+
+std::string DirectoryOf(std::string_view file_path) {
+  std::size_t slash = file_path.rfind('/');
+  if (slash == std::string_view::npos) {
+    return "";
+  }
+  if (slash == 0) {
+    return "/";
+  }
+  return std::string(file_path.substr(0, slash));
 }
 
 Status ValidateListenAddress(std::string_view text) {

@@ -6,7 +6,9 @@
 //
 // Secrets are never accepted in the file: only file paths (`password_file`) or environment
 // variable names (`password_env`). A `username:`/`password:` key is rejected with a message
-// saying so, and no error message ever echoes such a value.
+// saying so, and no error message ever echoes such a value. The one exception is the user info
+// of an Alertmanager URL (`alerting.alertmanagers`, HTTP basic auth): accepted in the file (never
+// on the command line), kept in AlertingConfig::alertmanager_urls and never echoed in errors.
 //
 // Every function here is pure (no global state) except LoadConfigFile*, which reads the file;
 // all are safe to call concurrently.
@@ -82,9 +84,11 @@ Seconds DefaultCollectorTimeout(Seconds interval);
 inline constexpr double kMinCollectorIntervalSeconds = 1.0;
 
 // Parses and validates `yaml`; `source_name` (usually the file path) prefixes every error and
-// is stored in Config::source. The result has an entry in Config::collectors for every known
-// collector (defaults for those the file does not mention). Zero clusters is not an error here
-// (flags may add some). All errors are kInvalidArgument.
+// is stored in Config::source. Relative `alerting.rule_files` entries are joined with the
+// directory of `source_name` (DirectoryOf), so they stay valid whatever the working directory. The
+// result has an entry in Config::collectors for every known collector (defaults for those the file
+// does not mention). Zero clusters is not an error here (flags may add some). All errors are
+// kInvalidArgument.
 Result<Config> ParseConfig(std::string_view yaml, const std::string& source_name);
 Result<LoadedConfig> ParseConfigWithOptions(std::string_view yaml, const std::string& source_name,
                                             const LoadOptions& options);
@@ -131,6 +135,39 @@ Status ValidateBoltEndpoint(std::string_view text);
 Result<KubernetesConfig::Mode> ParseKubernetesMode(std::string_view text);
 // A Neo4jEnterpriseCluster custom resource reference "namespace/name".
 Status ValidateClusterResourceRef(std::string_view text);
+
+// --- Alerting (the `alerting:` section and the --rules.* / --alertmanager.* flags) -----------
+
+// Prometheus label names: [a-zA-Z_][a-zA-Z0-9_]*; names starting with "__" are reserved for
+// internal use and rejected. The error message names the offending label.
+Status ValidateLabelName(std::string_view name);
+
+// An http(s) base URL with an optional path prefix (Alertmanager, the external URL).
+struct HttpBaseUrl {
+  std::string scheme;    // "http" or "https" (lower case)
+  std::string userinfo;  // "user:password" as written, "" when none. A secret: never log it.
+  std::string host;      // as written; IPv6 without brackets
+  int port = 0;          // 0 when the URL has none (the scheme's default port applies)
+  std::string path;      // "" or "/prefix" without trailing '/'
+  // scheme://[userinfo@]host[:port][path], the form stored in the configuration.
+  std::string url;
+  // The same without the user info: safe to log and to show in error messages.
+  std::string redacted;
+};
+
+// Parses http(s)://[userinfo@]host[:port][/path]. Rejects other schemes, a missing or invalid
+// host, a bad port, a query and a fragment; trailing slashes of the path are removed (so
+// "<url>/api/v2/alerts" can be appended). User info is returned, not rejected: callers decide.
+// Error messages never contain the user info (nor any part of a URL that has an '@').
+Result<HttpBaseUrl> ParseHttpBaseUrl(std::string_view text);
+
+// `path` as seen from a file in directory `base_dir`: absolute paths and a "" base_dir leave it
+// unchanged, otherwise "<base_dir>/<path>". Pure string work (no I/O, globs stay globs).
+std::string ResolveRelativeTo(std::string_view base_dir, std::string_view path);
+
+// The directory part of a file path ("conf/agent.yml" -> "conf", "agent.yml" -> "",
+// "/agent.yml" -> "/").
+std::string DirectoryOf(std::string_view file_path);
 
 // Checks a listen address "[host]:port" (":9474", "0.0.0.0:9474", "[::]:9474").
 Status ValidateListenAddress(std::string_view text);

@@ -17,7 +17,10 @@ void SnapshotStore::Publish(CollectorSnapshot snapshot) {
     if (!fresh->last_success && slot != nullptr) {
       fresh->last_success = slot->last_success;
     }
-    old = std::exchange(slot, std::move(fresh));
+    old = std::exchange(slot, fresh);
+  }
+  if (listener_) {
+    listener_(*fresh);
   }
   // `old` (possibly the last reference to a large MetricSet) is released outside the lock.
 }

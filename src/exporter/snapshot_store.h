@@ -3,6 +3,7 @@
 // waits on a collector (and so never on Neo4j).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -40,7 +41,12 @@ using SnapshotPtr = std::shared_ptr<const CollectorSnapshot>;
 // holding it, and a snapshot stays alive for as long as a reader holds its pointer.
 class SnapshotStore {
  public:
+  // Called with every published snapshot, on the publishing thread, after the swap (e.g. to feed
+  // the local rule evaluation's history). Must be thread-safe and cheap.
+  using Listener = std::function<void(const CollectorSnapshot&)>;
+
   SnapshotStore() = default;
+  explicit SnapshotStore(Listener listener) : listener_(std::move(listener)) {}
   SnapshotStore(const SnapshotStore&) = delete;
   SnapshotStore& operator=(const SnapshotStore&) = delete;
 
@@ -56,6 +62,7 @@ class SnapshotStore {
   SnapshotPtr Get(const std::string& collector) const;
 
  private:
+  const Listener listener_;
   mutable std::mutex mu_;
   std::map<std::string, SnapshotPtr> snapshots_;  // guarded by mu_
 };

@@ -4,11 +4,13 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <charconv>
 #include <exception>
 #include <string_view>
 #include <utility>
 
+#include "common/build_version.h"
 #include "common/logging.h"
 
 namespace nca::exporter {
@@ -137,6 +139,39 @@ net::HttpResponse MethodNotAllowed() {
   return r;
 }
 
+// The first value of `name` in a raw query string, %-decoded ('+' is a space); "" when absent.
+std::string QueryParam(const std::string& query, std::string_view name) {
+  std::size_t pos = 0;
+  while (pos <= query.size()) {
+    std::size_t end = query.find('&', pos);
+    if (end == std::string::npos) {
+      end = query.size();
+    }
+    const std::string_view part(query.data() + pos, end - pos);
+    const std::size_t eq = part.find('=');
+    if (part.substr(0, eq) == name) {
+      std::string out;
+      const std::string_view raw = eq == std::string_view::npos ? "" : part.substr(eq + 1);
+      for (std::size_t i = 0; i < raw.size(); ++i) {
+        if (raw[i] == '+') {
+          out.push_back(' ');
+        } else if (raw[i] == '%' && i + 2 < raw.size() &&
+                   std::isxdigit(static_cast<unsigned char>(raw[i + 1])) &&
+                   std::isxdigit(static_cast<unsigned char>(raw[i + 2]))) {
+          out.push_back(
+              static_cast<char>(std::stoi(std::string(raw.substr(i + 1, 2)), nullptr, 16)));
+          i += 2;
+        } else {
+          out.push_back(raw[i]);
+        }
+      }
+      return out;
+    }
+    pos = end + 1;
+  }
+  return "";
+}
+
 // What HttpExchange::Send writes, without the body (HEAD keeps the GET Content-Length).
 std::string ResponseHead(const net::HttpResponse& r) {
   std::string head = "HTTP/1.1 " + std::to_string(r.status) + " " +
@@ -159,13 +194,17 @@ std::string BuildLanding(const WebAppOptions& o) {
   h += "</title></head>\n<body>\n<h1>";
   h += kExporterName;
   h += "</h1>\n<p>Version ";
-  h += HtmlEscape(NCA_VERSION);
+  h += HtmlEscape(nca::kBuildVersion);
   h += " (revision ";
-  h += HtmlEscape(NCA_REVISION);
+  h += HtmlEscape(nca::kBuildRevision);
   h += ")</p>\n<ul>\n";
   h += "<li><a href=\"" + HtmlEscape(o.telemetry_path) + "\">Metrics</a></li>\n";
   h += std::string("<li><a href=\"") + kHealthyPath + "\">Health</a></li>\n";
   h += std::string("<li><a href=\"") + kReadyPath + "\">Readiness</a></li>\n";
+  if (o.rules_json && o.alerts_json) {
+    h += "<li><a href=\"/api/v1/alerts\">Alerts</a> (pending and firing, JSON)</li>\n";
+    h += "<li><a href=\"/api/v1/rules\">Rules</a> (rule groups and their health, JSON)</li>\n";
+  }
   h += "</ul>\n<h2>Clusters</h2>\n";
   if (o.clusters.empty()) {
     h += "<p>None configured.</p>\n";
@@ -314,6 +353,28 @@ net::HttpResponse WebApp::HandleRequest(const net::HttpRequest& request) const {
       r.content_type = kMetricsContentType;
       return r;
     }
+    if (path == "/api/v1/rules" || path == "/api/v1/alerts") {
+      if (!options_.rules_json || !options_.alerts_json) {
+        return TextResponse(404, "404 page not found\n");
+      }
+      if (!IsGetOrHead(request.method)) {
+        return MethodNotAllowed();
+      }
+      net::HttpResponse r = TextResponse(
+          200, path == "/api/v1/alerts" ? options_.alerts_json()
+                                        : options_.rules_json(QueryParam(request.query, "type")));
+      r.content_type = "application/json";
+      return r;
+    }
+    if (path == "/-/reload" && options_.reload) {
+      if (request.method != "POST" && request.method != "PUT") {
+        return TextResponse(405, "Only POST or PUT requests allowed");
+      }
+      if (Status st = options_.reload(); !st.ok()) {
+        return TextResponse(500, "failed to reload config: " + st.error().message);
+      }
+      return TextResponse(200, "");
+    }
     if (path == "/" || path == kHealthyPath || path == kReadyPath) {
       if (!IsGetOrHead(request.method)) {
         return MethodNotAllowed();
@@ -362,7 +423,23 @@ std::string WebApp::RenderMetrics() const {
   for (const auto& f : self) {
     families.push_back(&f);
   }
+  std::vector<MetricSet> extra;
+  extra.reserve(options_.extra_metrics.size());
+  for (const auto& provider : options_.extra_metrics) {
+    extra.push_back(provider());
+  }
+  for (const auto& set : extra) {
+    for (const auto& f : set) {
+      families.push_back(&f);
+    }
+  }
   return prometheus::TextSerializer().Serialize(MergeAndSort(std::move(families)));
+}
+
+MetricSet WebApp::SelfMetrics() const {
+  MetricSet self;
+  AppendSelfMetrics(store_.Latest(), self);
+  return self;
 }
 
 void WebApp::AppendSelfMetrics(const std::vector<SnapshotPtr>& snapshots, MetricSet& out) const {
@@ -370,7 +447,9 @@ void WebApp::AppendSelfMetrics(const std::vector<SnapshotPtr>& snapshots, Metric
   b.Gauge("neo4j_agent_build_info",
           "A metric with a constant '1' value labeled by version, revision and compiler from "
           "which neo4j-cluster-agent was built.")
-      .Add({{"version", NCA_VERSION}, {"revision", NCA_REVISION}, {"compiler", Trimmed(kCompiler)}},
+      .Add({{"version", nca::kBuildVersion},
+            {"revision", nca::kBuildRevision},
+            {"compiler", Trimmed(kCompiler)}},
            1);
 
   const std::string cadence = " Metrics are collected in the background " +

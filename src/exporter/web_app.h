@@ -3,6 +3,8 @@
 //   /                                    landing page (HTML)
 //   /-/healthy                           200 "Healthy."
 //   /-/ready                             200 "Ready." once every enabled collector ran, else 503
+//   /-/reload                            POST/PUT: re-read the rule files (when rules are on)
+//   /api/v1/rules, /api/v1/alerts        the local rule evaluation, in Prometheus' JSON shapes
 //
 // /metrics is built from the latest collector snapshots (SnapshotStore) plus self-metrics computed
 // at serialisation time (build info, per-collector duration/success/last success/interval,
@@ -74,6 +76,13 @@ struct WebAppOptions {
   std::function<std::vector<MemberStatus>()> member_status;
   // Process metrics source. Empty: ProcessMetricsReader on /proc. Must be thread-safe.
   std::function<ProcessStats()> process_stats;
+  // More families for /metrics (rule evaluation, notifier), asked at every scrape. Must be
+  // thread-safe and fast. They are not part of SelfMetrics().
+  std::vector<std::function<MetricSet()>> extra_metrics;
+  // Local alerting endpoints; empty: 404 (rule evaluation is off). Must be thread-safe.
+  std::function<std::string(const std::string& type)> rules_json;  // GET /api/v1/rules?type=
+  std::function<std::string()> alerts_json;                        // GET /api/v1/alerts
+  std::function<Status()> reload;                                  // POST /-/reload
 };
 
 // Thread-safety: Start/Stop/destructor from one owning thread. Requests are served concurrently
@@ -97,6 +106,9 @@ class WebApp {
   // The /metrics body: all families, sorted by name, series sorted by labels; a family that
   // appears in several snapshots is emitted once with the series of all of them.
   std::string RenderMetrics() const;
+  // The agent's own families (build info, collector and member self-metrics, process), as in
+  // /metrics but without the collectors' snapshots and the extra_metrics providers.
+  MetricSet SelfMetrics() const;
   // The landing page HTML.
   const std::string& RenderLanding() const { return landing_; }
   // Routes one request (what the HTTP server calls). Never throws.

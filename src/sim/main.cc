@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/build_version.h"
 #include "common/clock.h"
 #include "common/logging.h"
 #include "config/cluster_spec.h"
@@ -164,7 +165,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (flags.version) {
-    std::cout << "neo4j-cluster-sim " << NCA_VERSION << " (revision " << NCA_REVISION << ")\n";
+    std::cout << "neo4j-cluster-sim " << nca::kBuildVersion << " (revision " << nca::kBuildRevision
+              << ")\n";
     return 0;
   }
   if (flags.print_topology) {

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <utility>
 
+#include "common/build_version.h"
 #include "common/logging.h"
 #include "config/cluster_spec.h"
 #include "sim/manifests.h"
@@ -710,7 +711,7 @@ ojson Simulator::StateJson() const {
 ojson Simulator::StateJsonLocked() const {
   ojson doc = ojson::object();
   doc["simulator"] = ojson{
-      {"version", NCA_VERSION},
+      {"version", std::string(nca::kBuildVersion)},
       {"started", started_},
       {"uptime_seconds", started_ ? ToSeconds(model_.Now() - started_at_) : 0.0},
       {"control_url", control_port_ > 0 ? "http://127.0.0.1:" + std::to_string(control_port_) : ""},

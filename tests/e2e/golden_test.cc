@@ -36,7 +36,9 @@ using std::chrono::seconds;
 constexpr char kSkipPattern[] =
     R"(^(process_|neo4j_agent_build_info|neo4j_agent_collector_duration_seconds|)"
     R"(neo4j_agent_collector_last_success_timestamp_seconds|neo4j_member_last_success_timestamp_seconds|)"
-    R"(neo4j_member_database_seconds_since_leader_message))";
+    R"(neo4j_member_database_seconds_since_leader_message|neo4j_agent_alerts|)"
+    R"(neo4j_agent_rule_evaluation|neo4j_agent_rule_group_last_|neo4j_agent_rule_history_memory|)"
+    R"(neo4j_agent_rule_history_series|neo4j_agent_rules_last_reload_success_timestamp))";
 
 // A frozen topology: no transactions, so indices and lags are deterministic.
 constexpr char kGoldenTopology[] = R"(

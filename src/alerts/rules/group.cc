@@ -91,6 +91,8 @@ Result<promql::Vector> AlertingRule::Eval(int64_t ts, const QueryFunc& query, in
   }
 
   std::lock_guard lock(mu_);
+  std::map<std::string, std::pair<AlertState, promql::Labels>> before;
+  for (const auto& [key, a] : active_) before.emplace(key, std::make_pair(a.state, a.labels));
   for (auto& [key, a] : alerts) {
     auto it = active_.find(key);
     if (it != active_.end() && it->second.state != AlertState::kInactive) {
@@ -151,7 +153,23 @@ Result<promql::Vector> AlertingRule::Eval(int64_t ts, const QueryFunc& query, in
       ++it;
     }
   }
+  transitions_.clear();
+  for (const auto& [key, a] : active_) {
+    auto b = before.find(key);
+    const AlertState from = b == before.end() ? AlertState::kInactive : b->second.first;
+    if (from != a.state) transitions_.push_back({a.labels, from, a.state, a.value});
+  }
+  for (const auto& [key, b] : before) {
+    if (b.first != AlertState::kInactive && !active_.count(key)) {
+      transitions_.push_back({b.second, b.first, AlertState::kInactive, 0});
+    }
+  }
   if (limit > 0 && num_active > limit) {
+    for (const auto& [key, a] : active_) {
+      if (a.state != AlertState::kInactive) {
+        transitions_.push_back({a.labels, a.state, AlertState::kInactive, a.value});
+      }
+    }
     active_.clear();
     return MakeError(ErrorKind::kInvalidArgument, "exceeded limit of " + std::to_string(limit) +
                                                       " with " + std::to_string(num_active) +
@@ -167,6 +185,34 @@ std::vector<Alert> AlertingRule::ActiveAlerts() const {
   std::sort(out.begin(), out.end(),
             [](const Alert& x, const Alert& y) { return x.labels < y.labels; });
   return out;
+}
+
+std::vector<Alert> AlertingRule::AlertsToSend(int64_t ts, int64_t resend_delay_ms,
+                                              int64_t interval_ms) {
+  std::lock_guard lock(mu_);
+  std::vector<Alert> out;
+  for (auto& [key, a] : active_) {
+    if (a.state == AlertState::kPending) continue;
+    const bool resolved_since_sent =
+        a.resolved_at_ms && (!a.last_sent_ms || *a.resolved_at_ms > *a.last_sent_ms);
+    const bool resend_due = !a.last_sent_ms || *a.last_sent_ms + resend_delay_ms < ts;
+    if (!resolved_since_sent && !resend_due) continue;
+    a.last_sent_ms = ts;
+    a.valid_until_ms = ts + 4 * std::max(resend_delay_ms, interval_ms);
+    out.push_back(a);
+  }
+  return out;
+}
+
+std::vector<AlertTransition> AlertingRule::LastTransitions() const {
+  std::lock_guard lock(mu_);
+  return transitions_;
+}
+
+void AlertingRule::CopyStateFrom(const AlertingRule& old) {
+  if (&old == this) return;
+  std::scoped_lock lock(mu_, old.mu_);
+  active_ = old.active_;
 }
 
 Result<promql::Vector> EvalRecordingRule(const RuleDef& def, int64_t ts, const QueryFunc& query,
@@ -195,7 +241,8 @@ Result<promql::Vector> EvalRecordingRule(const RuleDef& def, int64_t ts, const Q
 Group::Group(GroupDef def, int64_t default_interval_ms, RuleContext context)
     : def_(std::move(def)),
       interval_ms_(def_.interval_ms > 0 ? def_.interval_ms : default_interval_ms),
-      last_errors_(def_.rules.size()) {
+      clock_(context.clock),
+      statuses_(def_.rules.size()) {
   for (const auto& r : def_.rules) {
     alerting_.push_back(
         r.kind == RuleDef::Kind::kAlerting ? std::make_unique<AlertingRule>(r, context) : nullptr);
@@ -203,17 +250,23 @@ Group::Group(GroupDef def, int64_t default_interval_ms, RuleContext context)
 }
 
 void Group::Eval(int64_t ts, const QueryFunc& query, SampleHistory& history) {
+  auto now = [this] { return clock_ ? clock_->Monotonic() : MonoTime(); };
+  const MonoTime group_start = now();
   for (std::size_t i = 0; i < def_.rules.size(); ++i) {
     const RuleDef& r = def_.rules[i];
+    const MonoTime start = now();
     Result<promql::Vector> out = alerting_[i] ? alerting_[i]->Eval(ts, query, def_.limit)
                                               : EvalRecordingRule(r, ts, query, def_.limit);
     {
       std::lock_guard lock(mu_);
+      RuleStatus& st = statuses_[i];
+      st.last_eval_ms = ts;
+      st.eval_seconds = ToSeconds(now() - start);
       if (!out.ok()) {
-        last_errors_[i] = out.error().message;
+        st.last_error = out.error().message;
         continue;
       }
-      last_errors_[i].reset();
+      st.last_error.reset();
     }
     SampleHistory::Batch batch;
     batch.reserve(out->size());
@@ -221,11 +274,53 @@ void Group::Eval(int64_t ts, const QueryFunc& query, SampleHistory& history) {
     std::string source = "rule\x1f" + def_.file + "\x1f" + def_.name + "\x1f" + std::to_string(i);
     history.AppendBatch(source, ts, batch);
   }
+  std::lock_guard lock(mu_);
+  last_eval_ms_ = ts;
+  last_eval_seconds_ = ToSeconds(now() - group_start);
 }
 
 std::vector<std::optional<std::string>> Group::LastErrors() const {
   std::lock_guard lock(mu_);
-  return last_errors_;
+  std::vector<std::optional<std::string>> out;
+  for (const auto& st : statuses_) out.push_back(st.last_error);
+  return out;
+}
+
+std::vector<RuleStatus> Group::RuleStatuses() const {
+  std::lock_guard lock(mu_);
+  return statuses_;
+}
+
+std::optional<int64_t> Group::last_eval_ms() const {
+  std::lock_guard lock(mu_);
+  return last_eval_ms_;
+}
+
+double Group::last_eval_seconds() const {
+  std::lock_guard lock(mu_);
+  return last_eval_seconds_;
+}
+
+void Group::CopyStateFrom(const Group& old) {
+  // Rules are matched by name and labels, the n-th occurrence with the n-th (as Prometheus).
+  auto identity = [](const RuleDef& r) {
+    std::string id = r.name;
+    for (const auto& [k, v] : r.labels) id += "\x1f" + k + "=" + v;
+    return id;
+  };
+  std::map<std::string, std::vector<const AlertingRule*>> old_rules;
+  for (std::size_t i = 0; i < old.def_.rules.size(); ++i) {
+    if (old.alerting_[i]) old_rules[identity(old.def_.rules[i])].push_back(old.alerting_[i].get());
+  }
+  std::map<std::string, std::size_t> used;
+  for (std::size_t i = 0; i < def_.rules.size(); ++i) {
+    if (!alerting_[i]) continue;
+    const std::string id = identity(def_.rules[i]);
+    auto it = old_rules.find(id);
+    if (it == old_rules.end()) continue;
+    std::size_t& n = used[id];
+    if (n < it->second.size()) alerting_[i]->CopyStateFrom(*it->second[n++]);
+  }
 }
 
 std::vector<AlertingRule*> Group::AlertingRules() {

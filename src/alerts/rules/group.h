@@ -23,6 +23,7 @@
 #include "alerts/promql/engine.h"
 #include "alerts/promql/value.h"
 #include "alerts/rules/rule_file.h"
+#include "common/clock.h"
 #include "common/result.h"
 
 namespace nca::alerts::rules {
@@ -49,12 +50,32 @@ struct Alert {
   std::optional<int64_t> fired_at_ms;
   std::optional<int64_t> resolved_at_ms;
   std::optional<int64_t> keep_firing_since_ms;
+  // Notification bookkeeping (AlertingRule::AlertsToSend).
+  std::optional<int64_t> last_sent_ms;
+  int64_t valid_until_ms = 0;
+};
+
+// A state change of one alert in one evaluation, for the log.
+struct AlertTransition {
+  promql::Labels labels;
+  AlertState from = AlertState::kInactive;
+  AlertState to = AlertState::kInactive;  // kInactive: resolved (or a pending alert cleared)
+  double value = 0;
 };
 
 // Settings shared by every rule of a manager (template data).
 struct RuleContext {
   std::map<std::string, std::string> external_labels;
   std::string external_url;
+  // Measures evaluation durations; nullptr: durations are reported as 0. Must outlive the rules.
+  const Clock* clock = nullptr;
+};
+
+// How a rule's last evaluation went (Prometheus' rule health).
+struct RuleStatus {
+  std::optional<std::string> last_error;  // nullopt: ok (or never evaluated)
+  std::optional<int64_t> last_eval_ms;    // nullopt: never evaluated ("unknown" health)
+  double eval_seconds = 0;
 };
 
 class AlertingRule {
@@ -70,11 +91,24 @@ class AlertingRule {
   std::vector<Alert> ActiveAlerts() const;
   const RuleDef& def() const { return def_; }
 
+  // The alerts to notify after an evaluation at ts (AlertingRule.sendAlerts /
+  // Alert.needsSending): firing alerts not sent within resend_delay, and alerts resolved since
+  // they were last sent. Marks them sent at ts, valid until ts + 4 * max(resend_delay,
+  // interval). Pending alerts are never sent.
+  std::vector<Alert> AlertsToSend(int64_t ts_ms, int64_t resend_delay_ms, int64_t interval_ms);
+
+  // The state changes of the latest Eval (cleared by each Eval).
+  std::vector<AlertTransition> LastTransitions() const;
+
+  // Takes over another rule's alerts (rule reload: Prometheus' CopyState).
+  void CopyStateFrom(const AlertingRule& old);
+
  private:
   const RuleDef def_;
   const RuleContext context_;
   mutable std::mutex mu_;
-  std::map<std::string, Alert> active_;  // by Labels::Key(); guarded by mu_
+  std::map<std::string, Alert> active_;       // by Labels::Key(); guarded by mu_
+  std::vector<AlertTransition> transitions_;  // guarded by mu_
 };
 
 // RecordingRule.Eval: the expression's result renamed to the record name with the rule labels.
@@ -96,6 +130,15 @@ class Group {
 
   // Per rule, in rule order: the error of its last evaluation, if any.
   std::vector<std::optional<std::string>> LastErrors() const;
+  // Per rule, in rule order: health of the last evaluation.
+  std::vector<RuleStatus> RuleStatuses() const;
+  // The whole group's last evaluation: its timestamp (nullopt before the first) and duration.
+  std::optional<int64_t> last_eval_ms() const;
+  double last_eval_seconds() const;
+
+  // Takes over the alert states of `old` (same file and group name) for every alerting rule
+  // with the same name and labels (Prometheus' Group.CopyState, matched in order).
+  void CopyStateFrom(const Group& old);
   // The alerting rules (nullptr for recording rules), in rule order.
   std::vector<AlertingRule*> AlertingRules();
 
@@ -106,9 +149,12 @@ class Group {
  private:
   const GroupDef def_;
   const int64_t interval_ms_;
+  const Clock* const clock_;
   std::vector<std::unique_ptr<AlertingRule>> alerting_;  // parallel to def_.rules
   mutable std::mutex mu_;
-  std::vector<std::optional<std::string>> last_errors_;  // guarded by mu_
+  std::vector<RuleStatus> statuses_;     // guarded by mu_
+  std::optional<int64_t> last_eval_ms_;  // guarded by mu_
+  double last_eval_seconds_ = 0;         // guarded by mu_
 };
 
 }  // namespace nca::alerts::rules

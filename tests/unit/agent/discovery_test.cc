@@ -217,9 +217,13 @@ TEST(ClusterResourceTest, ReadsAndMergesTheCustomResource) {
   cfg.kubernetes.cluster_resources = {"neo4j/neo4j-primary"};
   RealClock clock;
   std::vector<std::string> notes;
-  Status st = LoadClusterResources(cfg, config::ClusterDefaults{}, AgentOptions{}, clock,
+  AgentOptions options;
+  Status st = LoadClusterResources(cfg, config::ClusterDefaults{}, options, clock,
                                    std::chrono::seconds(10), notes);
   ASSERT_TRUE(st.ok()) << st.error().message;
+  // The parsed manifest is kept for the rules its spec.monitoring defines.
+  ASSERT_EQ(options.cluster_resource_docs.size(), 1u);
+  EXPECT_EQ(options.cluster_resource_docs[0].source, "k8s:neo4j/neo4j-primary");
   ASSERT_EQ(cfg.clusters.size(), 2u);
   EXPECT_EQ(cfg.clusters[0].name, "us-east-primary");
   EXPECT_EQ(cfg.clusters[0].bolt_endpoint, "neo4j-primary.neo4j.svc.cluster.local:7687");
@@ -229,7 +233,8 @@ TEST(ClusterResourceTest, ReadsAndMergesTheCustomResource) {
   config::Config missing = cfg;
   missing.clusters.clear();
   missing.kubernetes.cluster_resources = {"neo4j/nope"};
-  Status err = LoadClusterResources(missing, config::ClusterDefaults{}, AgentOptions{}, clock,
+  AgentOptions options2;
+  Status err = LoadClusterResources(missing, config::ClusterDefaults{}, options2, clock,
                                     std::chrono::seconds(10), notes);
   ASSERT_FALSE(err.ok());
   EXPECT_NE(err.error().message.find("neo4j/nope"), std::string::npos) << err.error().message;
@@ -242,7 +247,8 @@ TEST(ClusterResourceTest, NeedsTheKubernetesApi) {
   cfg.kubernetes.cluster_resources = {"neo4j/neo4j-primary"};
   RealClock clock;
   std::vector<std::string> notes;
-  Status st = LoadClusterResources(cfg, config::ClusterDefaults{}, AgentOptions{}, clock,
+  AgentOptions options;
+  Status st = LoadClusterResources(cfg, config::ClusterDefaults{}, options, clock,
                                    std::chrono::seconds(1), notes);
   ASSERT_FALSE(st.ok());
   EXPECT_NE(st.error().message.find("Kubernetes API"), std::string::npos);

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -317,6 +318,18 @@ TEST(LoaderTest, ExampleFileRoundTrips) {
   EXPECT_DOUBLE_EQ(dr.http.connect_timeout.count(), 2.0);   // from defaults
   EXPECT_DOUBLE_EQ(dr.http.request_timeout.count(), 10.0);  // own
   EXPECT_EQ(dr.http.max_response_bytes, 8u * 1024 * 1024);
+
+  const AlertingConfig& alerting = c.alerting;
+  EXPECT_TRUE(alerting.enabled);
+  EXPECT_TRUE(alerting.rule_files.empty());  // the shipped rules
+  EXPECT_TRUE(alerting.manifest_rules);
+  EXPECT_DOUBLE_EQ(alerting.evaluation_interval.count(), 15.0);
+  EXPECT_EQ(alerting.external_labels,
+            (std::map<std::string, std::string>{{"region", "us-east-1"}}));
+  EXPECT_EQ(alerting.external_url, "");
+  EXPECT_TRUE(alerting.alertmanager_urls.empty());
+  EXPECT_DOUBLE_EQ(alerting.alertmanager_timeout.count(), 10.0);
+  EXPECT_DOUBLE_EQ(alerting.resend_delay.count(), 60.0);
 }
 
 TEST(LoaderTest, EmptyDocumentGivesDefaultsAndAllCollectors) {

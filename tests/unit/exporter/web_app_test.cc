@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include "common/build_version.h"
+
 namespace nca::exporter {
 namespace {
 
@@ -280,7 +282,7 @@ TEST_F(WebAppHttpTest, LandingPageShowsNameVersionLinksClustersAndCollectors) {
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.headers["content-type"], "text/html; charset=utf-8");
   EXPECT_NE(r.body.find("neo4j-cluster-agent"), std::string::npos);
-  EXPECT_NE(r.body.find(NCA_VERSION), std::string::npos);
+  EXPECT_NE(r.body.find(nca::kBuildVersion), std::string::npos);
   EXPECT_NE(r.body.find("href=\"/metrics\""), std::string::npos);
   EXPECT_NE(r.body.find("href=\"/-/healthy\""), std::string::npos);
   EXPECT_NE(r.body.find("href=\"/-/ready\""), std::string::npos);
@@ -478,8 +480,8 @@ TEST_F(WebAppRenderTest, BuildInfo) {
       << text;
   EXPECT_NE(text.find("# TYPE neo4j_agent_build_info gauge\n"), std::string::npos);
   std::string line = LineStartingWith(text, "neo4j_agent_build_info{");
-  const std::string prefix = std::string("neo4j_agent_build_info{version=\"") + NCA_VERSION +
-                             "\",revision=\"" + NCA_REVISION + "\",compiler=\"";
+  const std::string prefix = std::string("neo4j_agent_build_info{version=\"") + nca::kBuildVersion +
+                             "\",revision=\"" + nca::kBuildRevision + "\",compiler=\"";
   ASSERT_EQ(line.rfind(prefix, 0), 0u) << line;
 #if defined(__clang__)
   EXPECT_EQ(line.compare(prefix.size(), 6, "clang "), 0) << line;
@@ -713,6 +715,83 @@ TEST(PromtoolSelfTest, FlagsALintProblem) {
   ASSERT_TRUE(WIFEXITED(rc));
   EXPECT_NE(WEXITSTATUS(rc), 0);
   EXPECT_NE(report.find("_total"), std::string::npos) << report;
+}
+
+
+// The local alerting endpoints and extra metric providers.
+TEST_F(WebAppRenderTest, AlertingEndpointsAndExtraMetrics) {
+  WebAppOptions o = BaseOptions();
+  std::atomic<int> reloads{0};
+  std::atomic<bool> reload_fails{false};
+  std::string seen_type = "unset";
+  o.rules_json = [&seen_type](const std::string& type) {
+    seen_type = type;
+    return std::string(R"({"status":"success","data":{"groups":[]}})");
+  };
+  o.alerts_json = [] { return std::string(R"({"status":"success","data":{"alerts":[]}})"); };
+  o.reload = [&]() -> Status {
+    ++reloads;
+    if (reload_fails) return MakeError(ErrorKind::kInvalidArgument, "r.yml: 1:1: bad");
+    return OkStatus();
+  };
+  o.extra_metrics.push_back([] {
+    MetricSetBuilder b;
+    b.Gauge("neo4j_agent_alerts", "Alerts.").Add({{"alertname", "X"}, {"alertstate", "firing"}}, 1);
+    return std::move(b).Build();
+  });
+  WebApp app(std::move(o), store_);
+
+  net::HttpRequest req;
+  req.method = "GET";
+  req.path = "/api/v1/rules";
+  req.query = "type=alert";
+  net::HttpResponse r = app.HandleRequest(req);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.content_type, "application/json");
+  EXPECT_EQ(seen_type, "alert");
+  req.query = "";
+  app.HandleRequest(req);
+  EXPECT_EQ(seen_type, "");
+  req.path = "/api/v1/alerts";
+  r = app.HandleRequest(req);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find("\"alerts\""), std::string::npos);
+  req.method = "POST";
+  EXPECT_EQ(app.HandleRequest(req).status, 405);
+
+  req.path = "/-/reload";
+  req.method = "GET";
+  EXPECT_EQ(app.HandleRequest(req).status, 405);  // as Prometheus: only POST or PUT
+  EXPECT_EQ(reloads, 0);
+  req.method = "POST";
+  EXPECT_EQ(app.HandleRequest(req).status, 200);
+  EXPECT_EQ(reloads, 1);
+  reload_fails = true;
+  r = app.HandleRequest(req);
+  EXPECT_EQ(r.status, 500);
+  EXPECT_EQ(r.body, "failed to reload config: r.yml: 1:1: bad");
+
+  const std::string text = app.RenderMetrics();
+  EXPECT_NE(text.find("neo4j_agent_alerts{alertname=\"X\",alertstate=\"firing\"} 1"),
+            std::string::npos);
+  for (const auto& f : app.SelfMetrics()) {
+    EXPECT_NE(f.name, "neo4j_agent_alerts") << "extra providers are not self-metrics";
+  }
+  EXPECT_NE(app.RenderLanding().find("/api/v1/alerts"), std::string::npos);
+}
+
+TEST_F(WebAppRenderTest, AlertingEndpointsAre404WhenRulesAreOff) {
+  WebApp app(BaseOptions(), store_);
+  net::HttpRequest req;
+  req.method = "GET";
+  for (const char* path : {"/api/v1/rules", "/api/v1/alerts"}) {
+    req.path = path;
+    EXPECT_EQ(app.HandleRequest(req).status, 404) << path;
+  }
+  req.method = "POST";
+  req.path = "/-/reload";
+  EXPECT_EQ(app.HandleRequest(req).status, 404);
+  EXPECT_EQ(app.RenderLanding().find("/api/v1/alerts"), std::string::npos);
 }
 
 }  // namespace

@@ -193,5 +193,114 @@ TEST(GroupTest, EvalTimestampIsSlottedWithStableOffset) {
   EXPECT_EQ(group.EvalTimestamp(t1 + kMin), t1 + kMin);
 }
 
+
+// Transitions: inactive -> pending -> firing -> inactive (resolved), each reported once.
+TEST(AlertingRuleTest, ReportsEachTransitionOnce) {
+  AlertingRule rule(AlertDef(2 * kMin), {});
+  FakeQuery q;
+  for (int m = 1; m <= 3; ++m) q.results[m * kMin] = Up(0);
+  std::vector<std::pair<AlertState, AlertState>> seen;
+  for (int m = 0; m <= 5; ++m) {
+    ASSERT_TRUE(rule.Eval(m * kMin, q.Func(), 0).ok());
+    for (const auto& t : rule.LastTransitions()) {
+      EXPECT_EQ(t.labels.Get("alertname"), "Down");
+      seen.emplace_back(t.from, t.to);
+    }
+  }
+  const std::vector<std::pair<AlertState, AlertState>> want = {
+      {AlertState::kInactive, AlertState::kPending},
+      {AlertState::kPending, AlertState::kFiring},
+      {AlertState::kFiring, AlertState::kInactive}};
+  EXPECT_EQ(seen, want);
+}
+
+TEST(AlertingRuleTest, PendingAlertThatClearsIsReportedAsCleared) {
+  AlertingRule rule(AlertDef(10 * kMin), {});
+  FakeQuery q;
+  q.results[kMin] = Up(0);
+  ASSERT_TRUE(rule.Eval(kMin, q.Func(), 0).ok());
+  ASSERT_TRUE(rule.Eval(2 * kMin, q.Func(), 0).ok());
+  auto t = rule.LastTransitions();
+  ASSERT_EQ(t.size(), 1u);
+  EXPECT_EQ(t[0].from, AlertState::kPending);
+  EXPECT_EQ(t[0].to, AlertState::kInactive);
+}
+
+// Alert.needsSending / sendAlerts: never pending, firing once per resend delay, resolved once
+// right away, ValidUntil = ts + 4 * max(resend delay, interval).
+TEST(AlertingRuleTest, AlertsToSendFollowsResendDelay) {
+  AlertingRule rule(AlertDef(kMin), {});
+  FakeQuery q;
+  for (int m = 0; m <= 4; ++m) q.results[m * kMin] = Up(0);
+  const int64_t resend = 2 * kMin;
+  const int64_t interval = kMin;
+  std::map<int, std::size_t> sent;
+  std::map<int, Alert> last;
+  for (int m = 0; m <= 6; ++m) {
+    ASSERT_TRUE(rule.Eval(m * kMin, q.Func(), 0).ok());
+    auto out = rule.AlertsToSend(m * kMin, resend, interval);
+    sent[m] = out.size();
+    if (!out.empty()) last[m] = out[0];
+  }
+  EXPECT_EQ(sent[0], 0u);  // pending
+  EXPECT_EQ(sent[1], 1u);  // fired
+  EXPECT_EQ(last[1].valid_until_ms, kMin + 4 * resend);
+  EXPECT_EQ(last[1].fired_at_ms, kMin);
+  EXPECT_EQ(sent[2], 0u);
+  EXPECT_EQ(sent[3], 0u);  // last sent + resend == ts: not yet (strictly before)
+  EXPECT_EQ(sent[4], 1u);
+  EXPECT_EQ(sent[5], 1u);  // resolved at 5m: sent at once
+  ASSERT_TRUE(last[5].resolved_at_ms.has_value());
+  EXPECT_EQ(*last[5].resolved_at_ms, 5 * kMin);
+  EXPECT_EQ(sent[6], 0u);
+}
+
+TEST(GroupTest, CopyStateKeepsAlertsOfRulesWithSameNameAndLabels) {
+  GroupDef def;
+  def.file = "f.yml";
+  def.name = "g";
+  def.rules = {AlertDef(0)};
+  Group old_group(def, kMin, {});
+  FakeQuery q;
+  q.results[kMin] = Up(0);
+  SampleHistory h(10 * kMin);
+  old_group.Eval(kMin, q.Func(), h);
+  ASSERT_EQ(old_group.AlertingRules()[0]->ActiveAlerts().size(), 1u);
+
+  Group same(def, kMin, {});
+  same.CopyStateFrom(old_group);
+  auto alerts = same.AlertingRules()[0]->ActiveAlerts();
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].state, AlertState::kFiring);
+  EXPECT_EQ(alerts[0].active_at_ms, kMin);
+
+  GroupDef relabelled = def;
+  relabelled.rules[0].labels["severity"] = "ticket";
+  Group other(relabelled, kMin, {});
+  other.CopyStateFrom(old_group);
+  EXPECT_TRUE(other.AlertingRules()[0]->ActiveAlerts().empty());
+}
+
+TEST(GroupTest, RuleStatusesRecordHealth) {
+  GroupDef def;
+  def.file = "f.yml";
+  def.name = "g";
+  def.rules = {AlertDef(0)};
+  Group g(def, kMin, {});
+  ASSERT_EQ(g.RuleStatuses().size(), 1u);
+  EXPECT_FALSE(g.RuleStatuses()[0].last_eval_ms.has_value());
+  EXPECT_FALSE(g.last_eval_ms().has_value());
+  FakeQuery q;
+  q.fail = true;
+  SampleHistory h(10 * kMin);
+  g.Eval(kMin, q.Func(), h);
+  EXPECT_EQ(g.RuleStatuses()[0].last_eval_ms, kMin);
+  EXPECT_EQ(g.RuleStatuses()[0].last_error, "boom");
+  EXPECT_EQ(g.last_eval_ms(), kMin);
+  q.fail = false;
+  g.Eval(2 * kMin, q.Func(), h);
+  EXPECT_FALSE(g.RuleStatuses()[0].last_error.has_value());
+}
+
 }  // namespace
 }  // namespace nca::alerts::rules

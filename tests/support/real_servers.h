@@ -1,0 +1,40 @@
+// The real Prometheus and Alertmanager (Debian's prometheus / prometheus-alertmanager) for
+// end-to-end tests: started on 127.0.0.1 port 0 (the port they bound is read from their
+// `msg="Listening on" address=...` log line), with their data in a fresh temporary directory,
+// and waited for until /-/ready answers. Thread-compatible.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "support/process.h"
+
+namespace nca::testing {
+
+struct RealServer {
+  std::unique_ptr<Process> process;
+  std::string base_url;  // http://127.0.0.1:PORT
+  std::string error;     // why it did not start ("" when it did)
+  bool ok() const { return error.empty(); }
+};
+
+// The binary's path from PATH, or "" when absent.
+std::string FindBinary(const std::string& name);
+
+// Alertmanager with one "null" receiver, no clustering. group_wait 0s so alerts are listed at
+// once.
+RealServer StartAlertmanager();
+
+// Prometheus with `config_yaml` as prometheus.yml; `files` (name -> content) are written next to
+// it, so the config may name them relatively (e.g. rule_files).
+RealServer StartPrometheus(const std::string& config_yaml,
+                           const std::map<std::string, std::string>& files = {});
+
+// Calls `done` every `interval` until it returns true or `timeout` passes; returns the last result.
+bool PollUntil(const std::function<bool()>& done, std::chrono::milliseconds timeout,
+               std::chrono::milliseconds interval = std::chrono::milliseconds(100));
+
+}  // namespace nca::testing
