@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <initializer_list>
 #include <limits>
 #include <set>
@@ -1289,6 +1290,72 @@ bool IsValidClusterName(std::string_view name) {
   });
 }
 
+namespace {
+
+// host[:port] or [ipv6][:port] of a URL; port 0 when absent. `quoted` renders a part of the URL
+// for an error message (or hides it); `example` shows the bracket form.
+struct Authority {
+  std::string host;
+  int port = 0;
+  bool ipv6 = false;
+};
+
+Result<Authority> ParseAuthority(std::string_view authority, std::string_view example,
+                                 const std::function<std::string(std::string_view)>& quoted) {
+  const auto bad = [](std::string message) -> Result<Authority> {
+    return MakeError(ErrorKind::kInvalidArgument, std::move(message));
+  };
+  Authority out;
+  std::string_view port_text;
+  bool has_port = false;
+  if (!authority.empty() && authority[0] == '[') {
+    std::size_t close = authority.find(']');
+    if (close == std::string_view::npos) {
+      return bad("unterminated IPv6 address (missing ])");
+    }
+    out.host = std::string(authority.substr(1, close - 1));
+    out.ipv6 = true;
+    std::string_view after = authority.substr(close + 1);
+    if (!after.empty()) {
+      if (after[0] != ':') {
+        return bad("unexpected characters after the IPv6 address");
+      }
+      has_port = true;
+      port_text = after.substr(1);
+    }
+    if (out.host.empty() || !std::all_of(out.host.begin(), out.host.end(), IsIpv6Char)) {
+      return bad("invalid IPv6 address");
+    }
+  } else {
+    std::size_t colon = authority.find(':');
+    if (colon != std::string_view::npos &&
+        authority.find(':', colon + 1) != std::string_view::npos) {
+      return bad(fmt::format("an IPv6 address must be written in brackets, e.g. {}", example));
+    }
+    out.host = std::string(authority.substr(0, colon));
+    if (colon != std::string_view::npos) {
+      has_port = true;
+      port_text = authority.substr(colon + 1);
+    }
+    if (out.host.empty()) {
+      return bad("missing host");
+    }
+    if (!std::all_of(out.host.begin(), out.host.end(), IsHostChar)) {
+      return bad(fmt::format("invalid host{}", quoted(out.host)));
+    }
+  }
+  if (has_port) {
+    std::uint64_t port = 0;
+    if (!ParseUint64(port_text, port) || port < 1 || port > 65535) {
+      return bad(fmt::format("invalid port{} (want 1-65535)", quoted(port_text)));
+    }
+    out.port = static_cast<int>(port);
+  }
+  return out;
+}
+
+}  // namespace
+
 Result<MemberUrl> ParseMemberUrl(std::string_view text) {
   const auto bad = [](std::string message) -> Result<MemberUrl> {
     return MakeError(ErrorKind::kInvalidArgument, std::move(message));
@@ -1327,54 +1394,15 @@ Result<MemberUrl> ParseMemberUrl(std::string_view text) {
                     "http://host:7474)",
                     tail));
   }
-  std::string_view port_text;
-  bool has_port = false;
-  bool ipv6 = false;
-  if (!authority.empty() && authority[0] == '[') {
-    std::size_t close = authority.find(']');
-    if (close == std::string_view::npos) {
-      return bad("unterminated IPv6 address (missing ])");
-    }
-    out.host = std::string(authority.substr(1, close - 1));
-    ipv6 = true;
-    std::string_view after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after[0] != ':') {
-        return bad("unexpected characters after the IPv6 address");
-      }
-      has_port = true;
-      port_text = after.substr(1);
-    }
-    if (out.host.empty() || !std::all_of(out.host.begin(), out.host.end(), IsIpv6Char)) {
-      return bad("invalid IPv6 address");
-    }
-  } else {
-    std::size_t colon = authority.find(':');
-    if (colon != std::string_view::npos &&
-        authority.find(':', colon + 1) != std::string_view::npos) {
-      return bad("an IPv6 address must be written in brackets, e.g. http://[::1]:7474");
-    }
-    out.host = std::string(authority.substr(0, colon));
-    if (colon != std::string_view::npos) {
-      has_port = true;
-      port_text = authority.substr(colon + 1);
-    }
-    if (out.host.empty()) {
-      return bad("missing host");
-    }
-    if (!std::all_of(out.host.begin(), out.host.end(), IsHostChar)) {
-      return bad(fmt::format("invalid host \"{}\"", out.host));
-    }
+  Result<Authority> parsed = ParseAuthority(
+      authority, "http://[::1]:7474",
+      [](std::string_view part) { return fmt::format(" \"{}\"", part); });
+  if (!parsed.ok()) {
+    return parsed.error();
   }
-  if (has_port) {
-    std::uint64_t port = 0;
-    if (!ParseUint64(port_text, port) || port < 1 || port > 65535) {
-      return bad(fmt::format("invalid port \"{}\" (want 1-65535)", port_text));
-    }
-    out.port = static_cast<int>(port);
-  } else {
-    out.port = out.scheme == "https" ? 7473 : 7474;
-  }
+  out.host = parsed->host;
+  const bool ipv6 = parsed->ipv6;
+  out.port = parsed->port != 0 ? parsed->port : (out.scheme == "https" ? 7473 : 7474);
   std::string host_part = ipv6 ? fmt::format("[{}]", out.host) : out.host;
   out.host_port = fmt::format("{}:{}", host_part, out.port);
   out.url = fmt::format("{}://{}", out.scheme, out.host_port);
@@ -1450,52 +1478,13 @@ Result<HttpBaseUrl> ParseHttpBaseUrl(std::string_view text) {
       })) {
     return bad("the path must not contain spaces or control characters");
   }
-  std::string_view port_text;
-  bool has_port = false;
-  bool ipv6 = false;
-  if (!authority.empty() && authority[0] == '[') {
-    std::size_t close = authority.find(']');
-    if (close == std::string_view::npos) {
-      return bad("unterminated IPv6 address (missing ])");
-    }
-    out.host = std::string(authority.substr(1, close - 1));
-    ipv6 = true;
-    std::string_view after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after[0] != ':') {
-        return bad("unexpected characters after the IPv6 address");
-      }
-      has_port = true;
-      port_text = after.substr(1);
-    }
-    if (out.host.empty() || !std::all_of(out.host.begin(), out.host.end(), IsIpv6Char)) {
-      return bad("invalid IPv6 address");
-    }
-  } else {
-    std::size_t colon = authority.find(':');
-    if (colon != std::string_view::npos &&
-        authority.find(':', colon + 1) != std::string_view::npos) {
-      return bad("an IPv6 address must be written in brackets, e.g. http://[::1]:9093");
-    }
-    out.host = std::string(authority.substr(0, colon));
-    if (colon != std::string_view::npos) {
-      has_port = true;
-      port_text = authority.substr(colon + 1);
-    }
-    if (out.host.empty()) {
-      return bad("missing host");
-    }
-    if (!std::all_of(out.host.begin(), out.host.end(), IsHostChar)) {
-      return bad(fmt::format("invalid host{}", quoted(out.host)));
-    }
+  Result<Authority> parsed = ParseAuthority(authority, "http://[::1]:9093", quoted);
+  if (!parsed.ok()) {
+    return parsed.error();
   }
-  if (has_port) {
-    std::uint64_t port = 0;
-    if (!ParseUint64(port_text, port) || port < 1 || port > 65535) {
-      return bad(fmt::format("invalid port{} (want 1-65535)", quoted(port_text)));
-    }
-    out.port = static_cast<int>(port);
-  }
+  out.host = parsed->host;
+  out.port = parsed->port;
+  const bool ipv6 = parsed->ipv6;
   while (!tail.empty() && tail.back() == '/') {
     tail.remove_suffix(1);
   }
