@@ -387,15 +387,12 @@ void RuleManager::EvaluateGroup(rules::Group& group, int64_t ts) {
     if (rule == nullptr || after[i].last_error) continue;
     for (const rules::AlertTransition& t : rule->LastTransitions()) {
       const bool resolved = t.to == AlertState::kInactive;
-      log->log(t.to == AlertState::kFiring || (resolved && t.from == AlertState::kFiring)
-                   ? spdlog::level::info
-                   : spdlog::level::debug,
-               "msg=\"alert {}\" alertname={} from={} to={} labels={} value={} group={}",
-               resolved ? (t.from == AlertState::kFiring ? "resolved" : "cleared")
-                        : (t.to == AlertState::kFiring ? "firing" : "pending"),
-               LogQuote(std::string(t.labels.Get("alertname"))), rules::AlertStateName(t.from),
-               rules::AlertStateName(t.to), LogQuote(t.labels.ToString()),
-               promql::FormatFloat(t.value), LogQuote(def.name));
+      log->info("msg=\"alert {}\" alertname={} from={} to={} labels={} value={} group={}",
+                resolved ? (t.from == AlertState::kFiring ? "resolved" : "cleared")
+                         : (t.to == AlertState::kFiring ? "firing" : "pending"),
+                LogQuote(std::string(t.labels.Get("alertname"))), rules::AlertStateName(t.from),
+                rules::AlertStateName(t.to), LogQuote(t.labels.ToString()),
+                promql::FormatFloat(t.value), LogQuote(def.name));
     }
     if (!options_.notify) continue;
     const std::string generator_url =

@@ -84,6 +84,36 @@ bool Contains(const std::set<std::string>& alerts, const std::string& needle) {
   return false;
 }
 
+// The shape of a Prometheus API answer: every object's key set, by JSON path with array indices
+// dropped ("data.groups[].rules[].alerts[]"), e.g. "data.groups[].rules[]: alerts,annotations,...".
+// Recording and alerting rules differ in keys, so rule objects are told apart by "type".
+void Shape(const nlohmann::json& j, const std::string& path, std::set<std::string>& out) {
+  if (j.is_object()) {
+    std::string keys;
+    for (const auto& [k, v] : j.items()) keys += k + ",";
+    const std::string where = j.contains("type") ? path + "(" + j.value("type", "") + ")" : path;
+    // Label and annotation maps hold data, not schema.
+    auto ends_with = [&path](std::string_view suffix) {
+      return path.size() >= suffix.size() &&
+             path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0;
+    };
+    if (!ends_with(".labels") && !ends_with(".annotations")) {
+      out.insert(where + ": " + keys);
+      for (const auto& [k, v] : j.items()) Shape(v, path + "." + k, out);
+    }
+  } else if (j.is_array()) {
+    for (const auto& v : j) Shape(v, path + "[]", out);
+  } else {
+    out.insert(path + ": " + std::string(j.type_name()));
+  }
+}
+
+std::set<std::string> ShapeOf(const nlohmann::json& j) {
+  std::set<std::string> out;
+  Shape(j, "", out);
+  return out;
+}
+
 std::string Join(const std::set<std::string>& s) {
   std::string out;
   for (const auto& x : s) out += "  " + x + "\n";
@@ -145,10 +175,30 @@ TEST(AlertingTest, AgentAndPrometheusFireTheSameAlertsAndAlertmanagerGetsThem) {
                      << Join(agent_alerts) << "prometheus:\n"
                      << Join(prom_alerts) << env.Agent().Stderr();
 
+  // The transition is in the agent's log.
+  EXPECT_TRUE(env.Agent()
+                  .WaitForOutput("msg=\"alert firing\" alertname=\"Neo4jMemberDown\"", seconds(10))
+                  .has_value());
+
+  // /api/v1/rules and /api/v1/alerts have the shape of the real Prometheus' answers for the
+  // same rules (keys of every object, types of every value).
+  const auto agent_rules = ShapeOf(GetJson(env.AgentUrl("/api/v1/rules")));
+  const auto prom_rules = ShapeOf(GetJson(prom.base_url + "/api/v1/rules"));
+  EXPECT_EQ(agent_rules, prom_rules) << "agent:\n"
+                                     << Join(agent_rules) << "prometheus:\n"
+                                     << Join(prom_rules);
+  const auto agent_alert_shape = ShapeOf(GetJson(env.AgentUrl("/api/v1/alerts")));
+  const auto prom_alert_shape = ShapeOf(GetJson(prom.base_url + "/api/v1/alerts"));
+  EXPECT_EQ(agent_alert_shape, prom_alert_shape);
+
   // The same alert on the agent's /metrics, under its own name (not ALERTS).
   const std::string text = env.ScrapeText();
   EXPECT_NE(text.find("neo4j_agent_alerts{alertname=\"Neo4jMemberDown\""), std::string::npos);
   EXPECT_EQ(text.find("\nALERTS{"), std::string::npos);
+  // With alerts and rule meta-metrics in it, the exposition still passes promtool's linter.
+  CommandResult lint = RunCommand({"promtool", "check", "metrics"}, text);
+  EXPECT_EQ(lint.exit_code, 0) << lint.output;
+  EXPECT_EQ(lint.output, "") << "promtool lint findings:\n" << lint.output;
 
   // Alertmanager received it, with the external label, the annotations and the generator URL.
   nlohmann::json received;
@@ -191,6 +241,11 @@ TEST(AlertingTest, AgentAndPrometheusFireTheSameAlertsAndAlertmanagerGetsThem) {
       },
       seconds(60)))
       << env.Agent().Stderr();
+
+  EXPECT_TRUE(
+      env.Agent()
+          .WaitForOutput("msg=\"alert resolved\" alertname=\"Neo4jMemberDown\"", seconds(10))
+          .has_value());
 
   // Notifier and rule meta-metrics are exported.
   const std::string after = env.ScrapeText();
