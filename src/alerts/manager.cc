@@ -219,9 +219,14 @@ Result<RuleFiles> LoadRuleSources(const RuleSources& sources) {
   return out;
 }
 
-SampleHistory::Batch ToSamples(const exporter::MetricSet& metrics) {
+SampleHistory::Batch ToSamples(const exporter::MetricSet& metrics,
+                               const std::set<std::string>* names) {
   SampleHistory::Batch out;
   for (const prometheus::MetricFamily& f : metrics) {
+    if (names != nullptr && !names->count(f.name) && !names->count(f.name + "_bucket") &&
+        !names->count(f.name + "_sum") && !names->count(f.name + "_count")) {
+      continue;
+    }
     for (const prometheus::ClientMetric& m : f.metric) {
       std::vector<std::pair<std::string, std::string>> base;
       base.reserve(m.label.size() + 2);
@@ -303,6 +308,7 @@ void RuleManager::Install(RuleFiles files) {
   std::vector<std::shared_ptr<rules::Group>> fresh;
   std::vector<rules::RuleFile> for_range;
   std::size_t rule_count = 0;
+  std::optional<std::set<std::string>> wanted = rules::SelectedMetricNames(files.groups);
   for (auto& def : files.groups) {
     for_range.push_back(rules::RuleFile{def.file, {def}});
     rule_count += def.rules.size();
@@ -318,6 +324,7 @@ void RuleManager::Install(RuleFiles files) {
     if (it != old.end()) g->CopyStateFrom(*it->second);
   }
   groups_ = std::move(fresh);
+  wanted_ = wanted ? std::make_shared<const std::set<std::string>>(std::move(*wanted)) : nullptr;
   GetLogger("rules")->info("msg=\"rules loaded\" files={} groups={} rules={}", files.files.size(),
                            groups_.size(), rule_count);
 }
@@ -339,10 +346,16 @@ Status RuleManager::Reload() {
   return OkStatus();
 }
 
+std::shared_ptr<const std::set<std::string>> RuleManager::Wanted() const {
+  std::lock_guard lock(mu_);
+  return wanted_;
+}
+
 void RuleManager::Ingest(std::string_view source, SystemTime t,
                          const exporter::MetricSet& metrics) {
+  const auto wanted = Wanted();
   history_.AppendBatch(std::string("collector/") + std::string(source), ToMs(t),
-                       ToSamples(metrics));
+                       ToSamples(metrics, wanted.get()));
 }
 
 std::vector<std::shared_ptr<rules::Group>> RuleManager::Groups() const {
@@ -357,7 +370,10 @@ void RuleManager::EvaluateAt(int64_t ts_ms) {
 
 void RuleManager::EvaluateGroup(rules::Group& group, int64_t ts) {
   auto log = GetLogger("rules");
-  if (options_.self_metrics) history_.AppendBatch("agent", ts, ToSamples(options_.self_metrics()));
+  if (options_.self_metrics) {
+    const auto wanted = Wanted();
+    history_.AppendBatch("agent", ts, ToSamples(options_.self_metrics(), wanted.get()));
+  }
   const std::vector<rules::RuleStatus> before = group.RuleStatuses();
   group.Eval(ts, rules::EngineQueryFunc(engine_, history_), history_);
   const std::vector<rules::RuleStatus> after = group.RuleStatuses();

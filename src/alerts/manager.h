@@ -5,10 +5,11 @@
 // manager, logs every alert transition and hands the alerts due for notification to a sink (the
 // Alertmanager notifier).
 //
-// What the history holds is what a Prometheus scraping this agent would store: the series of
-// each collector snapshot at the snapshot's time (one staleness source per collector), the
-// agent's self-metrics (neo4j_up, neo4j_agent_collector_*, ...) at each evaluation, and the rules'
-// own outputs (recording rules, ALERTS, ALERTS_FOR_STATE). Values pass through the same text
+// What the history holds is what a Prometheus scraping this agent would store — restricted to
+// the metric names the loaded rules read (all series when a selector has no metric name): the
+// series of each collector snapshot at the snapshot's time (one staleness source per collector),
+// the agent's self-metrics (neo4j_up, neo4j_agent_collector_*, ...) at each evaluation, and the
+// rules' own outputs (recording rules, ALERTS, ALERTS_FOR_STATE). Values pass through the same text
 // formatting as /metrics (%.16g), so the local engine sees the same numbers as a scraper.
 //
 // Reload (SIGHUP, POST /-/reload) re-reads the rule files and manifests; when anything is
@@ -27,6 +28,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -79,8 +81,10 @@ Result<RuleFiles> LoadRuleSources(const RuleSources& sources);
 
 // One exposed sample of `metrics` (gauge/counter/untyped value, histogram buckets with `le`,
 // _sum and _count, summary quantiles, _sum and _count), as Prometheus would parse it from the
-// text format: the value rounded through %.16g.
-SampleHistory::Batch ToSamples(const exporter::MetricSet& metrics);
+// text format: the value rounded through %.16g. With `names`, only the families whose series
+// names (histogram/summary: with the _bucket, _sum, _count suffixes) are among them.
+SampleHistory::Batch ToSamples(const exporter::MetricSet& metrics,
+                               const std::set<std::string>* names = nullptr);
 
 class RuleManager {
  public:
@@ -126,7 +130,8 @@ class RuleManager {
     uint64_t failures = 0;
   };
   RuleManager(RuleManagerOptions options, const Clock& clock);
-  void Install(RuleFiles files);                           // eval_mu_ held
+  void Install(RuleFiles files);  // eval_mu_ held
+  std::shared_ptr<const std::set<std::string>> Wanted() const;
   void EvaluateGroup(rules::Group& group, int64_t ts_ms);  // eval_mu_ held
   void Loop();
 
@@ -140,8 +145,10 @@ class RuleManager {
   mutable std::mutex mu_;
   std::vector<std::shared_ptr<rules::Group>> groups_;  // guarded by mu_
   std::map<std::string, GroupCounters> counters_;      // by group key; guarded by mu_
-  bool last_reload_ok_ = true;                         // guarded by mu_
-  std::optional<SystemTime> last_reload_success_;      // guarded by mu_
+  // Metric names the rules read (rules::SelectedMetricNames); nullptr: every series is kept.
+  std::shared_ptr<const std::set<std::string>> wanted_;  // guarded by mu_
+  bool last_reload_ok_ = true;                           // guarded by mu_
+  std::optional<SystemTime> last_reload_success_;        // guarded by mu_
 
   std::mutex loop_mu_;
   std::condition_variable loop_cv_;

@@ -262,4 +262,24 @@ bool IsValidLabelName(std::string_view name) {
   return true;
 }
 
+void Walk(const Expr& expr, const std::function<void(const Expr&)>& visit) {
+  visit(expr);
+  std::visit(
+      [&](const auto& node) {
+        using T = std::decay_t<decltype(node)>;
+        if constexpr (std::is_same_v<T, Call>) {
+          for (const auto& a : node.args) Walk(*a, visit);
+        } else if constexpr (std::is_same_v<T, AggregateExpr>) {
+          Walk(*node.expr, visit);
+          if (node.param) Walk(*node.param, visit);
+        } else if constexpr (std::is_same_v<T, BinaryExpr>) {
+          Walk(*node.lhs, visit);
+          Walk(*node.rhs, visit);
+        } else if constexpr (std::is_same_v<T, UnaryExpr> || std::is_same_v<T, ParenExpr>) {
+          Walk(*node.expr, visit);
+        }
+      },
+      expr.node);
+}
+
 }  // namespace nca::alerts::promql

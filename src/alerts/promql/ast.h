@@ -8,6 +8,7 @@
 #include <re2/re2.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -169,6 +170,9 @@ struct Expr {
 
   ValueType Type() const;
 };
+
+// Calls `visit` on `expr` and then on every sub-expression, depth first, left to right.
+void Walk(const Expr& expr, const std::function<void(const Expr&)>& visit);
 
 // The expression printed back in Prometheus' canonical form (parser/printer.go String()), e.g.
 // `sum by (job) (rate(http_requests_total{code="500"}[5m]))`. Used for /api/v1/rules `query`.

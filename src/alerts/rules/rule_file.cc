@@ -109,27 +109,13 @@ std::map<std::string, std::string> StringMapOf(const YAML::Node& n) {
 }
 
 void CollectMaxRange(const promql::Expr& e, int64_t& max_ms) {
-  std::visit(
-      [&](const auto& node) {
-        using T = std::decay_t<decltype(node)>;
-        if constexpr (std::is_same_v<T, promql::VectorSelector>) {
-          max_ms = std::max(max_ms, node.offset_ms);
-        } else if constexpr (std::is_same_v<T, promql::MatrixSelector>) {
-          max_ms = std::max(max_ms, node.range_ms + std::max<int64_t>(0, node.selector.offset_ms));
-        } else if constexpr (std::is_same_v<T, promql::Call>) {
-          for (const auto& a : node.args) CollectMaxRange(*a, max_ms);
-        } else if constexpr (std::is_same_v<T, promql::AggregateExpr>) {
-          CollectMaxRange(*node.expr, max_ms);
-          if (node.param) CollectMaxRange(*node.param, max_ms);
-        } else if constexpr (std::is_same_v<T, promql::BinaryExpr>) {
-          CollectMaxRange(*node.lhs, max_ms);
-          CollectMaxRange(*node.rhs, max_ms);
-        } else if constexpr (std::is_same_v<T, promql::UnaryExpr> ||
-                             std::is_same_v<T, promql::ParenExpr>) {
-          CollectMaxRange(*node.expr, max_ms);
-        }
-      },
-      e.node);
+  promql::Walk(e, [&max_ms](const promql::Expr& sub) {
+    if (const auto* vs = std::get_if<promql::VectorSelector>(&sub.node)) {
+      max_ms = std::max(max_ms, vs->offset_ms);
+    } else if (const auto* ms = std::get_if<promql::MatrixSelector>(&sub.node)) {
+      max_ms = std::max(max_ms, ms->range_ms + std::max<int64_t>(0, ms->selector.offset_ms));
+    }
+  });
 }
 
 }  // namespace
@@ -355,6 +341,31 @@ int CheckRuleFiles(const std::vector<std::string>& files, std::ostream& out, std
     out << "\n";
   }
   return rc;
+}
+
+std::optional<std::set<std::string>> SelectedMetricNames(const std::vector<GroupDef>& groups) {
+  std::set<std::string> names;
+  bool all = false;
+  auto note = [&](const promql::VectorSelector& vs) {
+    if (vs.name.empty()) {
+      all = true;  // {__name__=~"..."} or a selector by labels only
+    } else {
+      names.insert(vs.name);
+    }
+  };
+  for (const auto& g : groups) {
+    for (const auto& r : g.rules) {
+      promql::Walk(*r.expr, [&](const promql::Expr& sub) {
+        if (const auto* vs = std::get_if<promql::VectorSelector>(&sub.node)) {
+          note(*vs);
+        } else if (const auto* ms = std::get_if<promql::MatrixSelector>(&sub.node)) {
+          note(ms->selector);
+        }
+      });
+    }
+  }
+  if (all) return std::nullopt;
+  return names;
 }
 
 }  // namespace nca::alerts::rules

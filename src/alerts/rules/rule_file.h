@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,6 +55,11 @@ Result<RuleFile> LoadRuleFile(const std::string& path);
 // The largest range (matrix selector range + offset) any rule expression reads, in ms, for
 // sizing the sample history.
 int64_t MaxRangeMs(const std::vector<RuleFile>& files);
+
+// The metric names the rules' selectors read, so that a sample store can keep only those;
+// nullopt when some selector has no metric name (e.g. {__name__=~"neo4j_.*"}): every series may
+// be read.
+std::optional<std::set<std::string>> SelectedMetricNames(const std::vector<GroupDef>& groups);
 
 // `promtool check rules FILE...` re-implemented: prints "Checking FILE" and "  SUCCESS: N rules
 // found" to `out`, "  FAILED:" and the errors to `err`; returns 0 when all files are valid, else 1.

@@ -419,6 +419,35 @@ TEST(ToSamplesTest, ExpandsHistogramsAndRoundsLikeTheTextFormat) {
   EXPECT_EQ(got.size(), 6u);
 }
 
+// The history keeps only the metric names the rules read, unless a selector has no name.
+TEST(RuleManagerTest, HistoryKeepsOnlyWhatTheRulesRead) {
+  auto series_after_ingest = [](const std::string& expr) {
+    TempDir dir;
+    ManualClock clock;
+    RuleManagerOptions o;
+    o.sources.rule_files = {dir.Write(
+        "r.yml", "groups:\n- name: r\n  rules:\n  - alert: A\n    expr: '" + expr + "'\n")};
+    auto m = RuleManager::Create(std::move(o), clock);
+    EXPECT_TRUE(m.ok()) << m.error().message;
+    MetricSetBuilder b;
+    b.Gauge("foo", "f").Add({{"member", "a"}}, 1);
+    b.Gauge("bar", "b").Add({{"member", "a"}}, 1);
+    exporter::HistogramValue h;
+    h.upper_bounds = {1};
+    h.cumulative = {1};
+    h.count = 1;
+    b.Histogram("lat_seconds", "h").Add({}, h);
+    (*m)->Ingest("test", clock.Now(), std::move(b).Build());
+    return (*m)->history().SeriesCount();
+  };
+  EXPECT_EQ(series_after_ingest("foo > 1"), 1u);
+  EXPECT_EQ(series_after_ingest("foo > 1 unless rate(bar[5m]) > 0"), 2u);
+  // A histogram family is kept whole when one of its series is read.
+  EXPECT_EQ(series_after_ingest("histogram_quantile(0.9, lat_seconds_bucket) > 1"), 4u);
+  // A selector without a metric name may read anything.
+  EXPECT_EQ(series_after_ingest("{member=\"a\"} > 0"), 6u);
+}
+
 // The evaluation thread runs groups on their own schedule (real clock, short interval).
 TEST(RuleManagerTest, EvaluationThreadRunsGroups) {
   TempDir dir;
