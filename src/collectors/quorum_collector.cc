@@ -70,6 +70,12 @@ CollectOutcome QuorumCollector::Collect(const CollectContext& ctx) {
   auto has_quorum = b.Gauge("neo4j_member_database_has_quorum",
                             "Whether this primary sees a working quorum for the database: it "
                             "participates in Raft, knows a leader and is healthy (1) or not (0).");
+  auto view_complete = b.Gauge(
+      "neo4j_quorum_view_complete",
+      "Whether the agent monitors at least as many members of the cluster as the database has "
+      "voting members (1), so that it can judge the majority; 0: a partial view (e.g. a DaemonSet "
+      "agent watching only its own node), for which voting_members_available, ok and "
+      "failures_tolerated are not reported.");
   auto servers_family = b.Gauge("neo4j_cluster_servers",
                                 "Number of servers in each state and health as reported by SHOW "
                                 "SERVERS (5.x and later).");
@@ -110,11 +116,17 @@ CollectOutcome QuorumCollector::Collect(const CollectContext& ctx) {
       const bool quorum_ok = available_voters >= needed && leader.leaders_seen == 1;
       const exporter::Labels labels = ClusterDatabaseLabels(cluster, db);
       voting.Add(labels, voters);
-      voting_available.Add(labels, available_voters);
       size.Add(labels, needed);
-      ok.Add(labels, quorum_ok ? 1 : 0);
-      tolerated.Add(labels, quorum_ok ? available_voters - needed : 0);
       leaders_seen.Add(labels, leader.leaders_seen);
+      // Members the agent does not monitor are not "unavailable": with fewer monitored members
+      // than voters the majority cannot be judged, and reporting it would raise false alarms.
+      const bool complete = cluster.members.size() >= static_cast<std::size_t>(voters);
+      view_complete.Add(labels, complete ? 1 : 0);
+      if (complete) {
+        voting_available.Add(labels, available_voters);
+        ok.Add(labels, quorum_ok ? 1 : 0);
+        tolerated.Add(labels, quorum_ok ? available_voters - needed : 0);
+      }
     }
 
     const auto& request = servers[ci];

@@ -183,6 +183,33 @@ TEST(QuorumCollectorTest, VotingMembersIsTheUnionOfTheReportedSets) {
   EXPECT_EQ(Read(collector.Collect(env.Context()).metrics).voting, 3);
 }
 
+// A DaemonSet agent monitors only the member on its node: it reports the Raft group and the
+// leader it sees, but does not judge the majority (that member's peers are not "down").
+TEST(QuorumCollectorTest, PartialViewDoesNotJudgeTheMajority) {
+  FakeEnvironment env;
+  FakeCluster& c = env.AddCluster("prod", 1, Dialect::kV5);
+  c.member(1).SetStatus(std::vector{MakeStatus("neo4j", "id1", "id2", {"id1", "id2", "id3"})});
+  QuorumCollector collector;
+  auto out = collector.Collect(env.Context());
+  ASSERT_FALSE(out.error);
+  Quorum q = Read(out.metrics);
+  EXPECT_EQ(q.voting, 3);
+  EXPECT_EQ(q.size, 2);
+  EXPECT_EQ(q.leaders, 1);
+  EXPECT_FALSE(q.available);
+  EXPECT_FALSE(q.ok);
+  EXPECT_FALSE(q.tolerated);
+  EXPECT_EQ(Value(out.metrics, "neo4j_quorum_view_complete", kNeo4j), 0);
+  EXPECT_EQ(Value(out.metrics, "neo4j_member_database_has_quorum", Member("m1")), 1);
+
+  // Monitoring every member again: the majority is judged.
+  FakeEnvironment full;
+  MakeCluster(full, 3);
+  auto all = collector.Collect(full.Context());
+  EXPECT_EQ(Value(all.metrics, "neo4j_quorum_view_complete", kNeo4j), 1);
+  EXPECT_EQ(Read(all.metrics).ok, 1);
+}
+
 TEST(QuorumCollectorTest, ExpectedTopologyIsTheFallbackWhenNoPrimaryAnswers) {
   FakeEnvironment env;
   FakeCluster& c = MakeCluster(env, 4);
