@@ -3,7 +3,6 @@
 #include <glob.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -16,6 +15,7 @@
 #include "alerts/builtin_rules.h"
 #include "alerts/promql/value.h"
 #include "alerts/rules/manifest_rules.h"
+#include "alerts/templates/functions.h"
 #include "common/logging.h"
 
 namespace nca::alerts {
@@ -74,24 +74,6 @@ std::string Rfc3339Nano(std::optional<int64_t> ms) {
     out += fs;
   }
   return out + "Z";
-}
-
-// Go's url.QueryEscape.
-std::string QueryEscape(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else if (c == ' ') {
-      out.push_back('+');
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
 }
 
 // Go's encoding/json escapes <, > and & in strings; they only occur inside strings in JSON.
@@ -411,9 +393,9 @@ void RuleManager::EvaluateGroup(rules::Group& group, int64_t ts) {
                 promql::FormatFloat(t.value), LogQuote(def.name));
     }
     if (!options_.notify) continue;
-    const std::string generator_url =
-        options_.external_url + "/graph?g0.expr=" + QueryEscape(promql::Format(*rule->def().expr)) +
-        "&g0.tab=1";
+    const std::string generator_url = options_.external_url + "/graph?g0.expr=" +
+                                      templates::GoQueryEscape(promql::Format(*rule->def().expr)) +
+                                      "&g0.tab=1";
     for (rules::Alert& a : rule->AlertsToSend(ts, options_.resend_delay_ms, group.interval_ms())) {
       NotifyAlert n;
       n.labels = ToMap(a.labels);

@@ -6,6 +6,7 @@
 #include <utility>
 #include <variant>
 
+#include "alerts/promql/parser.h"
 #include "alerts/templates/template.h"
 
 namespace nca::alerts::rules {
@@ -64,6 +65,18 @@ Result<promql::Vector> AlertingRule::Eval(int64_t ts, const QueryFunc& query, in
     data.external_labels = context_.external_labels;
     data.external_url = context_.external_url;
     data.value = smpl.v;
+    // Template `query`: evaluated like the rule, at the rule's evaluation time.
+    data.query = [&query,
+                  ts](const std::string& text) -> Result<std::vector<templates::QuerySample>> {
+      auto expr = promql::Parse(text);
+      if (!expr.ok()) return expr.error();
+      auto vec = query(**expr, ts);
+      if (!vec.ok()) return vec.error();
+      std::vector<templates::QuerySample> out;
+      out.reserve(vec->size());
+      for (const auto& v : *vec) out.push_back({LabelMap(v.labels), v.v});
+      return out;
+    };
     auto expand = [&](const std::string& text) {
       return templates::ExpandAlertTemplate(def_.name, text, data);
     };

@@ -2,6 +2,7 @@
 
 #include <re2/re2.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cmath>
@@ -50,6 +51,45 @@ bool StringArg(const std::vector<Value>& args, std::size_t i, CallResult& err) {
                     ? "invalid value; expected string"
                     : "wrong type for value; expected string; got " + args[i].GoTypeName();
   return false;
+}
+
+// Checks that argument i is a template.queryResult; nil is Go's nil slice (an empty list).
+bool ListArg(const std::vector<Value>& args, std::size_t i, CallResult& err) {
+  if (args[i].kind() == Value::Kind::kList || args[i].is_nil()) {
+    return true;
+  }
+  err.error = CallError::kArgType;
+  err.arg_index = i;
+  err.go_type = "template.queryResult";
+  err.message = "wrong type for value; expected template.queryResult; got " + args[i].GoTypeName();
+  return false;
+}
+
+// Checks that argument i is a *template.sample; nil is Go's nil pointer.
+bool SampleArg(const std::vector<Value>& args, std::size_t i, CallResult& err) {
+  if (args[i].IsSample() || args[i].is_nil()) {
+    return true;
+  }
+  err.error = CallError::kArgType;
+  err.arg_index = i;
+  err.go_type = "*template.sample";
+  err.message = "wrong type for value; expected *template.sample; got " + args[i].GoTypeName();
+  return false;
+}
+
+// Go's runtime panic (recovered by text/template) when a function dereferences a nil sample.
+constexpr char kNilSample[] = "runtime error: invalid memory address or nil pointer dereference";
+
+// A sample's field (Labels or Value).
+const Value& SampleField(const Value& sample, const char* field) {
+  return sample.AsRecord().fields.at(field);
+}
+
+// s.Labels[name] of a sample ("" when absent).
+std::string SampleLabel(const Value& sample, const std::string& name) {
+  const Record& labels = SampleField(sample, "Labels").AsRecord();
+  auto it = labels.fields.find(name);
+  return it == labels.fields.end() ? std::string() : it->second.AsString();
 }
 
 // prometheus template.go convertToFloat.
@@ -417,7 +457,7 @@ std::string Sprint(const std::vector<Value>& args) {
   for (std::size_t i = 0; i < args.size(); ++i) {
     bool is_string = args[i].kind() == Value::Kind::kString;
     if (i > 0 && !is_string && args[i - 1].kind() != Value::Kind::kString) out += ' ';
-    out += args[i].is_nil() ? "<nil>" : GoPrint(args[i]);
+    out += GoSprintValue(args[i]);
   }
   return out;
 }
@@ -490,11 +530,28 @@ const std::map<std::string, FnSpec, std::less<>>& Functions() {
              a[0].AsRecord().kind != Record::Kind::kStruct) {
            return Ok(Value::Int(static_cast<int64_t>(a[0].AsRecord().fields.size())));
          }
+         if (a[0].kind() == Value::Kind::kList) {
+           return Ok(Value::Int(static_cast<int64_t>(a[0].AsList().size())));
+         }
          return Err("len of type " + a[0].GoTypeName());
        }}},
       {"index", {1, true, [](std::string_view, const std::vector<Value>& a) {
          Value v = a[0];
          for (std::size_t i = 1; i < a.size(); ++i) {
+           if (v.kind() == Value::Kind::kList) {
+             // Go's indexArg: an int index in [0, len]; len itself panics in reflect.
+             if (a[i].is_nil()) return Err("cannot index slice/array with nil");
+             if (a[i].kind() != Value::Kind::kInt) {
+               return Err("cannot index slice/array with type " + a[i].GoTypeName());
+             }
+             int64_t x = a[i].AsInt();
+             const auto n = static_cast<int64_t>(v.AsList().size());
+             if (x < 0 || x > n) return Err("index out of range: " + std::to_string(x));
+             if (x == n) return Err("reflect: slice index out of range");
+             Value elem = v.AsList()[static_cast<std::size_t>(x)];
+             v = std::move(elem);
+             continue;
+           }
            if (v.kind() != Value::Kind::kRecord || v.AsRecord().kind == Record::Kind::kStruct) {
              return Err("can't index item of type " + v.GoTypeName());
            }
@@ -518,7 +575,7 @@ const std::map<std::string, FnSpec, std::less<>>& Functions() {
          std::string out;
          for (std::size_t i = 0; i < a.size(); ++i) {
            if (i > 0) out += ' ';
-           out += a[i].is_nil() ? "<nil>" : GoPrint(a[i]);
+           out += GoSprintValue(a[i]);
          }
          return Ok(Value::Str(out + "\n"));
        }}},
@@ -643,26 +700,73 @@ const std::map<std::string, FnSpec, std::less<>>& Functions() {
       {"pathPrefix", {0, false, [](std::string_view, const std::vector<Value>&) {
          return Ok(Value::Str(""));
        }}},
+      // `query` needs the query function: CallFunction serves it after the arity check.
+      {"query", {1, false, [](std::string_view, const std::vector<Value>&) {
+         return Err("template queries are not supported by the agent");
+       }}},
+      {"first", {1, false, [](std::string_view, const std::vector<Value>& a) {
+         CallResult err;
+         if (!ListArg(a, 0, err)) return err;
+         if (a[0].is_nil() || a[0].AsList().empty()) {
+           return Err("first() called on vector with no elements");
+         }
+         return Ok(a[0].AsList().front());
+       }}},
+      {"label", {2, false, [](std::string_view, const std::vector<Value>& a) {
+         CallResult err;
+         if (!StringArg(a, 0, err) || !SampleArg(a, 1, err)) return err;
+         if (a[1].is_nil()) return Err(kNilSample);
+         return Ok(Value::Str(SampleLabel(a[1], a[0].AsString())));
+       }}},
+      {"value", {1, false, [](std::string_view, const std::vector<Value>& a) {
+         CallResult err;
+         if (!SampleArg(a, 0, err)) return err;
+         if (a[0].is_nil()) return Err(kNilSample);
+         return Ok(SampleField(a[0], "Value"));
+       }}},
+      {"strvalue", {1, false, [](std::string_view, const std::vector<Value>& a) {
+         CallResult err;
+         if (!SampleArg(a, 0, err)) return err;
+         if (a[0].is_nil()) return Err(kNilSample);
+         return Ok(Value::Str(SampleLabel(a[0], "__value__")));
+       }}},
+      {"sortByLabel", {2, false, [](std::string_view, const std::vector<Value>& a) {
+         CallResult err;
+         if (!StringArg(a, 0, err) || !ListArg(a, 1, err)) return err;
+         if (a[1].is_nil()) return Ok(Value::List({}));
+         std::vector<Value> sorted = a[1].AsList();
+         const std::string& by = a[0].AsString();
+         // sort.Stable by Labels[by]; a nil sample in the list panics like Go's Less would.
+         for (const Value& v : sorted) {
+           if (!v.IsSample()) return Err(kNilSample);
+         }
+         std::stable_sort(sorted.begin(), sorted.end(), [&by](const Value& x, const Value& y) {
+           return SampleLabel(x, by) < SampleLabel(y, by);
+         });
+         return Ok(Value::List(std::move(sorted)));
+       }}},
+      {"graphLink", {1, false, [](std::string_view, const std::vector<Value>& a) {
+         CallResult err;
+         if (!StringArg(a, 0, err)) return err;
+         return Ok(Value::Str("/graph?g0.expr=" + GoQueryEscape(a[0].AsString()) + "&g0.tab=0"));
+       }}},
+      {"tableLink", {1, false, [](std::string_view, const std::vector<Value>& a) {
+         CallResult err;
+         if (!StringArg(a, 0, err)) return err;
+         return Ok(Value::Str("/graph?g0.expr=" + GoQueryEscape(a[0].AsString()) + "&g0.tab=1"));
+       }}},
   };
   return *table;
-}
-
-bool IsUnsupportedQueryFunction(std::string_view name) {
-  return name == "query" || name == "first" || name == "label" || name == "value" ||
-         name == "strvalue" || name == "sortByLabel" || name == "graphLink" || name == "tableLink";
 }
 
 }  // namespace
 
 bool IsKnownFunction(std::string_view name) {
-  return name == "and" || name == "or" || Functions().count(name) > 0 ||
-         IsUnsupportedQueryFunction(name);
+  return name == "and" || name == "or" || Functions().count(name) > 0;
 }
 
-CallResult CallFunction(std::string_view name, const std::vector<Value>& args) {
-  if (IsUnsupportedQueryFunction(name)) {
-    return Err("template queries are not supported by the agent");
-  }
+CallResult CallFunction(std::string_view name, const std::vector<Value>& args,
+                        const QueryFunc& query) {
   auto it = Functions().find(name);
   if (it == Functions().end()) {
     return Err("function not defined");
@@ -673,7 +777,34 @@ CallResult CallFunction(std::string_view name, const std::vector<Value>& args) {
     if (name == "eq" && args.size() < 1) return ArgCount(name, 1, args.size(), true);
     return ArgCount(name, spec.nargs, args.size(), spec.variadic);
   }
+  if (name == "query" && query) {
+    CallResult err;
+    if (!StringArg(args, 0, err)) return err;
+    auto samples = query(args[0].AsString());
+    if (!samples.ok()) return Err(samples.error().message);
+    return Ok(Value::QueryResult(*samples));
+  }
   return spec.fn(name, args);
+}
+
+std::string GoQueryEscape(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '_' || c == '.' || c == '~') {
+      out += c;
+    } else if (c == ' ') {
+      out += '+';
+    } else {
+      auto u = static_cast<unsigned char>(c);
+      out += '%';
+      out += kHex[u >> 4];
+      out += kHex[u & 0xF];
+    }
+  }
+  return out;
 }
 
 bool GoParseFloat(std::string_view s, double& out) {

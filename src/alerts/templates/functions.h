@@ -1,6 +1,7 @@
 // The functions a template may call: Go's text/template builtins (eq ne lt le gt ge not len
 // index print printf println; `and`/`or` are evaluated lazily by the executor) and the functions
-// Prometheus 2.42 adds (template/template.go), re-implemented.
+// Prometheus 2.42 adds (template/template.go), re-implemented, including the query family
+// (query first label value strvalue sortByLabel graphLink tableLink).
 //
 // Pure functions; thread-safe.
 #pragma once
@@ -26,13 +27,22 @@ struct CallResult {
   CallError error = CallError::kNone;
   std::string message;
   std::size_t arg_index = 0;
+  // kArgType for a template.queryResult or *template.sample parameter: that Go type (a constant
+  // argument then fails with Go's "can't handle \"x\" for arg of type T").
+  std::string go_type;
 };
 
 // True for every name a template may call (parse-time check "function \"x\" not defined").
 bool IsKnownFunction(std::string_view name);
 
-// Calls a known function (not and/or) with evaluated arguments.
-CallResult CallFunction(std::string_view name, const std::vector<Value>& args);
+// Calls a known function (not and/or) with evaluated arguments. `query` serves the template
+// function `query`; when it is empty, `query` fails with "template queries are not supported by
+// the agent".
+CallResult CallFunction(std::string_view name, const std::vector<Value>& args,
+                        const QueryFunc& query = {});
+
+// Go's url.QueryEscape: bytes outside [A-Za-z0-9-_.~] as %XX (upper-case hex), space as '+'.
+std::string GoQueryEscape(std::string_view s);
 
 // Go's strconv.ParseFloat for the template functions' string arguments.
 bool GoParseFloat(std::string_view s, double& out);

@@ -970,7 +970,8 @@ class ExecError {
 
 class Executor {
  public:
-  Executor(const std::string& name, const std::string& text) : name_(name), text_(text) {}
+  Executor(const std::string& name, const std::string& text, const QueryFunc& query)
+      : name_(name), text_(text), query_(query) {}
 
   std::string Run(const Node& root, const Value& data) {
     vars_.push_back({"$", data});
@@ -1035,6 +1036,22 @@ class Executor {
             for (const auto& c : n.list) Walk(elem, *c, out);
             vars_.resize(std::max(inner, mark));
           }
+        } else if (v.kind() == Value::Kind::kList) {
+          const std::vector<Value>& elems = v.AsList();
+          for (std::size_t idx = 0; idx < elems.size(); ++idx) {
+            any = true;
+            std::size_t inner = vars_.size();
+            if (decls.size() == 1) {
+              SetVar(decls[0], elems[idx], n.pipe->is_assign);
+            } else if (decls.size() == 2) {
+              SetVar(decls[0], Value::Int(static_cast<int64_t>(idx)), n.pipe->is_assign);
+              SetVar(decls[1], elems[idx], n.pipe->is_assign);
+            }
+            for (const auto& c : n.list) Walk(elems[idx], *c, out);
+            vars_.resize(std::max(inner, mark));
+          }
+        } else if (v.IsSample()) {
+          Fail(n.pos, "range " + n.pipe->String(), "range can't iterate over " + GoPrint(v));
         } else if (!v.is_nil() && v.kind() != Value::Kind::kRecord) {
           Fail(n.pos, "range " + n.pipe->String(), "range can't iterate over " + GoPrint(v));
         }
@@ -1174,14 +1191,18 @@ class Executor {
     std::vector<Value> args;
     std::vector<const Arg*> arg_nodes;
     for (std::size_t k = 1; k < cmd.args.size(); ++k) {
-      args.push_back(EvalArg(dot, cmd.args[k]));
+      // Go's evalArg: a nil argument is the zero value of a nilable parameter (a list or a
+      // sample here); only a command cannot be nil.
+      args.push_back(cmd.args[k].kind == ArgKind::kNil && cmd.args[k].chain.empty()
+                         ? Value()
+                         : EvalArg(dot, cmd.args[k]));
       arg_nodes.push_back(&cmd.args[k]);
     }
     if (final) {
       args.push_back(*final);
       arg_nodes.push_back(nullptr);
     }
-    CallResult r = CallFunction(name, args);
+    CallResult r = CallFunction(name, args, query_);
     switch (r.error) {
       case CallError::kNone:
         break;
@@ -1189,6 +1210,16 @@ class Executor {
         Fail(fn.pos, fn.text, r.message);
       case CallError::kArgType: {
         const Arg* node = r.arg_index < arg_nodes.size() ? arg_nodes[r.arg_index] : nullptr;
+        if (node && !r.go_type.empty() &&
+            (node->kind == ArgKind::kString || node->kind == ArgKind::kNumber ||
+             node->kind == ArgKind::kBool)) {
+          // Go's evalArg: a constant cannot become a slice or pointer parameter.
+          Fail(node->pos, ArgString(*node),
+               "can't handle " + ArgString(*node) + " for arg of type " + r.go_type);
+        }
+        if (node && node->kind == ArgKind::kNil && r.go_type.empty()) {
+          Fail(node->pos, "nil", "cannot assign nil to string");
+        }
         if (node) Fail(node->pos, ArgString(*node), r.message);
         Fail(cmd.pos, cmd.String(), r.message);
       }
@@ -1202,6 +1233,7 @@ class Executor {
 
   const std::string& name_;
   const std::string& text_;
+  const QueryFunc& query_;
   std::vector<std::pair<std::string, Value>> vars_;
 };
 
@@ -1219,8 +1251,8 @@ Result<Template> Template::Parse(std::string name, std::string_view text) {
   }
 }
 
-Result<std::string> Template::Execute(const Value& data) const {
-  Executor ex(name_, text_);
+Result<std::string> Template::Execute(const Value& data, const QueryFunc& query) const {
+  Executor ex(name_, text_, query);
   try {
     return ex.Run(*root_, data);
   } catch (const ExecError& e) {
@@ -1263,7 +1295,7 @@ std::string ExpandAlertTemplate(std::string_view rule_name, std::string_view tex
     return "<error expanding template: error parsing template " + name + ": " + t.error().message +
            ">";
   }
-  auto out = t->Execute(AlertData(data));
+  auto out = t->Execute(AlertData(data), data.query);
   if (!out.ok()) {
     return "<error expanding template: error executing template " + name + ": " +
            out.error().message + ">";

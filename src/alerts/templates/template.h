@@ -1,12 +1,13 @@
 // Go text/template, the subset Prometheus 2.42 alert labels and annotations use
 // (template/template.go with missingkey=zero): text and actions with trim markers and comments,
 // pipelines, variables ($x := / =), fields (.Labels.x, $labels.x), string/number/bool/nil
-// literals, parenthesised pipelines, if / else if / else, with, range over maps, and the
-// functions eq ne lt le gt ge and or not len index print printf println plus Prometheus'
+// literals, parenthesised pipelines, if / else if / else, with, range over maps and lists, and
+// the functions eq ne lt le gt ge and or not len index print printf println plus Prometheus'
 // humanize humanize1024 humanizeDuration humanizePercentage humanizeTimestamp toUpper toLower
 // title reReplaceAll match stripPort stripDomain args externalURL pathPrefix safeHtml
-// parseDuration. `query` and its helpers (first, label, value, strvalue, sortByLabel) parse but
-// fail when executed (the agent has no template queries).
+// parseDuration and the query family query first label value strvalue sortByLabel graphLink
+// tableLink. `query` runs through a caller-supplied QueryFunc; without one it fails at execution
+// with "template queries are not supported by the agent".
 //
 // Errors follow Go's texts: parse errors `template: NAME:LINE: msg`, execution errors
 // `template: NAME:LINE:COL: executing "NAME" at <node>: msg`.
@@ -33,7 +34,8 @@ class Template {
   static Result<Template> Parse(std::string name, std::string_view text);
 
   // Executes with `data` as dot (and $). Errors are kInvalidArgument with Go's message.
-  Result<std::string> Execute(const Value& data) const;
+  // `query` serves the template function `query` (may be empty: then `query` fails).
+  Result<std::string> Execute(const Value& data, const QueryFunc& query = {}) const;
 
   const std::string& name() const { return name_; }
 
@@ -52,6 +54,9 @@ struct AlertTemplateData {
   std::map<std::string, std::string> external_labels;
   std::string external_url;
   double value = 0;
+  // Serves the template function `query`, evaluated by the caller at the rule's evaluation time;
+  // empty => `query` fails with "template queries are not supported by the agent".
+  QueryFunc query;
 };
 
 // The preamble Prometheus prepends to every alert label/annotation template.

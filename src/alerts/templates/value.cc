@@ -45,6 +45,29 @@ Value Value::StringMap(const std::map<std::string, std::string>& m) {
   return Rec(std::move(rec));
 }
 
+Value Value::List(std::vector<Value> elems) {
+  Value v;
+  v.v_ = std::make_shared<const std::vector<Value>>(std::move(elems));
+  return v;
+}
+Value Value::Sample(const QuerySample& s) {
+  auto rec = std::make_shared<Record>();
+  rec->kind = Record::Kind::kStruct;
+  rec->go_type = "*template.sample";
+  rec->pointer = true;
+  rec->fields.emplace("Labels", StringMap(s.labels));
+  rec->fields.emplace("Value", Float(s.value));
+  return Rec(std::move(rec));
+}
+Value Value::QueryResult(const std::vector<QuerySample>& samples) {
+  std::vector<Value> elems;
+  elems.reserve(samples.size());
+  for (const auto& s : samples) {
+    elems.push_back(Sample(s));
+  }
+  return List(std::move(elems));
+}
+
 std::string Value::GoTypeName() const {
   switch (kind()) {
     case Kind::kNil:
@@ -59,6 +82,8 @@ std::string Value::GoTypeName() const {
       return "string";
     case Kind::kRecord:
       return AsRecord().go_type;
+    case Kind::kList:
+      return "template.queryResult";
   }
   return "";
 }
@@ -77,20 +102,61 @@ bool Value::Truth() const {
       return !AsString().empty();
     case Kind::kRecord:
       return AsRecord().kind == Record::Kind::kStruct || !AsRecord().fields.empty();
+    case Kind::kList:
+      return !AsList().empty();
   }
   return false;
 }
 
 namespace {
 
+// fmt's %v of a value; `deref` prints a pointer to a struct as the struct (text/template's
+// printableValue does that for the top-level value of an action).
+std::string FmtV(const Value& v, bool deref) {
+  switch (v.kind()) {
+    case Value::Kind::kNil:
+      return "<nil>";
+    case Value::Kind::kBool:
+      return v.AsBool() ? "true" : "false";
+    case Value::Kind::kInt:
+      return std::to_string(v.AsInt());
+    case Value::Kind::kFloat:
+      return promql::FormatFloat(v.AsFloat());
+    case Value::Kind::kString:
+      return v.AsString();
+    case Value::Kind::kRecord: {
+      const Record& r = v.AsRecord();
+      bool is_struct = r.kind == Record::Kind::kStruct;
+      std::string out = is_struct ? (r.pointer && !deref ? "&{" : "{") : "map[";
+      bool first = true;
+      for (const auto& [k, val] : r.fields) {
+        if (!first) out += ' ';
+        first = false;
+        if (!is_struct) {
+          out += k + ":";
+        }
+        out += FmtV(val, false);
+      }
+      out += is_struct ? "}" : "]";
+      return out;
+    }
+    case Value::Kind::kList: {
+      std::string out = "[";
+      bool first = true;
+      for (const Value& e : v.AsList()) {
+        if (!first) out += ' ';
+        first = false;
+        out += FmtV(e, false);
+      }
+      return out + "]";
+    }
+  }
+  return "";
+}
+
 // Go's fmt "%v" inside composite values prints nil as "<nil>"; at the top level text/template
 // prints "<no value>".
-std::string PrintInner(const Value& v) {
-  if (v.is_nil()) {
-    return "<nil>";
-  }
-  return GoPrint(v);
-}
+std::string PrintInner(const Value& v) { return FmtV(v, false); }
 
 struct Spec {
   bool plus = false;
@@ -235,8 +301,8 @@ std::string FormatOne(const Spec& spec, char verb, const Value& v) {
       if (v.kind() == Value::Kind::kString) {
         return Pad(TruncateRunes(v.AsString(), spec.prec), spec, false);
       }
-      if (v.kind() == Value::Kind::kRecord) {
-        return Pad(GoPrint(v), spec, false);
+      if (v.kind() == Value::Kind::kRecord || v.kind() == Value::Kind::kList) {
+        return Pad(PrintInner(v), spec, false);
       }
       return BadVerb(verb, v);
     case 'q':
@@ -296,35 +362,13 @@ std::string FormatOne(const Spec& spec, char verb, const Value& v) {
 }  // namespace
 
 std::string GoPrint(const Value& v) {
-  switch (v.kind()) {
-    case Value::Kind::kNil:
-      return "<no value>";
-    case Value::Kind::kBool:
-      return v.AsBool() ? "true" : "false";
-    case Value::Kind::kInt:
-      return std::to_string(v.AsInt());
-    case Value::Kind::kFloat:
-      return promql::FormatFloat(v.AsFloat());
-    case Value::Kind::kString:
-      return v.AsString();
-    case Value::Kind::kRecord: {
-      const Record& r = v.AsRecord();
-      std::string out = r.kind == Record::Kind::kStruct ? "{" : "map[";
-      bool first = true;
-      for (const auto& [k, val] : r.fields) {
-        if (!first) out += ' ';
-        first = false;
-        if (r.kind != Record::Kind::kStruct) {
-          out += k + ":";
-        }
-        out += PrintInner(val);
-      }
-      out += r.kind == Record::Kind::kStruct ? "}" : "]";
-      return out;
-    }
+  if (v.is_nil()) {
+    return "<no value>";
   }
-  return "";
+  return FmtV(v, true);
 }
+
+std::string GoSprintValue(const Value& v) { return FmtV(v, false); }
 
 std::string GoSprintf(std::string_view format, const std::vector<Value>& args) {
   std::string out;

@@ -419,6 +419,35 @@ TEST(ToSamplesTest, ExpandsHistogramsAndRoundsLikeTheTextFormat) {
   EXPECT_EQ(got.size(), 6u);
 }
 
+// Templates may query the history, at the rule's evaluation time.
+TEST(RuleManagerTest, TemplatesQueryTheHistoryAtEvaluationTime) {
+  TempDir dir;
+  ManualClock clock;
+  RuleManagerOptions o;
+  o.sources.rule_files = {dir.Write("r.yml", R"yaml(groups:
+- name: r
+  rules:
+  - alert: FooHigh
+    expr: foo > 1
+    annotations:
+      others: '{{ with query "count(foo)" }}{{ . | first | value }}{{ end }}'
+      broken: '{{ query "sum(" }}'
+)yaml")};
+  auto m = RuleManager::Create(std::move(o), clock);
+  ASSERT_TRUE(m.ok()) << m.error().message;
+  MetricSetBuilder b;
+  b.Gauge("foo", "f").Add({{"member", "a"}}, 2).Add({{"member", "b"}}, 0).Add({{"member", "c"}}, 0);
+  (*m)->Ingest("test", clock.Now(), std::move(b).Build());
+  (*m)->EvaluateAt(Ms(clock.Now()));
+  auto alerts = (*m)->Groups()[0]->AlertingRules()[0]->ActiveAlerts();
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].annotations.at("others"), "3");
+  EXPECT_NE(alerts[0].annotations.at("broken").find("<error expanding template:"),
+            std::string::npos)
+      << alerts[0].annotations.at("broken");
+  EXPECT_NE(alerts[0].annotations.at("broken").find("parse error"), std::string::npos);
+}
+
 // The history keeps only the metric names the rules read, unless a selector has no name.
 TEST(RuleManagerTest, HistoryKeepsOnlyWhatTheRulesRead) {
   auto series_after_ingest = [](const std::string& expr) {

@@ -4,7 +4,11 @@
 
 #include <cmath>
 #include <limits>
+#include <map>
 #include <string>
+#include <vector>
+
+#include "alerts/templates/functions.h"
 
 namespace nca::alerts::templates {
 namespace {
@@ -115,6 +119,164 @@ TEST(TemplateTest, ParseErrorsLikeGo) {
   EXPECT_EQ(check("{{ end }}"), "template: __alert_B:1: unexpected {{end}}");
   EXPECT_EQ(check("line1\n{{ nope }}"), "template: __alert_B:2: function \"nope\" not defined");
   EXPECT_EQ(check("{{ humanize $value }}"), "ok");
+}
+
+// A query provider over fixed results; an unknown query fails like Prometheus' parser would
+// (the message is passed through verbatim).
+QueryFunc FakeQueries() {
+  return [](const std::string& q) -> Result<std::vector<QuerySample>> {
+    const std::map<std::string, std::vector<QuerySample>> results = {
+        {"up",
+         {{{{"__name__", "up"}, {"instance", "b:9100"}, {"job", "j"}}, 1},
+          {{{"__name__", "up"}, {"instance", "a:9100"}, {"job", "j"}}, 0},
+          {{{"__name__", "up"}, {"instance", "c:9100"}, {"job", "k"}}, 1}}},
+        {"big", {{{{"__name__", "big"}}, 1234567}}},
+        {"sv", {{{{"__name__", "sv"}, {"__value__", "hello"}}, 1}}},
+        {"nothing", {}},
+    };
+    auto it = results.find(q);
+    if (it == results.end()) {
+      return MakeError(ErrorKind::kInvalidArgument,
+                       "1:4: parse error: unexpected end of input inside braces");
+    }
+    return it->second;
+  };
+}
+
+std::string ExpandQ(const std::string& text, QueryFunc query = FakeQueries()) {
+  AlertTemplateData d;
+  d.labels = {{"__name__", "trigger"}};
+  d.value = 1;
+  d.query = std::move(query);
+  return ExpandAlertTemplate("A", text, d);
+}
+
+// Prometheus' error wrapping for a template named __alert_A at column `col` of the single line.
+std::string ExecError(int col, const std::string& at, const std::string& msg) {
+  return "<error expanding template: error executing template __alert_A: template: "
+         "__alert_A:1:" +
+         std::to_string(col) + ": executing \"__alert_A\" at <" + at + ">: " + msg + ">";
+}
+
+// Expected outputs below are what promtool 2.42 (`promtool test rules`) printed for the same
+// templates over the same series (up{instance="b:9100"}=1, a:9100=0, c:9100=1, in that order).
+TEST(TemplateQueryTest, FirstValueAndHumanize) {
+  EXPECT_EQ(ExpandQ("{{ query \"up\" | first | value }}"), "1");
+  EXPECT_EQ(ExpandQ("{{ query \"big\" | first | value | humanize }}"), "1.235M");
+  EXPECT_EQ(ExpandQ("{{ query \"big\" | first | value }}"), "1.234567e+06");
+  EXPECT_EQ(ExpandQ("{{ range query \"up\" }}{{ humanizePercentage .Value }} {{ end }}"),
+            "100% 0% 100% ");
+}
+
+TEST(TemplateQueryTest, RangeOverResults) {
+  EXPECT_EQ(ExpandQ("{{ range query \"up\" }}{{ .Labels.instance }}={{ .Value }};{{ end }}"),
+            "b:9100=1;a:9100=0;c:9100=1;");
+  EXPECT_EQ(ExpandQ("{{ range $i, $s := query \"up\" }}{{ $i }}:{{ label \"instance\" $s }} "
+                    "{{ end }}"),
+            "0:b:9100 1:a:9100 2:c:9100 ");
+  EXPECT_EQ(ExpandQ("{{ range $s := query \"up\" }}{{ $s.Labels.job }}{{ end }}"), "jjk");
+  EXPECT_EQ(ExpandQ("{{ range query \"nothing\" }}x{{ else }}empty{{ end }}"), "empty");
+  EXPECT_EQ(ExpandQ("{{ $r := query \"up\" }}{{ len $r }}{{ with $r }}{{ (first .).Value }}"
+                    "{{ end }}"),
+            "31");
+  EXPECT_EQ(ExpandQ("{{ len (query \"up\") }}"), "3");
+  EXPECT_EQ(ExpandQ("{{ (index (query \"up\") 1).Labels.instance }}"), "a:9100");
+}
+
+TEST(TemplateQueryTest, WithTruth) {
+  EXPECT_EQ(ExpandQ("{{ with query \"up\" }}{{ . | first | label \"instance\" }}{{ else }}none"
+                    "{{ end }}"),
+            "b:9100");
+  EXPECT_EQ(ExpandQ("{{ with query \"nothing\" }}{{ . | first | label \"instance\" }}{{ else }}"
+                    "none{{ end }}"),
+            "none");
+}
+
+TEST(TemplateQueryTest, SortByLabelIsStable) {
+  EXPECT_EQ(ExpandQ("{{ range sortByLabel \"instance\" (query \"up\") }}{{ label \"instance\" . }},"
+                    "{{ end }}"),
+            "a:9100,b:9100,c:9100,");
+  EXPECT_EQ(ExpandQ("{{ range sortByLabel \"job\" (query \"up\") }}{{ label \"instance\" . }},"
+                    "{{ end }}"),
+            "b:9100,a:9100,c:9100,");
+  EXPECT_EQ(ExpandQ("{{ range sortByLabel \"zzz\" (query \"up\") }}{{ label \"instance\" . }},"
+                    "{{ end }}"),
+            "b:9100,a:9100,c:9100,");
+}
+
+TEST(TemplateQueryTest, PrintingSamples) {
+  EXPECT_EQ(ExpandQ("{{ query \"up\" | first }}"), "{map[__name__:up instance:b:9100 job:j] 1}");
+  EXPECT_EQ(ExpandQ("{{ printf \"%v\" (query \"up\" | first) }}"),
+            "&{map[__name__:up instance:b:9100 job:j] 1}");
+  EXPECT_EQ(ExpandQ("{{ print (query \"up\" | first) }}"),
+            "&{map[__name__:up instance:b:9100 job:j] 1}");
+  EXPECT_EQ(ExpandQ("{{ query \"nothing\" }}"), "[]");
+  // Go prints the samples' addresses here; the agent prints them as &{...} (documented).
+  EXPECT_EQ(ExpandQ("{{ query \"big\" }}"), "[&{map[__name__:big] 1.234567e+06}]");
+  EXPECT_EQ(ExpandQ("[{{ query \"up\" | first | strvalue }}]"), "[]");
+  EXPECT_EQ(ExpandQ("{{ query \"sv\" | first | strvalue }}"), "hello");
+}
+
+TEST(TemplateQueryTest, Links) {
+  EXPECT_EQ(
+      ExpandQ("{{ graphLink \"rate(x{a=\\\"b c\\\"}[5m]) / 2 ~&+\" }}|{{ tableLink \"up\" }}"),
+      "/graph?g0.expr=rate%28x%7Ba%3D%22b+c%22%7D%5B5m%5D%29+%2F+2+~%26%2B&g0.tab=0|"
+      "/graph?g0.expr=up&g0.tab=1");
+  EXPECT_EQ(GoQueryEscape("a-b_c.d~e f/\xc3\xa9"), "a-b_c.d~e+f%2F%C3%A9");
+}
+
+TEST(TemplateQueryTest, ErrorsLikePrometheus) {
+  EXPECT_EQ(
+      ExpandQ("{{ query \"nothing\" | first }}"),
+      ExecError(133, "first", "error calling first: first() called on vector with no elements"));
+  EXPECT_EQ(ExpandQ("{{ query \"up{\" }}"),
+            ExecError(115, "query \"up{\"",
+                      "error calling query: 1:4: parse error: unexpected end of input inside "
+                      "braces"));
+  EXPECT_EQ(ExpandQ("{{ first \"x\" }}"),
+            ExecError(121, "\"x\"", "can't handle \"x\" for arg of type template.queryResult"));
+  EXPECT_EQ(ExpandQ("{{ label \"x\" \"y\" }}"),
+            ExecError(125, "\"y\"", "can't handle \"y\" for arg of type *template.sample"));
+  EXPECT_EQ(
+      ExpandQ("{{ \"x\" | first }}"),
+      ExecError(121, "first", "wrong type for value; expected template.queryResult; got string"));
+  EXPECT_EQ(ExpandQ("{{ query \"up\" | value }}"),
+            ExecError(128, "value",
+                      "wrong type for value; expected *template.sample; got template.queryResult"));
+  EXPECT_EQ(ExpandQ("{{ label \"x\" nil }}"),
+            ExecError(115, "label \"x\" nil",
+                      "error calling label: runtime error: invalid memory address or nil pointer "
+                      "dereference"));
+  EXPECT_EQ(ExpandQ("{{ first nil }}"),
+            ExecError(115, "first nil",
+                      "error calling first: first() called on vector with no elements"));
+  EXPECT_EQ(ExpandQ("{{ print nil }}"), "<nil>");
+  EXPECT_EQ(ExpandQ("{{ toUpper nil }}"), ExecError(123, "nil", "cannot assign nil to string"));
+  EXPECT_EQ(ExpandQ("{{ index (query \"up\") 5 }}"),
+            ExecError(115, "index (query \"up\") 5", "error calling index: index out of range: 5"));
+  EXPECT_EQ(ExpandQ("{{ index (query \"up\") 3 }}"),
+            ExecError(115, "index (query \"up\") 3",
+                      "error calling index: reflect: slice index out of range"));
+  EXPECT_EQ(ExpandQ("{{ humanize (query \"up\") }}"),
+            ExecError(115, "humanize (query \"up\")",
+                      "error calling humanize: can't convert template.queryResult to float"));
+  EXPECT_EQ(ExpandQ("{{ first }}"),
+            ExecError(115, "first", "wrong number of args for first: want 1 got 0"));
+  EXPECT_NE(ExpandQ("{{ range (query \"up\" | first) }}x{{ end }}")
+                .find("range can't iterate over {map[__name__:up instance:b:9100 job:j] 1}"),
+            std::string::npos);
+}
+
+TEST(TemplateQueryTest, WithoutProviderQueryFails) {
+  EXPECT_EQ(ExpandQ("{{ query \"up\" | first | value }}", QueryFunc()),
+            ExecError(115, "query \"up\"",
+                      "error calling query: template queries are not supported by the agent"));
+  // Parse-time checking is unchanged: the query family parses.
+  EXPECT_TRUE(CheckAlertTemplate("A",
+                                 "{{ range sortByLabel \"a\" (query \"up\") }}"
+                                 "{{ graphLink \"x\" }}{{ . | value | humanize }}{{ end }}")
+                  .ok());
+  EXPECT_FALSE(CheckAlertTemplate("A", "{{ queryx \"up\" }}").ok());
 }
 
 }  // namespace
