@@ -118,12 +118,6 @@ int64_t ToMs(SystemTime t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 
-std::map<std::string, std::string> ToMap(const promql::Labels& l) {
-  std::map<std::string, std::string> m;
-  for (const auto& [k, v] : l.pairs()) m[k] = v;
-  return m;
-}
-
 nlohmann::ordered_json LabelsJson(const std::map<std::string, std::string>& m) {
   nlohmann::ordered_json j = nlohmann::ordered_json::object();
   for (const auto& [k, v] : m) j[k] = v;
@@ -132,7 +126,7 @@ nlohmann::ordered_json LabelsJson(const std::map<std::string, std::string>& m) {
 
 nlohmann::ordered_json AlertJson(const rules::Alert& a) {
   nlohmann::ordered_json j;
-  j["labels"] = LabelsJson(ToMap(a.labels));
+  j["labels"] = LabelsJson(a.labels.Map());
   j["annotations"] = LabelsJson(a.annotations);
   j["state"] = std::string(rules::AlertStateName(a.state));
   j["activeAt"] = Rfc3339Nano(a.active_at_ms);
@@ -398,7 +392,7 @@ void RuleManager::EvaluateGroup(rules::Group& group, int64_t ts) {
                                       "&g0.tab=1";
     for (rules::Alert& a : rule->AlertsToSend(ts, options_.resend_delay_ms, group.interval_ms())) {
       NotifyAlert n;
-      n.labels = ToMap(a.labels);
+      n.labels = a.labels.Map();
       n.annotations = std::move(a.annotations);
       n.starts_at = FromMs(a.fired_at_ms.value_or(a.active_at_ms));
       n.ends_at = FromMs(a.resolved_at_ms.value_or(a.valid_until_ms));

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <charconv>
 #include <exception>
 #include <string_view>
@@ -137,39 +136,6 @@ net::HttpResponse MethodNotAllowed() {
   net::HttpResponse r = TextResponse(405, "Method Not Allowed. Use GET or HEAD.\n");
   r.headers.emplace_back("Allow", "GET, HEAD");
   return r;
-}
-
-// The first value of `name` in a raw query string, %-decoded ('+' is a space); "" when absent.
-std::string QueryParam(const std::string& query, std::string_view name) {
-  std::size_t pos = 0;
-  while (pos <= query.size()) {
-    std::size_t end = query.find('&', pos);
-    if (end == std::string::npos) {
-      end = query.size();
-    }
-    const std::string_view part(query.data() + pos, end - pos);
-    const std::size_t eq = part.find('=');
-    if (part.substr(0, eq) == name) {
-      std::string out;
-      const std::string_view raw = eq == std::string_view::npos ? "" : part.substr(eq + 1);
-      for (std::size_t i = 0; i < raw.size(); ++i) {
-        if (raw[i] == '+') {
-          out.push_back(' ');
-        } else if (raw[i] == '%' && i + 2 < raw.size() &&
-                   std::isxdigit(static_cast<unsigned char>(raw[i + 1])) &&
-                   std::isxdigit(static_cast<unsigned char>(raw[i + 2]))) {
-          out.push_back(
-              static_cast<char>(std::stoi(std::string(raw.substr(i + 1, 2)), nullptr, 16)));
-          i += 2;
-        } else {
-          out.push_back(raw[i]);
-        }
-      }
-      return out;
-    }
-    pos = end + 1;
-  }
-  return "";
 }
 
 // What HttpExchange::Send writes, without the body (HEAD keeps the GET Content-Length).
@@ -360,9 +326,10 @@ net::HttpResponse WebApp::HandleRequest(const net::HttpRequest& request) const {
       if (!IsGetOrHead(request.method)) {
         return MethodNotAllowed();
       }
-      net::HttpResponse r = TextResponse(
-          200, path == "/api/v1/alerts" ? options_.alerts_json()
-                                        : options_.rules_json(QueryParam(request.query, "type")));
+      net::HttpResponse r =
+          TextResponse(200, path == "/api/v1/alerts"
+                                ? options_.alerts_json()
+                                : options_.rules_json(net::ParseQuery(request.query)["type"]));
       r.content_type = "application/json";
       return r;
     }

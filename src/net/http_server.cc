@@ -65,23 +65,80 @@ std::string HttpRequest::Header(std::string_view name) const {
   return it == headers.end() ? std::string() : it->second;
 }
 
+std::string PercentDecode(std::string_view text) {
+  auto hex = [](char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size()) {
+      const int hi = hex(text[i + 1]);
+      const int lo = hex(text[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out.push_back(static_cast<char>(hi * 16 + lo));
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(text[i]);
+  }
+  return out;
+}
+
+std::map<std::string, std::string> ParseQuery(std::string_view query) {
+  std::map<std::string, std::string> params;
+  std::size_t pos = 0;
+  while (pos <= query.size()) {
+    std::size_t end = query.find('&', pos);
+    if (end == std::string_view::npos) {
+      end = query.size();
+    }
+    const std::string_view kv = query.substr(pos, end - pos);
+    if (!kv.empty()) {
+      const std::size_t eq = kv.find('=');
+      params[PercentDecode(kv.substr(0, eq))] =
+          eq == std::string_view::npos ? "" : PercentDecode(kv.substr(eq + 1));
+    }
+    pos = end + 1;
+  }
+  return params;
+}
+
 std::string_view ReasonPhrase(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 202: return "Accepted";
-    case 204: return "No Content";
-    case 303: return "See Other";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 429: return "Too Many Requests";
-    case 500: return "Internal Server Error";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    default: return "Unknown";
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 202:
+      return "Accepted";
+    case 204:
+      return "No Content";
+    case 303:
+      return "See Other";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 429:
+      return "Too Many Requests";
+    case 500:
+      return "Internal Server Error";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Unknown";
   }
 }
 
@@ -126,8 +183,8 @@ Result<std::string> ToCivetListen(const std::string& address) {
     host = address.substr(0, colon);
     port = address.substr(colon + 1);
   }
-  if (port.empty() || !std::all_of(port.begin(), port.end(),
-                                   [](unsigned char c) { return std::isdigit(c); })) {
+  if (port.empty() ||
+      !std::all_of(port.begin(), port.end(), [](unsigned char c) { return std::isdigit(c); })) {
     return MakeError(ErrorKind::kInvalidArgument,
                      "listen address \"" + address + "\" must be host:port, :port or port");
   }
@@ -159,17 +216,22 @@ Status HttpServer::Start() {
   }
   stopping_ = false;
   std::string threads = std::to_string(options_.num_threads);
-  const char* opts[] = {"listening_ports", listen->c_str(),   "num_threads", threads.c_str(),
-                        "enable_keep_alive", "no",            "request_timeout_ms", "30000",
+  const char* opts[] = {"listening_ports",
+                        listen->c_str(),
+                        "num_threads",
+                        threads.c_str(),
+                        "enable_keep_alive",
+                        "no",
+                        "request_timeout_ms",
+                        "30000",
                         nullptr};
   mg_callbacks callbacks{};
   // civetweb logs bind errors through log_message; keep them quiet and report our own error.
   callbacks.log_message = [](const mg_connection*, const char*) { return 1; };
   ctx_ = mg_start(&callbacks, this, opts);
   if (ctx_ == nullptr) {
-    return MakeError(ErrorKind::kInvalidArgument,
-                     "cannot listen on " + options_.listen_address +
-                         " (address in use, or not a local address)");
+    return MakeError(ErrorKind::kInvalidArgument, "cannot listen on " + options_.listen_address +
+                                                      " (address in use, or not a local address)");
   }
   mg_set_request_handler(ctx_, "/", &HttpServer::HandleThunk, this);
   mg_server_port ports[4];

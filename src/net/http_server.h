@@ -25,9 +25,9 @@ struct mg_connection;
 namespace nca::net {
 
 struct HttpRequest {
-  std::string method;  // "GET", "POST", ...
-  std::string path;    // decoded local URI without the query string
-  std::string query;   // raw query string (no '?')
+  std::string method;                          // "GET", "POST", ...
+  std::string path;                            // decoded local URI without the query string
+  std::string query;                           // raw query string (no '?')
   std::map<std::string, std::string> headers;  // keys lower-cased
   std::string body;
   std::string remote_addr;
@@ -46,11 +46,16 @@ struct HttpResponse {
 // Standard reason phrase for a status code ("OK", "Not Found", ...).
 std::string_view ReasonPhrase(int status);
 
+// Percent-decodes a query component ('+' stays '+': Kubernetes clients do not form-encode).
+std::string PercentDecode(std::string_view text);
+// "a=1&b=x%3Dy" -> {a: 1, b: x=y}; a key without '=' maps to "". Empty parts are skipped.
+std::map<std::string, std::string> ParseQuery(std::string_view query);
+
 // The connection handed to a handler. Exactly one of Send/SendRaw should be used.
 class HttpExchange {
  public:
-  HttpExchange(mg_connection* conn, const std::atomic<bool>* stopping,
-               std::mutex* mu, std::condition_variable* cv)
+  HttpExchange(mg_connection* conn, const std::atomic<bool>* stopping, std::mutex* mu,
+               std::condition_variable* cv)
       : conn_(conn), stopping_(stopping), mu_(mu), cv_(cv) {}
 
   // Writes a complete response with Content-Length and Connection: close.

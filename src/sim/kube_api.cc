@@ -6,8 +6,8 @@
 #include <tuple>
 #include <utility>
 
-#include "common/strings.h"
 #include "common/logging.h"
+#include "common/strings.h"
 #include "sim/config.h"
 
 namespace nca::sim {
@@ -33,19 +33,6 @@ std::vector<std::string> Split(std::string_view s, char sep, bool skip_empty) {
     start = end + 1;
   }
   return out;
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
 }
 
 std::string_view ReasonFor(int code) {
@@ -92,11 +79,14 @@ Result<SelectorRequirement> ParseRequirement(const std::string& part, bool allow
   using Op = SelectorRequirement::Op;
   SelectorRequirement r;
   if (auto p = part.find("!="); p != std::string::npos) {
-    r = {std::string(TrimSpace(part.substr(0, p))), Op::kNotEquals, std::string(TrimSpace(part.substr(p + 2)))};
+    r = {std::string(TrimSpace(part.substr(0, p))), Op::kNotEquals,
+         std::string(TrimSpace(part.substr(p + 2)))};
   } else if (auto q = part.find("=="); q != std::string::npos) {
-    r = {std::string(TrimSpace(part.substr(0, q))), Op::kEquals, std::string(TrimSpace(part.substr(q + 2)))};
+    r = {std::string(TrimSpace(part.substr(0, q))), Op::kEquals,
+         std::string(TrimSpace(part.substr(q + 2)))};
   } else if (auto e = part.find('='); e != std::string::npos) {
-    r = {std::string(TrimSpace(part.substr(0, e))), Op::kEquals, std::string(TrimSpace(part.substr(e + 1)))};
+    r = {std::string(TrimSpace(part.substr(0, e))), Op::kEquals,
+         std::string(TrimSpace(part.substr(e + 1)))};
   } else if (!allow_exists) {
     return MakeError(ErrorKind::kInvalidArgument,
                      "invalid field selector: '" + part + "': expected an operator");
@@ -382,36 +372,6 @@ bool SelectorMatches(const std::vector<SelectorRequirement>& requirements,
   return true;
 }
 
-std::string PercentDecode(std::string_view text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size()) {
-      const int hi = HexValue(text[i + 1]);
-      const int lo = HexValue(text[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out.push_back(static_cast<char>(hi * 16 + lo));
-        i += 2;
-        continue;
-      }
-    }
-    out.push_back(text[i]);
-  }
-  return out;
-}
-
-std::map<std::string, std::string> ParseQuery(std::string_view query) {
-  std::map<std::string, std::string> params;
-  for (const std::string& kv : Split(query, '&', /*skip_empty=*/true)) {
-    auto eq = kv.find('=');
-    if (eq == std::string::npos) {
-      params[PercentDecode(kv)] = "";
-    } else {
-      params[PercentDecode(kv.substr(0, eq))] = PercentDecode(kv.substr(eq + 1));
-    }
-  }
-  return params;
-}
-
 json KubeStatusBody(int code, std::string_view message) {
   return json{{"kind", "Status"},    {"apiVersion", "v1"}, {"metadata", json::object()},
               {"status", "Failure"}, {"message", message}, {"reason", ReasonFor(code)},
@@ -674,7 +634,7 @@ void KubeApi::Handle(const net::HttpRequest& req, net::HttpExchange& ex) {
   rec.path = req.path;
   rec.query = req.query;
   rec.authorization = req.Header("Authorization");
-  rec.params = ParseQuery(req.query);
+  rec.params = net::ParseQuery(req.query);
   std::optional<net::HttpResponse> early = Intercept(rec);
   net::HttpResponse response;
   if (early) {

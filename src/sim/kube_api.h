@@ -88,10 +88,6 @@ Result<std::vector<SelectorRequirement>> ParseFieldSelector(std::string_view sel
 bool SelectorMatches(const std::vector<SelectorRequirement>& requirements,
                      const std::map<std::string, std::string>& values);
 
-// Percent-decodes a query component ('+' stays '+': Kubernetes clients do not form-encode).
-std::string PercentDecode(std::string_view text);
-// "a=1&b=x%3Dy" -> {a: 1, b: x=y}.
-std::map<std::string, std::string> ParseQuery(std::string_view query);
 
 // JSON of the served objects (the fields kube::ParseNodeList / ParsePodList read, plus a few
 // realistic ones: uid, status.conditions, hostIP, container name and image).

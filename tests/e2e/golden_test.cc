@@ -6,25 +6,21 @@
 // Regenerate the golden file after an intended change:
 //   NCA_UPDATE_GOLDEN=1 build/asan/tests/e2e_tests --gtest_filter='GoldenTest.*'
 // and review the diff.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
 #include <thread>
 
-#include <nlohmann/json.hpp>
-
 #include "config/loader.h"
 #include "harness.h"
 #include "support/http_fetch.h"
+#include "support/real_servers.h"
 
 namespace nca::testing {
 namespace {
@@ -165,18 +161,6 @@ TEST_F(GoldenTest, ContentTypeIsPrometheusText) {
   EXPECT_NE(landing.body.find("/metrics"), std::string::npos);
 }
 
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
 // A real Prometheus (Debian's 2.42) scrapes the agent with a target label `cluster`, as the seed's
 // scrape config does; the agent's own labels must not clash with it.
 TEST_F(GoldenTest, RealPrometheusScrapesTheAgent) {
@@ -191,13 +175,9 @@ TEST_F(GoldenTest, RealPrometheusScrapesTheAgent) {
       target +
       "']\n"
       "        labels: {cluster: primary}\n";
-  std::string config_path = WriteTempFile("prometheus.yml", config);
-  std::string data_dir = config_path.substr(0, config_path.rfind('/')) + "/data";
-  int port = FreePort();
-  std::string base = "http://127.0.0.1:" + std::to_string(port);
-  Process prometheus({"/usr/bin/prometheus", "--config.file=" + config_path,
-                      "--storage.tsdb.path=" + data_dir,
-                      "--web.listen-address=127.0.0.1:" + std::to_string(port)});
+  RealServer prometheus = StartPrometheus(config);
+  ASSERT_TRUE(prometheus.ok()) << prometheus.error;
+  const std::string base = prometheus.base_url;
   auto query = [&](const std::string& q) {
     std::string url = base + "/api/v1/query?query=" + q;
     auto r = HttpGet(url, seconds(5));
@@ -219,12 +199,12 @@ TEST_F(GoldenTest, RealPrometheusScrapesTheAgent) {
       std::this_thread::sleep_for(std::chrono::milliseconds(250));  // polling interval
     }
   }
-  EXPECT_TRUE(up) << prometheus.Stderr();
-  EXPECT_TRUE(labelled) << prometheus.Stderr();
+  EXPECT_TRUE(up) << prometheus.process->Stderr();
+  EXPECT_TRUE(labelled) << prometheus.process->Stderr();
   // No `exported_*` labels: nothing of ours collided with a target label.
   auto clash = query("%7B__name__%3D~%22neo4j_.%2B%22%2Cexported_cluster%21%3D%22%22%7D");
   EXPECT_TRUE(clash.is_object() && clash["data"]["result"].empty()) << clash.dump();
-  EXPECT_EQ(prometheus.Stop(), 0);
+  EXPECT_EQ(prometheus.process->Stop(), 0);
 }
 
 }  // namespace

@@ -52,6 +52,10 @@ void Labels::Set(std::string_view name, std::string_view value) {
 
 void Labels::Remove(std::string_view name) { Set(name, {}); }
 
+std::map<std::string, std::string> Labels::Map() const {
+  return std::map<std::string, std::string>(pairs_.begin(), pairs_.end());
+}
+
 std::string Labels::ToString() const {
   std::string out = "{";
   bool first = true;

@@ -33,6 +33,8 @@ class Labels {
   void Set(std::string_view name, std::string_view value);
   void Remove(std::string_view name);
   bool empty() const { return pairs_.empty(); }
+  // The labels as a map (what templates and Alertmanager take).
+  std::map<std::string, std::string> Map() const;
   std::size_t size() const { return pairs_.size(); }
 
   // Prometheus' labels.String(): `{__name__="x", a="b"}` (sorted, Go-quoted values, ", "

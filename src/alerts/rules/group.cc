@@ -19,12 +19,6 @@ int64_t FloorDiv(int64_t a, int64_t b) {
   return q;
 }
 
-std::map<std::string, std::string> LabelMap(const promql::Labels& l) {
-  std::map<std::string, std::string> m;
-  for (const auto& [k, v] : l.pairs()) m[k] = v;
-  return m;
-}
-
 }  // namespace
 
 QueryFunc EngineQueryFunc(const promql::Engine& engine, const promql::Queryable& data) {
@@ -61,7 +55,7 @@ Result<promql::Vector> AlertingRule::Eval(int64_t ts, const QueryFunc& query, in
   std::map<std::string, Alert> alerts;
   for (const auto& smpl : *res) {
     templates::AlertTemplateData data;
-    data.labels = LabelMap(smpl.labels);
+    data.labels = smpl.labels.Map();
     data.external_labels = context_.external_labels;
     data.external_url = context_.external_url;
     data.value = smpl.v;
@@ -74,7 +68,7 @@ Result<promql::Vector> AlertingRule::Eval(int64_t ts, const QueryFunc& query, in
       if (!vec.ok()) return vec.error();
       std::vector<templates::QuerySample> out;
       out.reserve(vec->size());
-      for (const auto& v : *vec) out.push_back({LabelMap(v.labels), v.v});
+      for (const auto& v : *vec) out.push_back({v.labels.Map(), v.v});
       return out;
     };
     auto expand = [&](const std::string& text) {

@@ -27,7 +27,7 @@ KubeRequestRecord Get(const std::string& path, const std::string& query = "") {
   r.method = "GET";
   r.path = path;
   r.query = query;
-  r.params = ParseQuery(query);
+  r.params = net::ParseQuery(query);
   return r;
 }
 
@@ -81,9 +81,9 @@ TEST(SimKubeSelectorTest, ParsesEveryForm) {
   EXPECT_TRUE(SelectorMatches(*ParseLabelSelector("zz!=4"), labels));  // absent key
   EXPECT_FALSE(SelectorMatches(*ParseLabelSelector("zz"), labels));
   EXPECT_FALSE(SelectorMatches(*ParseLabelSelector("!a"), labels));
-  EXPECT_EQ(PercentDecode("app%3Dneo4j%2Crole%21%3Dx+y%zz"), "app=neo4j,role!=x+y%zz");
+  EXPECT_EQ(net::PercentDecode("app%3Dneo4j%2Crole%21%3Dx+y%zz"), "app=neo4j,role!=x+y%zz");
   EXPECT_EQ(
-      ParseQuery("limit=3&labelSelector=a%3Db&x"),
+      net::ParseQuery("limit=3&labelSelector=a%3Db&x"),
       (std::map<std::string, std::string>{{"limit", "3"}, {"labelSelector", "a=b"}, {"x", ""}}));
 }
 
