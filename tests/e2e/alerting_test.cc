@@ -387,5 +387,36 @@ TEST(AlertingTest, BrokenRuleFileStopsTheAgentBeforeItListens) {
   EXPECT_EQ(err.find("listening"), std::string::npos) << err;
 }
 
+// A manifest alert whose condition is not PromQL is a configuration error too: exit 2, naming the
+// manifest and the alert, before listening.
+TEST(AlertingTest, BrokenManifestConditionStopsTheAgentBeforeItListens) {
+  const std::string manifest =
+      WriteTempFile("bad-monitoring.yaml", R"yaml(apiVersion: neo4j.neo4j.com/v1alpha1
+kind: Neo4jEnterpriseCluster
+metadata:
+  name: x
+  namespace: neo4j
+spec:
+  monitoring:
+    metrics:
+    - name: health
+      query: neo4j_zone_distribution_health
+    alerts:
+    - name: zone-imbalance
+      condition: "health <"
+      severity: warning
+)yaml");
+  Process agent({NCA_AGENT_BIN, "--web.listen-address=127.0.0.1:0", "--cluster-spec=" + manifest,
+                 "--cluster=x=http://127.0.0.1:9"});
+  auto rc = agent.WaitForExit(seconds(30));
+  ASSERT_TRUE(rc.has_value());
+  EXPECT_EQ(*rc, 2);
+  const std::string err = agent.Stderr() + agent.Stdout();
+  EXPECT_NE(err.find("bad-monitoring.yaml: spec.monitoring.alerts[0] (zone-imbalance)"),
+            std::string::npos)
+      << err;
+  EXPECT_EQ(err.find("listening"), std::string::npos) << err;
+}
+
 }  // namespace
 }  // namespace nca::testing
