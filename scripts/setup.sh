@@ -8,7 +8,10 @@ packages=(
   prometheus-cpp-dev libcivetweb-dev libcurl4-openssl-dev nlohmann-json3-dev libspdlog-dev
   libconcurrentqueue-dev libyaml-cpp-dev libre2-dev libgtest-dev libgmock-dev
   prometheus prometheus-alertmanager
+  socat
 )
+# socat: test-only, the TLS front of the simulator's Kubernetes API in the DaemonSet end-to-end
+# test (the agents reach it in-cluster, over HTTPS with the service account's CA).
 
 missing=()
 for p in "${packages[@]}"; do

@@ -105,6 +105,7 @@ int main(int argc, char** argv) {
   nca::RealClock clock;
   nca::agent::AgentOptions options;
   options.defaults = parsed->defaults;
+  options.service_account_dir = cfg.kubernetes.service_account_dir;
   // Custom resources are configuration too: read them before anything listens.
   if (auto st = nca::agent::LoadClusterResources(cfg, parsed->defaults, options, clock,
                                                  std::chrono::seconds(30), parsed->notes);

@@ -205,6 +205,7 @@ Result<std::unique_ptr<Agent>> Agent::Create(config::Config config, const Clock&
   services.kube = agent->kube_view_.get();
   services.http = agent->engine_.get();
   services.resolve = agent->resolver_ ? &agent->resolver_ : nullptr;
+  services.peers = agent->directory_.get();
   MemberDirectory* directory = agent->directory_.get();
   agent->scheduler_ = std::make_unique<collectors::Scheduler>(
       std::move(scheduled), [directory] { return directory->Current(); }, services, clock,
@@ -218,6 +219,10 @@ Result<std::unique_ptr<Agent>> Agent::Create(config::Config config, const Clock&
   Agent* self = agent.get();
   web.ready = [self] { return self->scheduler_->AllRanOnce(); };
   web.member_status = [self] { return self->MemberStatuses(); };
+  if (agent->kube_client_ && !agent->config_.kubernetes.node_name.empty()) {
+    web.discovered_members = [self] { return self->DiscoveredCounts(); };
+    web.discovery_summary = kube::DescribeDiscovery(agent->config_.kubernetes);
+  }
   if (auto st = agent->CreateAlerting(web); !st.ok()) {
     return st.error();
   }
@@ -339,8 +344,8 @@ void Agent::DiscoverOnce() {
   const auto budget =
       std::chrono::duration_cast<Duration>(std::min(k.discovery_interval, config::Seconds(10.0)));
   Result<std::vector<kube::Pod>> pods =
-      kube_client_->ListPods(k.namespace_name, k.pod_selector, kube::NodeFieldSelector(k.node_name),
-                             clock_.Monotonic() + budget);
+      kube_client_->ListPods(k.namespace_name, kube::NodePodSelector(k),
+                             kube::NodeFieldSelector(k.node_name), clock_.Monotonic() + budget);
   if (!pods.ok()) {
     log->warn("msg=\"cannot list this node's pods; keeping the previous members\" node={} err={}",
               k.node_name, LogQuote(pods.error().message));
@@ -349,6 +354,14 @@ void Agent::DiscoverOnce() {
   kube::DiscoveryResult found = kube::DiscoverNodeMembers(*pods, k);
   for (const auto& skipped : found.skipped) {
     log->debug("msg=\"pod skipped\" pod={} reason={}", skipped.name, LogQuote(skipped.reason));
+  }
+  {
+    std::vector<exporter::DiscoveredCount> counts;
+    for (const auto& [key, n] : kube::CountByConvention(found.members)) {
+      counts.push_back({key.first, key.second, n});
+    }
+    std::lock_guard lock(discovered_mu_);
+    discovered_counts_ = std::move(counts);
   }
   if (directory_->SetDiscovered(found.members)) {
     std::string names;
@@ -372,6 +385,11 @@ void Agent::DiscoveryLoop() {
 }
 
 int Agent::Port() const { return web_->Port(); }
+
+std::vector<exporter::DiscoveredCount> Agent::DiscoveredCounts() const {
+  std::lock_guard lock(discovered_mu_);
+  return discovered_counts_;
+}
 
 std::vector<exporter::MemberStatus> Agent::MemberStatuses() const {
   std::vector<exporter::MemberStatus> out;

@@ -82,6 +82,10 @@ class Agent {
   // Status of every monitored member, for the exporter's self-metrics. Thread-safe.
   std::vector<exporter::MemberStatus> MemberStatuses() const;
 
+  // Members node-local discovery found, per label convention and cluster, as of the latest
+  // successful listing. Thread-safe.
+  std::vector<exporter::DiscoveredCount> DiscoveredCounts() const;
+
   // Re-reads the rule files and manifests (SIGHUP); the old rules stay on error. Thread-safe.
   Status ReloadRules();
 
@@ -111,6 +115,8 @@ class Agent {
   std::condition_variable discovery_cv_;
   bool discovery_stop_ = false;  // guarded by discovery_mu_
   std::thread discovery_;
+  mutable std::mutex discovered_mu_;
+  std::vector<exporter::DiscoveredCount> discovered_counts_;  // guarded by discovered_mu_
 };
 
 }  // namespace nca::agent

@@ -6,6 +6,8 @@
 #include <tuple>
 #include <utility>
 
+#include "kube/member_join.h"
+
 namespace nca::agent {
 
 struct MemberDirectory::Keepalive {
@@ -50,6 +52,26 @@ std::vector<std::shared_ptr<neo4j::MemberClient>> MemberDirectory::Members() con
   return current_members_;
 }
 
+std::shared_ptr<neo4j::MemberApi> MemberDirectory::Peer(const config::ClusterConfig& cluster,
+                                                        const std::string& name,
+                                                        const std::string& url) {
+  // Peers not asked for this long are dropped (servers that left the cluster).
+  constexpr auto kIdle = std::chrono::minutes(15);
+  const SystemTime now = clock_.Now();
+  std::lock_guard lock(mu_);
+  std::erase_if(peers_, [&](const auto& kv) { return now - kv.second.second > kIdle; });
+  const std::string id = cluster.name + "\n" + name + "\n" + url;
+  auto it = peers_.find(id);
+  if (it == peers_.end()) {
+    neo4j::MemberRef ref{cluster.name, name, url};
+    auto client = std::make_shared<neo4j::MemberClient>(
+        ref, neo4j::MemberClientOptions::FromCluster(cluster), engine_, clock_);
+    it = peers_.emplace(id, std::make_pair(std::move(client), now)).first;
+  }
+  it->second.second = now;
+  return it->second.first;
+}
+
 std::shared_ptr<neo4j::MemberClient> MemberDirectory::ClientFor(
     const std::string& cluster, const config::ClusterConfig& config,
     const config::MemberConfig& member) {
@@ -83,8 +105,16 @@ void MemberDirectory::Publish() {
     }
     bool added = false;
     for (const kube::DiscoveredMember* d : it->second) {
+      kube::Pod pod;
+      pod.name = d->name;
+      pod.pod_ip = kube::HostOf(d->url);
+      if (auto port = kube::PortOf(d->url)) {
+        pod.container_ports["http"] = *port;
+      }
+      const std::vector<kube::Pod> pods = {pod};
       bool duplicate = std::any_of(c.members.begin(), c.members.end(), [&](const auto& m) {
-        return m.name == d->name || m.url == d->url;
+        return m.url == d->url ||
+               kube::JoinPod(pod, kube::ServerIdentity{m.name, m.url, {}}, pods).has_value();
       });
       if (duplicate) {
         continue;

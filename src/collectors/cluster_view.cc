@@ -236,6 +236,19 @@ LeaderView ElectLeader(const ClusterView& cluster, std::string_view database) {
   return view;
 }
 
+bool IsMemberOutage(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::kConnectionRefused:
+    case ErrorKind::kTimeout:
+    case ErrorKind::kNetwork:
+    case ErrorKind::kUnavailable:
+    case ErrorKind::kServerError:
+      return true;
+    default:
+      return false;
+  }
+}
+
 std::optional<Error> NothingAnsweredError(const std::vector<ClusterView>& clusters,
                                           std::string_view what) {
   std::size_t members = 0;
@@ -246,21 +259,24 @@ std::optional<Error> NothingAnsweredError(const std::vector<ClusterView>& cluste
       if (m.Answered()) {
         return std::nullopt;
       }
+      // A member that is down is Neo4j's outage, reported by neo4j_up and the request error
+      // counters (and alerted on as Neo4jMemberDown); the collector did its job.
+      if (m.error && IsMemberOutage(m.error->kind)) {
+        continue;
+      }
       if (first == nullptr && m.error) {
         first = &*m.error;
       }
     }
   }
-  if (members == 0) {
-    return MakeError(ErrorKind::kInvalidArgument,
-                     std::string(what) + ": no cluster members configured");
+  // No member at all is normal for a DaemonSet agent on a node without a Neo4j pod; every member
+  // being down is an outage of Neo4j, not of the agent.
+  if (members == 0 || first == nullptr) {
+    return std::nullopt;
   }
-  Error e = MakeError(first != nullptr ? first->kind : ErrorKind::kInternal,
-                      std::string(what) + ": none of the " + std::to_string(members) +
-                          " members answered /dbms/cluster/status");
-  if (first != nullptr) {
-    e.message += " (first error: " + first->ToString() + ")";
-  }
+  Error e = MakeError(first->kind, std::string(what) + ": none of the " + std::to_string(members) +
+                                       " members answered /dbms/cluster/status");
+  e.message += " (first error: " + first->ToString() + ")";
   return e;
 }
 

@@ -86,8 +86,17 @@ struct LeaderView {
 // Elects the cluster leader of `database` from the members of `cluster` that answered.
 LeaderView ElectLeader(const ClusterView& cluster, std::string_view database);
 
+// Whether an error of this kind means the member is down or unreachable (refused, timed out,
+// other transport failure, 503, 5xx): Neo4j's outage, which neo4j_up and Neo4jMemberDown report,
+// rather than a fault of the agent (credentials, TLS, protocol, configuration).
+bool IsMemberOutage(ErrorKind kind);
+
 // Builds a first-stage summary error for a run in which no member of any cluster answered
-// /dbms/cluster/status; nullopt when at least one did. `what` names the collector in the message.
+// /dbms/cluster/status and at least one failed for a reason other than an outage (IsMemberOutage):
+// the agent cannot do its job (wrong credentials, TLS, answers it cannot parse). nullopt when a
+// member answered, when there is no member (a DaemonSet agent on a node without Neo4j), or when
+// every member is simply down: a collector's failure (Neo4jAgentCollectorFailing) is about the
+// agent's own health and must not follow a Neo4j outage. `what` names the collector.
 std::optional<Error> NothingAnsweredError(const std::vector<ClusterView>& clusters,
                                           std::string_view what);
 

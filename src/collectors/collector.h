@@ -58,6 +58,21 @@ class KubeView {
   virtual std::string DefaultNamespace() const = 0;
 };
 
+// Clients for servers of a monitored cluster that the agent does not monitor itself, learned from
+// Neo4j's own cluster view (SHOW SERVERS `httpAddress`, 4.4 dbms.cluster.overview() `addresses`):
+// the quorum collector asks them for /dbms/cluster/status to cross-check a node-local view.
+// Implementations cache the clients (the cluster's credentials, TLS and HTTP settings) and are
+// thread-safe; a client stays valid while the caller holds it.
+class PeerDirectory {
+ public:
+  virtual ~PeerDirectory() = default;
+  // A client for the server `name` at `url` (e.g. http://10.0.0.7:7474) of `cluster`; nullptr
+  // when none can be made.
+  virtual std::shared_ptr<neo4j::MemberApi> Peer(const config::ClusterConfig& cluster,
+                                                 const std::string& name,
+                                                 const std::string& url) = 0;
+};
+
 // Resolves a host name (or numeric address) to numeric IPv4/IPv6 addresses, never blocking past
 // `deadline`. Must be thread-safe.
 using HostResolver =
@@ -69,6 +84,7 @@ struct CollectServices {
   KubeView* kube = nullptr;                // nullptr: Kubernetes API not configured
   neo4j::HttpEngine* http = nullptr;       // for requests outside MemberApi (probes)
   const HostResolver* resolve = nullptr;   // nullptr: numeric hosts only
+  PeerDirectory* peers = nullptr;          // nullptr: no cross-check of other servers
 };
 
 struct CollectContext {

@@ -197,9 +197,7 @@ CollectOutcome CrossClusterLatencyCollector::Collect(const CollectContext& ctx) 
   auto logger = GetLogger("collector.cross_cluster_latency");
   CollectOutcome out;
   if (ctx.clusters == nullptr || ctx.clusters->empty()) {
-    out.error =
-        MakeError(ErrorKind::kInvalidArgument, "cross_cluster_latency: no clusters configured");
-    return out;
+    return out;  // nothing to probe (a DaemonSet agent on a node without Neo4j): not a failure
   }
   const config::CrossClusterConfig settings = ctx.services.config != nullptr
                                                   ? ctx.services.config->cross_cluster
@@ -394,8 +392,6 @@ CollectOutcome CrossClusterLatencyCollector::Collect(const CollectContext& ctx) 
                               "the first one.");
 
   std::set<std::pair<std::string, std::string>> seen;
-  int probes = 0;
-  int probes_ok = 0;
   for (std::size_t i = 0; i < targets.size(); ++i) {
     const Target& t = targets[i];
     const PairOutcome& o = outcomes[i];
@@ -447,14 +443,6 @@ CollectOutcome CrossClusterLatencyCollector::Collect(const CollectContext& ctx) 
     // The latency probe: Bolt when the target has a Bolt endpoint, else HTTP.
     const bool has_bolt = o.bolt.probed;
     const PhaseOutcome& primary = has_bolt ? o.bolt : o.http;
-    if (has_bolt) {
-      probes += 1;
-      probes_ok += o.bolt.ok ? 1 : 0;
-    }
-    if (o.http.probed) {
-      probes += 1;
-      probes_ok += o.http.ok ? 1 : 0;
-    }
     if (!primary.probed) {
       continue;  // nothing could be probed (no HTTP engine for an HTTP-only target)
     }
@@ -499,11 +487,8 @@ CollectOutcome CrossClusterLatencyCollector::Collect(const CollectContext& ctx) 
   std::erase_if(pairs_, [&](const auto& kv) { return !seen.contains(kv.first); });
 
   out.metrics = std::move(b).Build();
-  if (probes > 0 && probes_ok == 0) {
-    out.error =
-        MakeError(ErrorKind::kUnavailable, "every cross-cluster probe from " + source +
-                                               " failed (" + std::to_string(probes) + " probes)");
-  }
+  // Failing probes are the measurement (latency +Inf, Neo4jCrossClusterPartition), not a failure
+  // of the agent: Neo4jAgentCollectorFailing must not follow the other region's outage.
   return out;
 }
 

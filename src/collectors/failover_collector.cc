@@ -1,9 +1,11 @@
 #include "collectors/failover_collector.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "collectors/cluster_servers.h"
 #include "collectors/cluster_view.h"
 #include "common/logging.h"
 
@@ -28,7 +30,7 @@ CollectOutcome FailoverCollector::Collect(const CollectContext& ctx) {
     out.error = MakeError(ErrorKind::kInvalidArgument, "failover: no clock");
     return out;
   }
-  auto clusters = GatherClusters(ctx, GatherOptions{.discovery = false});
+  auto clusters = GatherClusters(ctx, GatherOptions{.discovery = true});
 
   exporter::MetricSetBuilder b;
   auto events = b.Counter("neo4j_failover_events_total",
@@ -46,12 +48,35 @@ CollectOutcome FailoverCollector::Collect(const CollectContext& ctx) {
       continue;
     }
     auto& names = names_[cluster.name];
+    MemberIds ids;
     for (const MemberView& member : cluster.members) {
       if (!member.statuses) {
         continue;
       }
       for (const auto& s : *member.statuses) {
         names[s.member_id] = member.name;
+        ids[member.name] = s.member_id;
+      }
+    }
+    // A leader none of our members is (a DaemonSet agent monitors one member): named as Neo4j's
+    // own server list and the pods name it (cluster_servers.h), as the agent on its node does.
+    const bool unnamed = std::any_of(
+        cluster.databases.begin(), cluster.databases.end(), [&](const std::string& db) {
+          const LeaderView view = ElectLeader(cluster, db);
+          return view.leader && !names.contains(*view.leader);
+        });
+    for (const MemberView& member : cluster.members) {
+      if (!unnamed || !member.Answered()) {
+        continue;
+      }
+      if (auto listing = RequestListing(member)) {
+        auto servers = listing->Servers(cluster, ids, ctx.deadline);
+        if (servers.ok()) {
+          for (const ListedServer& server : *servers) {
+            names.try_emplace(server.id, server.name);
+          }
+        }
+        break;
       }
     }
     for (const std::string& db : cluster.databases) {

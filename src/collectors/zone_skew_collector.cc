@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "collectors/cluster_view.h"
+#include "kube/discovery.h"
+#include "kube/member_join.h"
 #include "common/logging.h"
 #include "topology/placement.h"
 
@@ -32,21 +34,7 @@ constexpr char kSourceStatic[] = "static";
 constexpr char kSourceNone[] = "none";
 
 // "host:port" with IPv6 hosts in brackets.
-std::string JoinHostPort(const std::string& host, int port) {
-  const bool v6 = host.find(':') != std::string::npos && host.front() != '[';
-  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
-}
-
-// host:port of "scheme://host:port[/...]" (or of a bare "host:port"); "" when there is none.
-std::string HostPortOf(std::string_view url) {
-  if (auto scheme = url.find("://"); scheme != std::string_view::npos) {
-    url.remove_prefix(scheme + 3);
-  }
-  if (auto slash = url.find('/'); slash != std::string_view::npos) {
-    url = url.substr(0, slash);
-  }
-  return std::string(url);
-}
+using kube::HostPortOf;
 
 // Whether the placement differs from the defaults (rules were configured for the cluster).
 bool PlacementConfigured(const config::PlacementConfig& p) {
@@ -87,6 +75,9 @@ KubeLists ListKube(KubeView& kube, const config::KubernetesConfig& kcfg,
                    const std::vector<ClusterHandle>& handles, MonoTime deadline) {
   KubeLists out;
   out.clusters.resize(handles.size());
+  // Per cluster: its own pod_selector; else the custom convention's "<cluster_label>=<name>";
+  // else the Neo4j operator's label, then the Neo4j Helm chart's (kube/discovery.h).
+  std::vector<std::vector<std::string>> selectors(handles.size());
   for (std::size_t ci = 0; ci < handles.size(); ++ci) {
     const config::ClusterConfig* cfg = handles[ci].config;
     KubeCluster& kc = out.clusters[ci];
@@ -94,9 +85,9 @@ KubeLists ListKube(KubeView& kube, const config::KubernetesConfig& kcfg,
     if (kc.namespace_name.empty()) {
       kc.namespace_name = kube.DefaultNamespace();
     }
-    kc.selector = cfg != nullptr ? cfg->kubernetes.pod_selector : std::string();
-    if (kc.selector.empty() && cfg != nullptr) {
-      kc.selector = kcfg.cluster_label + "=" + cfg->name;
+    if (cfg != nullptr) {
+      selectors[ci] = kube::ClusterPodSelectors(kcfg, *cfg);
+      kc.selector = selectors[ci].front();
     }
   }
   out.nodes = kube.Nodes(deadline);
@@ -108,7 +99,17 @@ KubeLists ListKube(KubeView& kube, const config::KubernetesConfig& kcfg,
     if (handles[ci].config == nullptr) {
       continue;
     }
-    kc.pods = kube.Pods(kc.namespace_name, kc.selector, deadline);
+    // The first selector that lists a pod (or fails) wins; with none, the first one is reported.
+    for (const std::string& selector : selectors[ci]) {
+      auto pods = kube.Pods(kc.namespace_name, selector, deadline);
+      if (!pods.ok() || !pods->empty() || !kc.pods) {
+        kc.pods = std::move(pods);
+        kc.selector = selector;
+      }
+      if (!kc.pods->ok() || !(*kc.pods)->empty()) {
+        break;
+      }
+    }
   }
   return out;
 }
@@ -358,6 +359,88 @@ void Emit(Families& f, const std::string& cluster, const config::PlacementConfig
                    topology::SurvivesLossOfMostLoadedZone(primaries, total_primaries) ? 1 : 0);
 }
 
+std::string RoleDatabase(const config::ClusterConfig* cfg) {
+  return cfg != nullptr && !cfg->databases.empty() ? cfg->databases.front()
+                                                   : std::string(kDefaultRoleDatabase);
+}
+
+// One member's view of every server's role: SHOW DATABASES YIELD * (5.x: `role` primary or
+// secondary at `address`) or CALL dbms.cluster.overview() (4.4: `databases` LEADER/FOLLOWER or
+// READ_REPLICA at `addresses`). Awaited lazily, once.
+struct RoleRequest {
+  bool v5 = false;
+  neo4j::Pending<std::vector<neo4j::DatabaseRow>> rows;
+  neo4j::Pending<std::vector<neo4j::OverviewRow>> overview;
+  bool awaited = false;
+  std::vector<std::pair<std::vector<std::string>, MemberRole>> roles;  // addresses -> role
+
+  MemberRole RoleOf(const kube::Pod& pod, const std::vector<kube::Pod>& pods, MonoTime deadline,
+                    const std::string& database) {
+    if (!awaited) {
+      awaited = true;
+      Await(deadline, database);
+    }
+    for (const auto& [addresses, role] : roles) {
+      kube::ServerIdentity id;
+      id.advertised = addresses;
+      if (kube::JoinPod(pod, id, pods)) {
+        return role;
+      }
+    }
+    return MemberRole::kUnknown;
+  }
+
+ private:
+  void Await(MonoTime deadline, const std::string& database) {
+    if (v5) {
+      auto r = neo4j::AwaitUntil(rows, deadline);
+      if (!r.ok()) {
+        return;
+      }
+      for (const neo4j::DatabaseRow& row : *r) {
+        if (row.name != database || !row.address) {
+          continue;
+        }
+        if (row.role == neo4j::DatabaseRole::kSecondary) {
+          roles.push_back({{*row.address}, MemberRole::kSecondary});
+        } else if (row.role != neo4j::DatabaseRole::kUnknown) {
+          roles.push_back({{*row.address}, MemberRole::kPrimary});
+        }
+      }
+      return;
+    }
+    auto r = neo4j::AwaitUntil(overview, deadline);
+    if (!r.ok()) {
+      return;
+    }
+    for (const neo4j::OverviewRow& row : *r) {
+      auto db = row.databases.find(database);
+      if (db == row.databases.end()) {
+        continue;
+      }
+      roles.push_back({row.addresses, db->second == "READ_REPLICA" ? MemberRole::kSecondary
+                                                                   : MemberRole::kPrimary});
+    }
+  }
+};
+
+std::optional<RoleRequest> IssueRoleRequest(const ClusterView& cluster) {
+  for (const MemberView& member : cluster.members) {
+    if (!member.Answered() || !member.discovery || member.api == nullptr) {
+      continue;
+    }
+    RoleRequest r;
+    r.v5 = member.discovery->dialect == neo4j::Dialect::kV5;
+    if (r.v5) {
+      r.rows = member.api->ShowDatabases();
+    } else {
+      r.overview = member.api->ClusterOverview();
+    }
+    return r;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 CollectOutcome ZoneSkewCollector::Collect(const CollectContext& ctx) {
@@ -366,8 +449,8 @@ CollectOutcome ZoneSkewCollector::Collect(const CollectContext& ctx) {
   exporter::MetricSetBuilder b;
   Families families = DeclareFamilies(b);
   if (ctx.clusters == nullptr || ctx.clusters->empty()) {
+    // A DaemonSet agent on a node without a Neo4j pod has nothing to judge: not a failure.
     out.metrics = std::move(b).Build();
-    out.error = MakeError(ErrorKind::kInvalidArgument, "zone_skew: no clusters configured");
     return out;
   }
   const std::vector<ClusterHandle>& handles = *ctx.clusters;
@@ -394,8 +477,7 @@ CollectOutcome ZoneSkewCollector::Collect(const CollectContext& ctx) {
   std::set<std::pair<std::string, std::string>> present;
   for (const ClusterView& cluster : clusters) {
     const config::ClusterConfig* cfg = cluster.handle->config;
-    const std::string role_db =
-        cfg != nullptr && !cfg->databases.empty() ? cfg->databases.front() : kDefaultRoleDatabase;
+    const std::string role_db = RoleDatabase(cfg);
     for (const MemberView& member : cluster.members) {
       auto key = std::make_pair(cluster.name, member.name);
       present.insert(key);
@@ -414,6 +496,15 @@ CollectOutcome ZoneSkewCollector::Collect(const CollectContext& ctx) {
     auto it = roles_.find({cluster.name, member.name});
     return it == roles_.end() ? MemberRole::kUnknown : it->second;
   };
+
+  // Roles of the servers no member of ours is (a DaemonSet agent monitors only its node's pod):
+  // Neo4j's own cluster view, asked of one member per cluster, joined to pods by address.
+  std::vector<std::optional<RoleRequest>> role_requests(clusters.size());
+  if (kube_lists.valid()) {
+    for (std::size_t ci = 0; ci < clusters.size(); ++ci) {
+      role_requests[ci] = IssueRoleRequest(clusters[ci]);
+    }
+  }
 
   KubeLists kube;
   if (kube_lists.valid()) {
@@ -492,18 +583,24 @@ CollectOutcome ZoneSkewCollector::Collect(const CollectContext& ctx) {
       pod.node_name = p.node_name;
       pod.deletion_timestamp_set = p.Terminating();
       pod.phase = p.phase;
-      auto port_it = p.container_ports.find("http");
-      const int http_port =
-          port_it != p.container_ports.end() ? port_it->second : kube_config.http_port;
-      const std::string pod_http = p.pod_ip.empty() ? "" : JoinHostPort(p.pod_ip, http_port);
+      // Pods joined to members (kube/member_join.h: name, IP, URL's DNS label, advertised
+      // address), then to the servers of Neo4j's cluster view, then the role label.
       for (const MemberView& member : cluster.members) {
-        const bool same = (!member.name.empty() && member.name == p.name) ||
-                          (!pod_http.empty() && member.api != nullptr &&
-                           HostPortOf(member.api->Ref().url) == pod_http);
-        if (same) {
+        kube::ServerIdentity id;
+        id.name = member.name;
+        if (member.api != nullptr) {
+          id.url = member.api->Ref().url;
+        }
+        if (auto bolt = member.BoltAddress()) {
+          id.advertised.push_back(*bolt);
+        }
+        if (kube::JoinPod(p, id, **kc.pods)) {
           pod.role = role_of(cluster, member);
           break;
         }
+      }
+      if (pod.role == MemberRole::kUnknown && role_requests[ci]) {
+        pod.role = role_requests[ci]->RoleOf(p, **kc.pods, ctx.deadline, RoleDatabase(cfg));
       }
       if (pod.role == MemberRole::kUnknown) {
         auto label = p.labels.find(kube_config.role_label);

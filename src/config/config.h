@@ -22,7 +22,7 @@ struct TlsConfig {
   std::string ca_file;
   std::string cert_file;
   std::string key_file;
-  std::string server_name;          // SNI / verification name override
+  std::string server_name;            // SNI / verification name override
   bool insecure_skip_verify = false;  // explicit only; logs a warning when used
 };
 
@@ -30,13 +30,16 @@ struct TlsConfig {
 struct CredentialsConfig {
   std::string username_file;
   std::string password_file;
+  // One file holding "user/password", as the Neo4j Helm chart's Secret key NEO4J_AUTH ("none":
+  // no credentials). Excludes the two files above and the environment variables.
+  std::string auth_file;
   std::string username_env = "NEO4J_USERNAME";
   std::string password_env = "NEO4J_PASSWORD";
 };
 
 struct HttpConfig {
   Seconds connect_timeout{2.0};
-  Seconds request_timeout{5.0};        // total per request
+  Seconds request_timeout{5.0};               // total per request
   std::size_t max_response_bytes = 8u << 20;  // 8 MiB
 };
 
@@ -61,15 +64,18 @@ struct PlacementConfig {
   std::string topology_key = "topology.kubernetes.io/zone";
   int max_skew = 1;
   int min_domains = 1;
-  bool do_not_schedule = true;       // whenUnsatisfiable: DoNotSchedule (true) / ScheduleAnyway
-  std::string anti_affinity;         // "", "required" or "preferred"
+  bool do_not_schedule = true;  // whenUnsatisfiable: DoNotSchedule (true) / ScheduleAnyway
+  std::string anti_affinity;    // "", "required" or "preferred"
   std::map<std::string, std::string> node_selector;  // nodes outside it are not eligible
 };
 
 // How the cluster's pods are found through the Kubernetes API.
 struct ClusterKubeConfig {
   std::string namespace_name;  // "" = the agent's own namespace
-  std::string pod_selector;    // label selector; "" = "<kubernetes.cluster_label>=<cluster name>"
+  // Label selector of the cluster's pods; "" = by convention (kube::ClusterPodSelectors:
+  // "<kubernetes.cluster_label>=<name>" when that is set, else "neo4j.com/cluster=<name>", then
+  // "helm.neo4j.com/neo4j.name=<name>").
+  std::string pod_selector;
 };
 
 struct ClusterConfig {
@@ -84,7 +90,7 @@ struct ClusterConfig {
   PlacementConfig placement;
   ClusterKubeConfig kubernetes;
   std::vector<std::string> spec_sources;  // manifests this cluster was described in
-  std::vector<std::string> databases;  // empty: every database the members report
+  std::vector<std::string> databases;     // empty: every database the members report
   CredentialsConfig credentials;
   TlsConfig tls;
   HttpConfig http;
@@ -103,14 +109,14 @@ struct WebConfig {
 };
 
 struct LogConfig {
-  std::string level = "info";    // debug, info, warn, error
+  std::string level = "info";     // debug, info, warn, error
   std::string format = "logfmt";  // logfmt, json
 };
 
 // Access to the Kubernetes API (kube/kube_config.h) and node-local discovery.
 struct KubernetesConfig {
   enum class Mode {
-    kAuto,       // in-cluster when KUBERNETES_SERVICE_HOST is set, otherwise off
+    kAuto,  // in-cluster when KUBERNETES_SERVICE_HOST is set, otherwise off
     kOff,
     kInCluster,  // service-account token, CA and namespace; error when not in a pod
     kExplicit,   // api_url + token_file (+ ca_file)
@@ -124,9 +130,17 @@ struct KubernetesConfig {
   // The node this agent runs on (downward API NODE_NAME). When set, the agent monitors the Neo4j
   // pods scheduled on this node (fieldSelector spec.nodeName) in addition to configured members.
   std::string node_name;
-  std::string pod_selector = "app.kubernetes.io/name=neo4j";  // node-local discovery selector
-  std::string cluster_label = "neo4j.com/cluster";  // pod label naming the Neo4j cluster
-  std::string role_label = "neo4j.com/role";        // optional pod label: primary / secondary
+  // In-cluster mode: where the kubelet mounts the service account's token, ca.crt and namespace
+  // (client-go's rest.InClusterConfig reads the same fixed path).
+  std::string service_account_dir = "/var/run/secrets/kubernetes.io/serviceaccount";
+  // Which pods are Neo4j members (kube/discovery.h). Both empty (the default): the label
+  // conventions of the Neo4j Kubernetes operator (`neo4j.com/cluster`) and of the Neo4j Helm
+  // chart (`helm.neo4j.com/neo4j.name`), told apart per pod. Either set: the "custom"
+  // convention, i.e. list with `pod_selector` (default "app.kubernetes.io/name=neo4j") and take
+  // the cluster from the `cluster_label` label (default "neo4j.com/cluster").
+  std::string pod_selector;                   // node-local discovery label selector
+  std::string cluster_label;                  // pod label naming the Neo4j cluster
+  std::string role_label = "neo4j.com/role";  // optional pod label: primary / secondary
   std::string http_scheme = "http";
   int http_port = 7474;
   Seconds discovery_interval{30.0};
@@ -162,12 +176,13 @@ struct AlertingConfig {
   // Alertmanager base URLs; alerts are POSTed to <url>/api/v2/alerts. Empty: no notifications.
   std::vector<std::string> alertmanager_urls;
   Seconds alertmanager_timeout{10.0};
-  // Minimum time before an unchanged firing alert is sent again (Prometheus --rules.alert.resend-delay).
+  // Minimum time before an unchanged firing alert is sent again (Prometheus
+  // --rules.alert.resend-delay).
   Seconds resend_delay{60.0};
 };
 
 struct Config {
-  std::string source;  // file the config came from ("" for flags only)
+  std::string source;                           // file the config came from ("" for flags only)
   std::vector<std::string> cluster_spec_files;  // --cluster-spec, in order
   KubernetesConfig kubernetes;
   CrossClusterConfig cross_cluster;

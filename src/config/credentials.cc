@@ -102,7 +102,39 @@ std::string Sources(const std::string& env, const char* what) {
 
 }  // namespace
 
+Result<Credentials> ParseNeo4jAuth(std::string_view content, const std::string& file) {
+  while (!content.empty() && (content.back() == '\r' || content.back() == '\n' ||
+                              content.back() == '\t' || content.back() == ' ')) {
+    content.remove_suffix(1);
+  }
+  if (content == "none") {
+    return Credentials();
+  }
+  const std::string what = "auth file " + file + ": ";
+  const std::size_t slash = content.find('/');
+  if (slash == std::string_view::npos) {
+    return MakeError(ErrorKind::kInvalidArgument,
+                     what + "want \"user/password\" (as NEO4J_AUTH) or \"none\", found no '/'");
+  }
+  if (slash == 0) {
+    return MakeError(ErrorKind::kInvalidArgument,
+                     what + "the user (before the first '/') is empty");
+  }
+  if (slash + 1 == content.size()) {
+    return MakeError(ErrorKind::kInvalidArgument,
+                     what + "the password (after the first '/') is empty");
+  }
+  return Credentials(std::string(content.substr(0, slash)), std::string(content.substr(slash + 1)));
+}
+
 Result<Credentials> ResolveCredentials(const CredentialsConfig& source) {
+  if (!source.auth_file.empty()) {
+    auto content = ReadSecretFile(source.auth_file, "auth");
+    if (!content.ok()) {
+      return content.error();
+    }
+    return ParseNeo4jAuth(*content, source.auth_file);
+  }
   auto user = ResolvePart(source.username_file, source.username_env, "username");
   if (!user.ok()) {
     return user.error();

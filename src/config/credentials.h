@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "common/result.h"
 #include "config/config.h"
@@ -27,8 +28,16 @@ class Credentials {
 
 // Reads the files (trailing newline/whitespace trimmed) or environment variables. Files are
 // re-read on every call, so rotated Kubernetes Secrets are picked up without a restart.
-// No credentials configured at all -> empty Credentials (auth disabled on the server).
-// A configured file that cannot be read -> kInvalidArgument naming the file (not its content).
+// An auth_file is used alone (ParseNeo4jAuth). No credentials configured at all -> empty
+// Credentials (auth disabled on the server). A configured file that cannot be read, or an
+// auth_file that is not "user/password" -> kInvalidArgument naming the file (not its content).
 Result<Credentials> ResolveCredentials(const CredentialsConfig& source);
+
+// The content of a NEO4J_AUTH file, as the Neo4j Helm chart keeps it in its Secret (key
+// NEO4J_AUTH, value "neo4j/<password>"): user and password split at the FIRST '/' (the password
+// may contain '/'); trailing newline/whitespace ignored. "none" (NEO4J_AUTH=none: auth disabled)
+// -> empty Credentials. No '/', an empty user or an empty password -> kInvalidArgument naming
+// `file` but never the content. Pure.
+Result<Credentials> ParseNeo4jAuth(std::string_view content, const std::string& file);
 
 }  // namespace nca::config

@@ -26,6 +26,7 @@ enum class Id {
   kCluster,
   kUsernameFile,
   kPasswordFile,
+  kAuthFile,
   kTlsCaFile,
   kTlsCertFile,
   kTlsKeyFile,
@@ -47,6 +48,7 @@ enum class Id {
   kKubeTokenFile,
   kKubeNamespace,
   kKubeNodeName,
+  kKubeServiceAccountDir,
   kKubeClusterResource,
   kCrossClusterSource,
   kCrossClusterProbeTimeout,
@@ -129,6 +131,11 @@ std::vector<FlagSpec> BuildSpecs() {
                    "(default source: the {} environment variable).",
                    credentials.password_env),
        false},
+      {"neo4j.auth-file", Kind::kValue, Id::kAuthFile, "", "FILE", "",
+       "File holding \"user/password\" (or \"none\"), as the Neo4j Helm chart's Secret key "
+       "NEO4J_AUTH, for clusters without their own credentials; not with "
+       "--neo4j.username-file/--neo4j.password-file.",
+       false},
       {"neo4j.tls.ca-file", Kind::kValue, Id::kTlsCaFile, "", "FILE", "",
        "CA certificate file to verify https members (default: system CAs).", false},
       {"neo4j.tls.cert-file", Kind::kValue, Id::kTlsCertFile, "", "FILE", "",
@@ -167,8 +174,12 @@ std::vector<FlagSpec> BuildSpecs() {
        "Node this agent runs on, for node-local pod discovery (default: the NODE_NAME "
        "environment variable, set from the downward API).",
        false},
-      {"kubernetes.cluster-resource", Kind::kValue, Id::kKubeClusterResource, "",
-       "NAMESPACE/NAME", "",
+      {"kubernetes.service-account-dir", Kind::kValue, Id::kKubeServiceAccountDir, "", "DIR",
+       "/var/run/secrets/kubernetes.io/serviceaccount",
+       "Directory of the service account's token, ca.crt and namespace files (in-cluster mode).",
+       false},
+      {"kubernetes.cluster-resource", Kind::kValue, Id::kKubeClusterResource, "", "NAMESPACE/NAME",
+       "",
        "Read this Neo4jEnterpriseCluster custom resource from the Kubernetes API at start-up, "
        "like --cluster-spec. Repeatable.",
        true},
@@ -176,8 +187,8 @@ std::vector<FlagSpec> BuildSpecs() {
        "The cluster this agent runs in: cross-cluster probes go from it to every other cluster "
        "with an endpoint (default: the node-local pods' cluster, else the first cluster).",
        false},
-      {"cross-cluster.probe-timeout", Kind::kValue, Id::kCrossClusterProbeTimeout, "",
-       "DURATION", "2s", "Timeout of one cross-cluster probe.", false},
+      {"cross-cluster.probe-timeout", Kind::kValue, Id::kCrossClusterProbeTimeout, "", "DURATION",
+       "2s", "Timeout of one cross-cluster probe.", false},
       {"collector.disable-defaults", Kind::kBool, Id::kCollectorDisableDefaults, "", "", "false",
        "Disable every collector not explicitly enabled (by --collector.NAME or the config file).",
        false},
@@ -262,7 +273,7 @@ std::size_t EditDistance(std::string_view a, std::string_view b) {
 
 // A flag whose name asks for a secret value on the command line.
 bool IsSecretFlag(std::string_view name) {
-  for (std::string_view secret : {"password", "username", "pass", "user"}) {
+  for (std::string_view secret : {"password", "username", "pass", "user", "auth"}) {
     if (name == secret) {
       return true;
     }
@@ -309,6 +320,7 @@ struct FlagValues {
   std::optional<std::string> kube_token_file;
   std::optional<std::string> kube_namespace;
   std::optional<std::string> kube_node_name;
+  std::optional<std::string> kube_service_account_dir;
   std::vector<std::string> kube_cluster_resources;
   std::optional<std::string> cross_cluster_source;
   std::optional<Seconds> cross_cluster_probe_timeout;
@@ -371,6 +383,12 @@ Status Store(const Occurrence& o, FlagValues& v) {
       }
       (o.spec->id == Id::kUsernameFile ? v.overrides.username_file : v.overrides.password_file) =
           o.value;
+      return OkStatus();
+    case Id::kAuthFile:
+      if (o.value.empty()) {
+        return FlagError(flag, "must not be empty");
+      }
+      v.overrides.auth_file = o.value;
       return OkStatus();
     case Id::kTlsCaFile:
       v.overrides.tls_ca_file = o.value;
@@ -447,16 +465,18 @@ Status Store(const Occurrence& o, FlagValues& v) {
     case Id::kKubeTokenFile:
     case Id::kKubeNamespace:
     case Id::kKubeNodeName:
+    case Id::kKubeServiceAccountDir:
     case Id::kCrossClusterSource: {
       if (o.value.empty()) {
         return FlagError(flag, "must not be empty");
       }
-      std::optional<std::string>* target =
-          o.spec->id == Id::kKubeCaFile      ? &v.kube_ca_file
-          : o.spec->id == Id::kKubeTokenFile ? &v.kube_token_file
-          : o.spec->id == Id::kKubeNamespace ? &v.kube_namespace
-          : o.spec->id == Id::kKubeNodeName  ? &v.kube_node_name
-                                             : &v.cross_cluster_source;
+      std::optional<std::string>* target = o.spec->id == Id::kKubeCaFile      ? &v.kube_ca_file
+                                           : o.spec->id == Id::kKubeTokenFile ? &v.kube_token_file
+                                           : o.spec->id == Id::kKubeNamespace ? &v.kube_namespace
+                                           : o.spec->id == Id::kKubeNodeName  ? &v.kube_node_name
+                                           : o.spec->id == Id::kKubeServiceAccountDir
+                                               ? &v.kube_service_account_dir
+                                               : &v.cross_cluster_source;
       *target = o.value;
       return OkStatus();
     }
@@ -595,6 +615,9 @@ void ApplyKubernetesFlags(const FlagValues& v, const EnvLookup& env, Config& con
   if (v.kube_namespace) {
     k.namespace_name = *v.kube_namespace;
   }
+  if (v.kube_service_account_dir) {
+    k.service_account_dir = *v.kube_service_account_dir;
+  }
   if (v.kube_node_name) {
     k.node_name = *v.kube_node_name;
   } else if (k.node_name.empty() && env) {
@@ -712,7 +735,8 @@ Result<ParsedFlags::Action> Tokenise(int argc, const char* const* argv,
     if (IsSecretFlag(name)) {
       return FlagError(name,
                        "secrets are never read from the command line (argv is visible to every "
-                       "process on the host): use --neo4j.username-file/--neo4j.password-file, or "
+                       "process on the host): use --neo4j.username-file/--neo4j.password-file "
+                       "or --neo4j.auth-file, or "
                        "the NEO4J_USERNAME/NEO4J_PASSWORD environment variables, or credentials in "
                        "the --config file");
     }
@@ -776,6 +800,12 @@ Result<ParsedFlags::Action> Tokenise(int argc, const char* const* argv,
 }
 
 Status CheckOverrides(const DefaultsOverrides& o) {
+  if (o.auth_file && (o.username_file || o.password_file)) {
+    return FlagError("neo4j.auth-file",
+                     fmt::format("cannot be combined with --{} (the auth file holds both the "
+                                 "username and the password, as \"user/password\")",
+                                 o.username_file ? "neo4j.username-file" : "neo4j.password-file"));
+  }
   if (o.username_file.has_value() != o.password_file.has_value()) {
     return FlagError(o.username_file ? "neo4j.username-file" : "neo4j.password-file",
                      fmt::format("needs --{} too (username and password come from the same kind "
@@ -900,7 +930,7 @@ Status CheckEnvironment(const Config& config, const EnvLookup& env) {
   };
   for (const auto& c : config.clusters) {
     const CredentialsConfig& cred = c.credentials;
-    if (!cred.username_file.empty() || !cred.password_file.empty()) {
+    if (!cred.username_file.empty() || !cred.password_file.empty() || !cred.auth_file.empty()) {
       continue;
     }
     bool user = is_set(cred.username_env);

@@ -1,8 +1,5 @@
 #include "config/loader.h"
 
-#include "common/files.h"
-#include "config/yaml_util.h"
-
 #include <spdlog/fmt/fmt.h>
 #include <yaml-cpp/yaml.h>
 
@@ -19,6 +16,9 @@
 #include <limits>
 #include <set>
 #include <utility>
+
+#include "common/files.h"
+#include "config/yaml_util.h"
 
 namespace nca::config {
 namespace {
@@ -183,7 +183,8 @@ class Fields {
     for (auto it = node.begin(); it != node.end(); ++it) {
       const YAML::Node key_node = it->first;
       if (!key_node.IsScalar()) {
-        w.Fail(key_node, path_, fmt::format("keys must be strings, got {}", YamlKindName(key_node)));
+        w.Fail(key_node, path_,
+               fmt::format("keys must be strings, got {}", YamlKindName(key_node)));
       }
       std::string key = key_node.Scalar();
       std::string key_path = JoinPath(path_, key);
@@ -323,12 +324,27 @@ void ForEachItem(const Walker& w, const Field& f, Fn&& fn) {
 
 CredentialsConfig ParseCredentials(const Walker& w, const Field& section) {
   Fields f(w, section.value, section.path,
-           {"username_file", "password_file", "username_env", "password_env"});
+           {"username_file", "password_file", "username_env", "password_env", "auth_file"});
   const Field* uf = f.Find("username_file");
   const Field* pf = f.Find("password_file");
   const Field* ue = f.Find("username_env");
   const Field* pe = f.Find("password_env");
   CredentialsConfig out;
+  if (const Field* af = f.Find("auth_file")) {
+    for (const Field* other : {uf, pf, ue, pe}) {
+      if (other != nullptr) {
+        w.Fail(other->key_node, other->path,
+               "cannot be combined with auth_file (auth_file holds both the username and the "
+               "password, as \"user/password\"): use auth_file alone, or username_file and "
+               "password_file, or username_env and password_env");
+      }
+    }
+    out.auth_file = GetNonEmptyString(w, *af);
+    // The file is the only source: no environment fallback for this block.
+    out.username_env.clear();
+    out.password_env.clear();
+    return out;
+  }
   if ((uf != nullptr || pf != nullptr) && (ue != nullptr || pe != nullptr)) {
     const Field* env = ue != nullptr ? ue : pe;
     w.Fail(env->key_node, env->path,
@@ -664,25 +680,25 @@ Result<KubernetesConfig::Mode> ParseKubernetesMode(std::string_view text) {
   if (text == "explicit") {
     return KubernetesConfig::Mode::kExplicit;
   }
-  return MakeError(ErrorKind::kInvalidArgument,
-                   fmt::format("invalid mode \"{}\" (want auto, off, in_cluster or explicit)",
-                               text));
+  return MakeError(
+      ErrorKind::kInvalidArgument,
+      fmt::format("invalid mode \"{}\" (want auto, off, in_cluster or explicit)", text));
 }
 
 Status ValidateClusterResourceRef(std::string_view text) {
   std::size_t slash = text.find('/');
   if (slash == std::string_view::npos || slash == 0 || slash + 1 == text.size() ||
       text.find('/', slash + 1) != std::string_view::npos) {
-    return InvalidArgument(fmt::format(
-        "invalid custom resource reference \"{}\" (want namespace/name)", text));
+    return InvalidArgument(
+        fmt::format("invalid custom resource reference \"{}\" (want namespace/name)", text));
   }
   return OkStatus();
 }
 
 Status ValidateBoltEndpoint(std::string_view text) {
   auto bad = [&](std::string why) {
-    return InvalidArgument(fmt::format("invalid Bolt endpoint \"{}\": {} (want host:port)",
-                                       text, why));
+    return InvalidArgument(
+        fmt::format("invalid Bolt endpoint \"{}\": {} (want host:port)", text, why));
   };
   if (text.find("://") != std::string_view::npos) {
     return bad("no scheme allowed");
@@ -717,10 +733,9 @@ ClusterConfig ParseCluster(const Walker& w, const YAML::Node& node, const std::s
   if (node.IsNull()) {
     w.Fail(node, path, "want a mapping with at least name and members, got nothing");
   }
-  Fields f(
-      w, node, path,
-      {"name", "region", "node_allocation", "databases", "members", "bolt_endpoint",
-       "http_endpoint", "placement", "kubernetes", "credentials", "tls", "http"});
+  Fields f(w, node, path,
+           {"name", "region", "node_allocation", "databases", "members", "bolt_endpoint",
+            "http_endpoint", "placement", "kubernetes", "credentials", "tls", "http"});
   ClusterConfig c;
   const Field& name = f.Require("name");
   c.name = GetString(w, name);
@@ -815,8 +830,8 @@ ClusterConfig ParseCluster(const Walker& w, const YAML::Node& node, const std::s
 void ParseKubernetes(const Walker& w, const Field& section, KubernetesConfig& k) {
   Fields f(w, section.value, section.path,
            {"mode", "api_url", "ca_file", "token_file", "insecure_skip_verify", "namespace",
-            "node_name", "pod_selector", "cluster_label", "role_label", "http_scheme", "http_port",
-            "discovery_interval", "cluster_resources"});
+            "node_name", "service_account_dir", "pod_selector", "cluster_label", "role_label",
+            "http_scheme", "http_port", "discovery_interval", "cluster_resources"});
   if (const Field* x = f.Find("mode")) {
     Result<KubernetesConfig::Mode> mode = ParseKubernetesMode(GetString(w, *x));
     if (!mode.ok()) {
@@ -843,6 +858,9 @@ void ParseKubernetes(const Walker& w, const Field& section, KubernetesConfig& k)
   }
   if (const Field* x = f.Find("namespace")) {
     k.namespace_name = GetNonEmptyString(w, *x);
+  }
+  if (const Field* x = f.Find("service_account_dir")) {
+    k.service_account_dir = GetNonEmptyString(w, *x);
   }
   if (const Field* x = f.Find("node_name")) {
     k.node_name = GetNonEmptyString(w, *x);
@@ -1066,10 +1084,11 @@ Seconds DefaultCollectorTimeout(Seconds interval) {
 }
 
 ClusterDefaults ApplyOverrides(ClusterDefaults base, const DefaultsOverrides& o) {
-  if (o.username_file || o.password_file) {
+  if (o.username_file || o.password_file || o.auth_file) {
     CredentialsConfig c;
     c.username_file = o.username_file.value_or("");
     c.password_file = o.password_file.value_or("");
+    c.auth_file = o.auth_file.value_or("");
     c.username_env.clear();
     c.password_env.clear();
     base.credentials = std::move(c);
@@ -1394,9 +1413,9 @@ Result<MemberUrl> ParseMemberUrl(std::string_view text) {
                     "http://host:7474)",
                     tail));
   }
-  Result<Authority> parsed = ParseAuthority(
-      authority, "http://[::1]:7474",
-      [](std::string_view part) { return fmt::format(" \"{}\"", part); });
+  Result<Authority> parsed =
+      ParseAuthority(authority, "http://[::1]:7474",
+                     [](std::string_view part) { return fmt::format(" \"{}\"", part); });
   if (!parsed.ok()) {
     return parsed.error();
   }

@@ -41,10 +41,12 @@ struct ClusterDefaults {
 
 // Overrides of the `defaults:` section coming from command-line flags (--neo4j.*). Every set
 // field wins over the file's `defaults:` but not over a cluster's own setting. Credentials: when
-// either file is set both must be, and together they replace the default credentials block.
+// either file is set both must be, and together they replace the default credentials block; an
+// auth_file (never with the other two) replaces it alone.
 struct DefaultsOverrides {
   std::optional<std::string> username_file;
   std::optional<std::string> password_file;
+  std::optional<std::string> auth_file;
   std::optional<std::string> tls_ca_file;
   std::optional<std::string> tls_cert_file;
   std::optional<std::string> tls_key_file;

@@ -171,7 +171,11 @@ std::string BuildLanding(const WebAppOptions& o) {
     h += "<li><a href=\"/api/v1/alerts\">Alerts</a> (pending and firing, JSON)</li>\n";
     h += "<li><a href=\"/api/v1/rules\">Rules</a> (rule groups and their health, JSON)</li>\n";
   }
-  h += "</ul>\n<h2>Clusters</h2>\n";
+  h += "</ul>\n";
+  if (!o.discovery_summary.empty()) {
+    h += "<h2>Kubernetes discovery</h2>\n<p>" + HtmlEscape(o.discovery_summary) + "</p>\n";
+  }
+  h += "<h2>Clusters</h2>\n";
   if (o.clusters.empty()) {
     h += "<p>None configured.</p>\n";
   }
@@ -491,6 +495,17 @@ void WebApp::AppendSelfMetrics(const std::vector<SnapshotPtr>& snapshots, Metric
             .Add({{kClusterLabel, m.cluster}, {kMemberLabel, m.member}},
                  ToUnixSeconds(*m.last_success));
       }
+    }
+  }
+
+  if (options_.discovered_members) {
+    auto discovered = b.Gauge("neo4j_kubernetes_discovered_members",
+                              "Neo4j members that node-local Kubernetes discovery found on this "
+                              "agent's node, by the label convention their pods follow (operator, "
+                              "helm or custom) and cluster; as of the latest successful listing.");
+    for (const DiscoveredCount& d : options_.discovered_members()) {
+      discovered.Add({{"convention", d.convention}, {kClusterLabel, d.cluster}},
+                     static_cast<double>(d.members));
     }
   }
 

@@ -8,8 +8,8 @@
 //
 // /metrics is built from the latest collector snapshots (SnapshotStore) plus self-metrics computed
 // at serialisation time (build info, per-collector duration/success/last success/interval,
-// per-member up/info/errors, process_*). It never collects from Neo4j and never waits on a
-// collector: a scrape while a member hangs stays fast.
+// per-member up/info/errors, members found by node-local Kubernetes discovery, process_*). It never
+// collects from Neo4j and never waits on a collector: a scrape while a member hangs stays fast.
 #pragma once
 
 #include <cstdint>
@@ -44,6 +44,13 @@ struct MemberStatus {
   std::optional<SystemTime> last_success;
 };
 
+// Members node-local Kubernetes discovery found for one label convention and cluster.
+struct DiscoveredCount {
+  std::string convention;  // "operator", "helm" or "custom" (kube::ConventionName)
+  std::string cluster;
+  int members = 0;
+};
+
 // What the landing page shows of the configuration: names and URLs, never credentials.
 struct MemberSummary {
   std::string name;
@@ -74,6 +81,11 @@ struct WebAppOptions {
   // Per-member state for neo4j_up & co. Empty: no member metrics. Must be thread-safe and fast
   // (it is called on the scrape path).
   std::function<std::vector<MemberStatus>()> member_status;
+  // Node-local Kubernetes discovery, for neo4j_kubernetes_discovered_members. Empty: discovery
+  // is off and the family is not exported. Must be thread-safe and fast.
+  std::function<std::vector<DiscoveredCount>()> discovered_members;
+  // How node-local discovery finds pods, one sentence for the landing page; "" = not shown.
+  std::string discovery_summary;
   // Process metrics source. Empty: ProcessMetricsReader on /proc. Must be thread-safe.
   std::function<ProcessStats()> process_stats;
   // More families for /metrics (rule evaluation, notifier), asked at every scrape. Must be

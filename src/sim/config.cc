@@ -194,6 +194,7 @@ Result<ClusterSpec> ParseCluster(const YAML::Node& node, const std::string& wher
                                               "region",
                                               "zones",
                                               "namespace",
+                                              "kubernetes_labels",
                                               "members",
                                               "databases",
                                               "credentials",
@@ -232,6 +233,17 @@ Result<ClusterSpec> ParseCluster(const YAML::Node& node, const std::string& wher
   }
   if (node["namespace"]) {
     NCA_ASSIGN_OR_RETURN(c.namespace_name, GetString(node, "namespace", w));
+  }
+  if (node["kubernetes_labels"]) {
+    std::string v;
+    NCA_ASSIGN_OR_RETURN(v, GetString(node, "kubernetes_labels", w));
+    if (v == "operator") {
+      c.kubernetes_labels = KubernetesLabels::kOperator;
+    } else if (v == "helm") {
+      c.kubernetes_labels = KubernetesLabels::kHelm;
+    } else {
+      return Invalid(w + ".kubernetes_labels must be operator|helm");
+    }
   }
   if (node["zones"]) {
     const YAML::Node zones = node["zones"];

@@ -41,6 +41,12 @@ enum class QueryValuesShape {
   kFlat,  // [v1, v2, ...] (2024 docs)
 };
 
+// Which deployment's labels the emulated Kubernetes API puts on a cluster's pods.
+enum class KubernetesLabels {
+  kOperator,  // the Neo4j Kubernetes operator's (neo4j.com/cluster, app.kubernetes.io/*)
+  kHelm,      // the Neo4j Helm chart's (helm.neo4j.com/neo4j.name, app; 4.4: dbms.mode)
+};
+
 struct MemberSpec {
   std::string name;
   MemberMode mode = MemberMode::kPrimary;
@@ -66,6 +72,7 @@ struct ClusterSpec {
   std::string region;
   std::vector<std::string> zones;
   std::string namespace_name = "neo4j";  // Kubernetes namespace of the members' pods
+  KubernetesLabels kubernetes_labels = KubernetesLabels::kOperator;  // labels of those pods
   // Extra databases besides `system` and `neo4j`, which every cluster always has.
   std::vector<std::string> databases;
 

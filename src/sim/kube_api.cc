@@ -481,6 +481,35 @@ net::HttpResponse ServeKubeRequest(const KubeObjects& objects, const KubeRequest
   return StatusResponse(404, "the server could not find the requested resource");
 }
 
+namespace {
+
+// The labels the cluster's deployment puts on a member's pod. Operator: the server pods' labels
+// of the Neo4j Kubernetes operator (neo4j-partners/neo4j-kubernetes-operator,
+// internal/resources/cluster.go), plus neo4j.com/role (its earlier versions' role label, the
+// agent's default kubernetes.role_label). Helm: the Neo4j Helm chart's pod template
+// (neo4j/helm-charts neo4j/templates/neo4j-statefulset.yaml; branch 4.4:
+// neo4j-standalone/templates/neo4j-statefulset.yaml, with dbms.mode instead of clustering).
+kube::Labels PodLabels(const SimCluster& c, const SimMember& m) {
+  const bool primary = m.spec.mode == MemberMode::kPrimary;
+  if (c.spec.kubernetes_labels == KubernetesLabels::kHelm) {
+    kube::Labels labels = {{"app", c.spec.name}, {"helm.neo4j.com/neo4j.name", c.spec.name}};
+    if (c.family == VersionFamily::kV4) {
+      labels["helm.neo4j.com/dbms.mode"] = primary ? "CORE" : "READ_REPLICA";
+    } else {
+      labels["helm.neo4j.com/clustering"] = "true";
+    }
+    return labels;
+  }
+  return {{"app.kubernetes.io/name", "neo4j"},
+          {"app.kubernetes.io/instance", c.spec.name},
+          {"app.kubernetes.io/component", "database"},
+          {"neo4j.com/cluster", c.spec.name},
+          {"neo4j.com/clustering", "true"},
+          {"neo4j.com/role", primary ? "primary" : "secondary"}};
+}
+
+}  // namespace
+
 KubeObjects KubeObjectsFromModel(const Model& model) {
   KubeObjects out;
   for (std::size_t ci = 0; ci < model.clusters().size(); ++ci) {
@@ -510,10 +539,7 @@ KubeObjects KubeObjectsFromModel(const Model& model) {
       kube::Pod pod;
       pod.name = m.spec.name;
       pod.namespace_name = c.spec.namespace_name;
-      pod.labels = {
-          {"app.kubernetes.io/name", "neo4j"},
-          {"neo4j.com/cluster", c.spec.name},
-          {"neo4j.com/role", m.spec.mode == MemberMode::kPrimary ? "primary" : "secondary"}};
+      pod.labels = PodLabels(c, m);
       pod.node_name = m.node;
       auto ready = node_ready.find(m.node);
       pod.phase = ready == node_ready.end() || ready->second ? "Running" : "Unknown";

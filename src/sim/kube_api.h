@@ -88,7 +88,6 @@ Result<std::vector<SelectorRequirement>> ParseFieldSelector(std::string_view sel
 bool SelectorMatches(const std::vector<SelectorRequirement>& requirements,
                      const std::map<std::string, std::string>& values);
 
-
 // JSON of the served objects (the fields kube::ParseNodeList / ParsePodList read, plus a few
 // realistic ones: uid, status.conditions, hostIP, container name and image).
 nlohmann::json NodeToJson(const KubeNodeObject& node);
@@ -103,8 +102,12 @@ net::HttpResponse ServeKubeRequest(const KubeObjects& objects, const KubeRequest
 // The simulated placement as Kubernetes objects: per cluster its nodes (labels
 // topology.kubernetes.io/zone, topology.kubernetes.io/region, kubernetes.io/hostname,
 // kubernetes.io/arch=amd64, node-type=database; Ready unless its zone or region is down) and one
-// pod per member (namespace = the cluster's namespace; labels app.kubernetes.io/name=neo4j,
-// neo4j.com/cluster, neo4j.com/role=primary|secondary; spec.nodeName = its node; container ports
+// pod per member (namespace = the cluster's namespace; labels by the cluster's
+// kubernetes_labels: operator app.kubernetes.io/{name=neo4j,instance=<cluster>,
+// component=database}, neo4j.com/cluster, neo4j.com/clustering=true,
+// neo4j.com/role=primary|secondary; helm app=<cluster>, helm.neo4j.com/neo4j.name=<cluster>,
+// helm.neo4j.com/clustering=true (4.4: helm.neo4j.com/dbms.mode=CORE|READ_REPLICA instead);
+// spec.nodeName = its node; container ports
 // "http" and "bolt" = the member's real ports; podIP 127.0.0.1; phase Running, Unknown while its
 // node is not ready). Pure.
 KubeObjects KubeObjectsFromModel(const Model& model);

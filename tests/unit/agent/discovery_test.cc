@@ -1,24 +1,24 @@
 // Node-local discovery (kube/discovery.h) and the member directory that publishes what it finds.
+#include "kube/discovery.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
-#include <string>
-#include <vector>
-
 #include <yaml-cpp/yaml.h>
 
-#include <nlohmann/json.hpp>
-
 #include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
 #include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "agent/agent.h"
 #include "agent/member_directory.h"
-#include "config/cluster_spec.h"
-#include "sim/kube_api.h"
 #include "common/clock.h"
-#include "kube/discovery.h"
+#include "config/cluster_spec.h"
 #include "neo4j/http_engine.h"
+#include "sim/kube_api.h"
 
 namespace nca::agent {
 namespace {
@@ -94,7 +94,163 @@ TEST(NodeDiscoveryTest, BuildsMembersFromPods) {
   EXPECT_EQ(r.members[0].role, "primary");
   EXPECT_EQ(r.members[0].namespace_name, "neo4j");
   EXPECT_EQ(r.members[1].url, "http://[fd00::5]:7474");
+  EXPECT_EQ(r.members[0].convention, kube::LabelConvention::kOperator);
   EXPECT_TRUE(r.skipped.empty());
+}
+
+// Pods as the Neo4j Kubernetes operator labels its server pods.
+kube::Pod OperatorPod(std::string name, const std::string& cluster) {
+  kube::Pod p = MakePod(std::move(name), "");
+  p.labels = {{"neo4j.com/cluster", cluster},
+              {"neo4j.com/clustering", "true"},
+              {"app.kubernetes.io/name", "neo4j"},
+              {"app.kubernetes.io/instance", cluster},
+              {"app.kubernetes.io/component", "database"}};
+  return p;
+}
+
+// Pods as the Neo4j Helm chart labels them (5.x: clustering; 4.4: dbms.mode instead).
+kube::Pod HelmPod(std::string name, const std::string& cluster, const std::string& mode = "") {
+  kube::Pod p = MakePod(std::move(name), "");
+  p.labels = {{"helm.neo4j.com/neo4j.name", cluster}, {"app", cluster}};
+  if (mode.empty()) {
+    p.labels["helm.neo4j.com/clustering"] = "true";
+  } else {
+    p.labels["helm.neo4j.com/dbms.mode"] = mode;
+  }
+  return p;
+}
+
+std::vector<std::string> SkipReasons(const kube::DiscoveryResult& r) {
+  std::vector<std::string> out;
+  for (const auto& s : r.skipped) {
+    out.push_back(s.name + ": " + s.reason);
+  }
+  return out;
+}
+
+TEST(NodeDiscoveryTest, DefaultListsByFieldSelectorOnly) {
+  config::KubernetesConfig k = Settings();
+  EXPECT_FALSE(kube::UsesCustomConvention(k));
+  EXPECT_EQ(kube::NodePodSelector(k), "");
+  EXPECT_EQ(kube::NodeFieldSelector(k.node_name), "spec.nodeName=worker-1");
+  EXPECT_EQ(kube::DescribeDiscovery(k),
+            "Pods on node worker-1 labelled neo4j.com/cluster (Neo4j Kubernetes operator) or "
+            "helm.neo4j.com/neo4j.name (Neo4j Helm chart), cluster from that label.");
+}
+
+TEST(NodeDiscoveryTest, OperatorPods) {
+  kube::Pod backup = MakePod("graph-backup-0", "");
+  backup.labels = {{"neo4j.com/cluster", "graph"},
+                   {"neo4j.com/component", "backup"},
+                   {"neo4j.com/instance", "graph"},
+                   {"app.kubernetes.io/name", "neo4j"}};
+  kube::Pod labelled_role = OperatorPod("graph-server-1", "graph");
+  labelled_role.labels["neo4j.com/role"] = "secondary";
+  kube::DiscoveryResult r = kube::DiscoverNodeMembers(
+      {OperatorPod("graph-server-0", "graph"), labelled_role, backup}, Settings());
+  ASSERT_EQ(r.members.size(), 2u);
+  EXPECT_EQ(r.members[0].cluster, "graph");
+  EXPECT_EQ(r.members[0].name, "graph-server-0");
+  EXPECT_EQ(r.members[0].convention, kube::LabelConvention::kOperator);
+  EXPECT_EQ(r.members[0].role, "");
+  EXPECT_EQ(r.members[1].role, "secondary");
+  // The operator's backup pod carries the cluster label but is no Neo4j server.
+  EXPECT_THAT(SkipReasons(r),
+              ElementsAre("graph-backup-0: not a Neo4j server (neo4j.com/component=backup)"));
+}
+
+TEST(NodeDiscoveryTest, HelmChartPods) {
+  // 5.x: helm.neo4j.com/clustering, no role label.
+  kube::DiscoveryResult v5 =
+      kube::DiscoverNodeMembers({HelmPod("graph-eu-0", "graph-eu")}, Settings());
+  ASSERT_EQ(v5.members.size(), 1u);
+  EXPECT_EQ(v5.members[0].cluster, "graph-eu");
+  EXPECT_EQ(v5.members[0].convention, kube::LabelConvention::kHelm);
+  EXPECT_EQ(v5.members[0].role, "");
+  EXPECT_EQ(v5.members[0].url, "http://10.0.0.5:7474");
+  // 4.4: the role from helm.neo4j.com/dbms.mode.
+  kube::DiscoveryResult v4 = kube::DiscoverNodeMembers(
+      {HelmPod("legacy-core-0", "legacy", "CORE"), HelmPod("legacy-rr-0", "legacy", "READ_REPLICA"),
+       HelmPod("single-0", "single", "SINGLE")},
+      Settings());
+  ASSERT_EQ(v4.members.size(), 3u);
+  EXPECT_EQ(v4.members[0].name, "legacy-core-0");
+  EXPECT_EQ(v4.members[0].role, "primary");
+  EXPECT_EQ(v4.members[1].name, "legacy-rr-0");
+  EXPECT_EQ(v4.members[1].role, "secondary");
+  EXPECT_EQ(v4.members[2].role, "");
+  EXPECT_EQ(v4.members[2].convention, kube::LabelConvention::kHelm);
+}
+
+TEST(NodeDiscoveryTest, PodsOfNeitherConventionAreSkippedWithAReason) {
+  kube::Pod other = MakePod("postgres-0", "");
+  other.labels = {{"app", "postgres"}, {"app.kubernetes.io/name", "neo4j"}};
+  kube::Pod empty_value = HelmPod("blank", "");
+  kube::DiscoveryResult r = kube::DiscoverNodeMembers({other, empty_value}, Settings());
+  EXPECT_TRUE(r.members.empty());
+  const std::string reason =
+      ": no neo4j.com/cluster (Neo4j operator) or helm.neo4j.com/neo4j.name (Neo4j Helm chart) "
+      "label";
+  EXPECT_THAT(SkipReasons(r), ElementsAre("postgres-0" + reason, "blank" + reason));
+}
+
+TEST(NodeDiscoveryTest, CustomConventionIsUsedExactlyAsConfigured) {
+  config::KubernetesConfig k = Settings();
+  k.pod_selector = "team=graph";
+  k.cluster_label = "example.com/neo4j-cluster";
+  EXPECT_TRUE(kube::UsesCustomConvention(k));
+  EXPECT_EQ(kube::NodePodSelector(k), "team=graph");
+  kube::Pod custom = MakePod("g-0", "");
+  custom.labels = {{"example.com/neo4j-cluster", "graph"}, {"neo4j.com/role", "primary"}};
+  kube::DiscoveryResult r =
+      kube::DiscoverNodeMembers({custom, OperatorPod("op-0", "op"), HelmPod("h-0", "h")}, k);
+  ASSERT_EQ(r.members.size(), 1u);
+  EXPECT_EQ(r.members[0].cluster, "graph");
+  EXPECT_EQ(r.members[0].role, "primary");
+  EXPECT_EQ(r.members[0].convention, kube::LabelConvention::kCustom);
+  EXPECT_THAT(SkipReasons(r), ElementsAre("op-0: no example.com/neo4j-cluster label",
+                                          "h-0: no example.com/neo4j-cluster label"));
+  EXPECT_EQ(kube::DescribeDiscovery(k),
+            "Pods on node worker-1 matching \"team=graph\", cluster from the label "
+            "example.com/neo4j-cluster (custom convention).");
+
+  // Only one of the two keys set: the other keeps the agent's former default.
+  config::KubernetesConfig selector_only = Settings();
+  selector_only.pod_selector = "team=graph";
+  kube::DiscoveryResult operator_label =
+      kube::DiscoverNodeMembers({OperatorPod("op-0", "op"), HelmPod("h-0", "h")}, selector_only);
+  ASSERT_EQ(operator_label.members.size(), 1u);
+  EXPECT_EQ(operator_label.members[0].convention, kube::LabelConvention::kCustom);
+  config::KubernetesConfig label_only = Settings();
+  label_only.cluster_label = "helm.neo4j.com/neo4j.name";
+  EXPECT_EQ(kube::NodePodSelector(label_only), "app.kubernetes.io/name=neo4j");
+}
+
+TEST(NodeDiscoveryTest, CountsMembersByConventionAndCluster) {
+  kube::DiscoveryResult r = kube::DiscoverNodeMembers(
+      {OperatorPod("a-0", "a"), OperatorPod("a-1", "a"), HelmPod("b-0", "b")}, Settings());
+  auto counts = kube::CountByConvention(r.members);
+  using Key = std::pair<std::string, std::string>;
+  EXPECT_EQ(counts, (std::map<Key, int>{{{"helm", "b"}, 1}, {{"operator", "a"}, 2}}));
+  EXPECT_EQ(kube::ConventionName(kube::LabelConvention::kCustom), "custom");
+}
+
+// The zone-skew collector's selectors for a cluster's pods in its namespace.
+TEST(ClusterPodSelectorsTest, FollowTheConventions) {
+  config::ClusterConfig c;
+  c.name = "graph";
+  config::KubernetesConfig k;
+  EXPECT_THAT(kube::ClusterPodSelectors(k, c),
+              ElementsAre("neo4j.com/cluster=graph", "helm.neo4j.com/neo4j.name=graph"));
+  config::KubernetesConfig custom;
+  custom.cluster_label = "example.com/cluster";
+  EXPECT_THAT(kube::ClusterPodSelectors(custom, c), ElementsAre("example.com/cluster=graph"));
+  custom = {};
+  custom.pod_selector = "team=graph";  // node-local selector only: the former default label
+  EXPECT_THAT(kube::ClusterPodSelectors(custom, c), ElementsAre("neo4j.com/cluster=graph"));
+  c.kubernetes.pod_selector = "app=graph";
+  EXPECT_THAT(kube::ClusterPodSelectors(k, c), ElementsAre("app=graph"));
 }
 
 TEST(NodeDiscoveryTest, SkipsPodsThatAreNotUsableMembers) {
@@ -151,9 +307,9 @@ TEST(MemberDirectoryTest, PublishesConfiguredThenDiscoveredMembers) {
 
   // A duplicate of the configured member (same URL), a new one for dr, and an unknown cluster.
   std::vector<kube::DiscoveredMember> found = {
-      {"dr", "dr-1", "http://10.0.0.7:7474", "", "neo4j"},
-      {"east", "east-0-pod", "http://10.0.0.5:7474", "", "neo4j"},
-      {"west", "west-0", "http://10.0.0.9:7474", "", "neo4j"},
+      {"dr", "dr-1", "http://10.0.0.7:7474", "", "neo4j", kube::LabelConvention::kOperator},
+      {"east", "east-0-pod", "http://10.0.0.5:7474", "", "neo4j", kube::LabelConvention::kOperator},
+      {"west", "west-0", "http://10.0.0.9:7474", "", "neo4j", kube::LabelConvention::kHelm},
   };
   EXPECT_TRUE(dir.SetDiscovered(found));
   EXPECT_FALSE(dir.SetDiscovered(found));  // unchanged
@@ -189,6 +345,47 @@ TEST(MemberDirectoryTest, PublishesConfiguredThenDiscoveredMembers) {
   EXPECT_EQ(dir.Current()->clusters.size(), 2u);
   EXPECT_EQ(dir.Current()->clusters[1].members.size(), 0u);
   EXPECT_EQ(now->clusters[2].members[0]->Ref().name, "west-0");
+}
+
+// A member configured by its DNS name under the headless Service is the pod discovered on the
+// node (first DNS label = pod name): monitored once, under the configured name.
+TEST(MemberDirectoryTest, PodConfiguredByDnsNameIsMonitoredOnce) {
+  RealClock clock;
+  neo4j::HttpEngine engine(clock);
+  config::ClusterConfig eu;
+  eu.name = "graph-eu";
+  eu.members.push_back(
+      {"eu-a", "http://graph-eu-0.graph-eu-headless.neo4j.svc.cluster.local:7474", ""});
+  MemberDirectory dir({eu}, {}, engine, clock);
+  EXPECT_TRUE(dir.SetDiscovered({{"graph-eu", "graph-eu-0", "http://10.4.0.11:7474", "",
+                                  "neo4j", kube::LabelConvention::kOperator},
+                                 {"graph-eu", "graph-eu-1", "http://10.4.1.12:7474", "",
+                                  "neo4j", kube::LabelConvention::kOperator}}));
+  auto set = dir.Current();
+  ASSERT_EQ(set->clusters.size(), 1u);
+  std::vector<std::string> names;
+  for (const neo4j::MemberApi* m : set->clusters[0].members) {
+    names.push_back(m->Ref().name);
+  }
+  EXPECT_THAT(names, ElementsAre("eu-a", "graph-eu-1"));
+}
+
+// Peers (other servers of a cluster, for the quorum cross-check) are cached per cluster, name
+// and URL, and carry the cluster's settings.
+TEST(MemberDirectoryTest, PeersAreCachedClients) {
+  RealClock clock;
+  neo4j::HttpEngine engine(clock);
+  config::ClusterConfig eu;
+  eu.name = "graph-eu";
+  MemberDirectory dir({eu}, {}, engine, clock);
+  auto a = dir.Peer(eu, "graph-eu-2", "http://10.4.2.13:7474");
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(a->Ref().cluster, "graph-eu");
+  EXPECT_EQ(a->Ref().name, "graph-eu-2");
+  EXPECT_EQ(a->Ref().url, "http://10.4.2.13:7474");
+  EXPECT_EQ(dir.Peer(eu, "graph-eu-2", "http://10.4.2.13:7474"), a);
+  EXPECT_NE(dir.Peer(eu, "graph-eu-2", "http://10.4.2.99:7474"), a);
+  EXPECT_TRUE(dir.Members().empty()) << "peers are not monitored members";
 }
 
 }  // namespace

@@ -214,7 +214,8 @@ TEST(CrossClusterLatencyCollectorTest, SilentListenerIsAPartitionNotAStaleLatenc
     EXPECT_GE(took, 0.29) << run;
     EXPECT_LT(took, 0.3 + 1.0) << run;  // one probe timeout, not more
     const auto& m = out.metrics;
-    ASSERT_TRUE(out.error) << run;
+    // The failing link is the measurement, not the collector's failure.
+    EXPECT_FALSE(out.error) << run;
     EXPECT_EQ(Value(m, "neo4j_cross_cluster_latency_seconds", Pair("west")),
               std::numeric_limits<double>::infinity());
     EXPECT_EQ(Value(m, "neo4j_cross_cluster_probe_success", Phase("west", kPhaseBoltHandshake)), 0);
@@ -246,7 +247,7 @@ TEST(CrossClusterLatencyCollectorTest, RefusedConnectionFailsTheConnectPhase) {
   s.AddPeer("west", "127.0.0.1:" + std::to_string(ClosedPort()));
   CrossClusterLatencyCollector collector;
   auto out = collector.Collect(s.Context());
-  ASSERT_TRUE(out.error);
+  EXPECT_FALSE(out.error);
   const auto& m = out.metrics;
   EXPECT_EQ(Value(m, "neo4j_cross_cluster_probe_success", Phase("west", kPhaseTcpConnect)), 0);
   EXPECT_EQ(Value(m, "neo4j_cross_cluster_probe_success", Phase("west", kPhaseBoltHandshake)), 0);

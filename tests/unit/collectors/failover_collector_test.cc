@@ -112,7 +112,8 @@ TEST_F(FailoverCollectorTest, NobodyReachableKeepsTheBaselineAndTheCounter) {
     cluster_.member(i).SetStatus(MakeError(ErrorKind::kConnectionRefused, "down"));
   }
   auto out = collector_.Collect(env_.Context());
-  EXPECT_TRUE(out.error);
+  // Every member down is Neo4j's outage (neo4j_up), not the collector's failure.
+  EXPECT_FALSE(out.error);
   EXPECT_EQ(Events(out.metrics), 0);  // still reported
   SetLeader(cluster_, "id1");
   EXPECT_EQ(Events(Run()), 0);
@@ -132,6 +133,25 @@ TEST_F(FailoverCollectorTest, UnknownLeaderIdIsShownAsTheId) {
   SetLeader(cluster_, "id-of-someone-else");
   auto m = Run();
   EXPECT_EQ(Value(m, "neo4j_cluster_leader_info", Leader("id-of-someone-else")), 1);
+}
+
+// A node-local agent monitors one member; the leader is another server. It is named as Neo4j's
+// server list and the pods name it (the pod in its advertised DNS name), as its own agent does.
+TEST(FailoverCollectorNamingTest, LeaderTheAgentDoesNotMonitorIsNamedFromTheServerList) {
+  FakeEnvironment env;
+  FakeCluster& c = env.AddCluster("prod", 1, Dialect::kV5);
+  c.member(1).SetStatus(std::vector{MakeStatus("neo4j", "id1", "id2", {"id1", "id2", "id3"})});
+  neo4j::ServerRow leader = fakes::MakeServer("5f0c-uuid", "Enabled", "Available");
+  leader.server_id = "id2";
+  leader.address = "graph-1.graph-headless.neo4j.svc.cluster.local:7687";
+  c.member(1).SetShowServers(std::vector{leader});
+  FailoverCollector collector;
+  auto out = collector.Collect(env.Context());
+  EXPECT_EQ(Value(out.metrics, "neo4j_cluster_leader_info", Leader("graph-1")), 1);
+  EXPECT_EQ(c.member(1).Calls(Call::kShowServers), 1);
+  // Known from then on: not listed again.
+  collector.Collect(env.Context());
+  EXPECT_EQ(c.member(1).Calls(Call::kShowServers), 1);
 }
 
 TEST_F(FailoverCollectorTest, MajorityViewDecidesAndTiesPreferTheSelfReportedLeader) {
@@ -194,8 +214,6 @@ TEST_F(FailoverCollectorTest, HangingMemberDoesNotDelayTheOthers) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1500));
   EXPECT_FALSE(out.error);
   EXPECT_EQ(Events(out.metrics), 1);
-  // The failover collector does not need discovery.
-  EXPECT_EQ(cluster_.member(1).Calls(Call::kDiscovery), 0);
 }
 
 }  // namespace

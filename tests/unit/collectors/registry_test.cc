@@ -49,7 +49,9 @@ TEST(RegistryTest, FactoriesMakeFreshInstances) {
   EXPECT_NE(a.get(), b.get());
 }
 
-TEST(RegistryTest, NoClustersIsAnErrorForEveryCollector) {
+// A DaemonSet agent on a node without a Neo4j pod (and no configured cluster) has nothing to
+// collect: that is not a failure of the agent (Neo4jAgentCollectorFailing must stay quiet).
+TEST(RegistryTest, NoClustersIsNotAFailure) {
   std::vector<ClusterHandle> none;
   ManualClock clock;
   CollectContext ctx;
@@ -58,8 +60,7 @@ TEST(RegistryTest, NoClustersIsAnErrorForEveryCollector) {
   ctx.clusters = &none;
   for (const auto& info : AllCollectors()) {
     auto out = info.factory()->Collect(ctx);
-    ASSERT_TRUE(out.error) << info.name;
-    EXPECT_EQ(out.error->kind, ErrorKind::kInvalidArgument) << info.name;
+    EXPECT_FALSE(out.error) << info.name << ": " << out.error->ToString();
   }
 }
 

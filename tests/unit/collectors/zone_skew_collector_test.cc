@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 #include <mutex>
 #include <string>
 #include <utility>
@@ -42,6 +43,11 @@ class FakeKubeView final : public KubeView {
     std::lock_guard lock(mu_);
     pods_ = std::move(r);
   }
+  // The answer for one label selector (others get SetPods').
+  void SetPodsFor(const std::string& selector, Result<std::vector<kube::Pod>> r) {
+    std::lock_guard lock(mu_);
+    pods_by_selector_.insert_or_assign(selector, std::move(r));
+  }
   Result<std::vector<kube::Node>> Nodes(MonoTime) override {
     std::lock_guard lock(mu_);
     ++node_calls_;
@@ -51,6 +57,9 @@ class FakeKubeView final : public KubeView {
                                       const std::string& label_selector, MonoTime) override {
     std::lock_guard lock(mu_);
     pod_requests_.emplace_back(namespace_name, label_selector);
+    if (auto it = pods_by_selector_.find(label_selector); it != pods_by_selector_.end()) {
+      return it->second;
+    }
     return pods_;
   }
   std::string DefaultNamespace() const override { return "neo4j"; }
@@ -69,6 +78,7 @@ class FakeKubeView final : public KubeView {
   mutable std::mutex mu_;
   Result<std::vector<kube::Node>> nodes_ = Forbidden();
   Result<std::vector<kube::Pod>> pods_ = Forbidden();
+  std::map<std::string, Result<std::vector<kube::Pod>>> pods_by_selector_;
   int node_calls_ = 0;
   std::vector<std::pair<std::string, std::string>> pod_requests_;
 };
@@ -351,6 +361,63 @@ TEST(ZoneSkewCollectorTest, SelectorWithoutEqualityTermsStillCountsTheListedPods
   EXPECT_EQ(requests[0].second, "app.kubernetes.io/name in (neo4j)");
   EXPECT_EQ(Source(out.metrics, "kubernetes"), 1);
   EXPECT_EQ(Value(out.metrics, "neo4j_zone_members", ZoneRole("us-east-1b", "primary")), 1);
+}
+
+// No explicit selector: the Neo4j operator's label first; when it lists no pod, the Neo4j Helm
+// chart's (helm.neo4j.com/neo4j.name), whose pods are then counted.
+TEST(ZoneSkewCollectorTest, HelmChartPodsWhenTheOperatorSelectorListsNone) {
+  Harness run;
+  FakeCluster& c = SetupCluster(run.env, {R::kP, R::kP, R::kP});
+  SeedPlacement(c);
+  run.kube.SetNodes(std::vector{MakeNode("n-a", "us-east-1a"), MakeNode("n-b", "us-east-1b"),
+                                MakeNode("n-c", "us-east-1c")});
+  std::vector<kube::Pod> helm = {MakePod("m1", "n-a"), MakePod("m2", "n-b"), MakePod("m3", "n-c")};
+  for (auto& p : helm) {
+    p.labels = {{"helm.neo4j.com/neo4j.name", "prod"},
+                {"app", "prod"},
+                {"helm.neo4j.com/clustering", "true"}};
+  }
+  run.kube.SetPodsFor("neo4j.com/cluster=prod", std::vector<kube::Pod>{});
+  run.kube.SetPodsFor("helm.neo4j.com/neo4j.name=prod", helm);
+  ZoneSkewCollector collector;
+  auto out = collector.Collect(run.Context(true));
+  auto requests = run.kube.PodRequests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[0].second, "neo4j.com/cluster=prod");
+  EXPECT_EQ(requests[1],
+            std::make_pair(std::string("neo4j"), std::string("helm.neo4j.com/neo4j.name=prod")));
+  EXPECT_EQ(Source(out.metrics, "kubernetes"), 1);
+  EXPECT_EQ(Value(out.metrics, "neo4j_zone_members", ZoneRole("us-east-1b", "primary")), 1);
+  EXPECT_EQ(Value(out.metrics, "neo4j_zone_skew", Cl({{"role", "all"}})), 0);
+}
+
+// A failing first listing is not retried with the Helm selector; a custom cluster_label is the
+// only selector.
+TEST(ZoneSkewCollectorTest, OperatorSelectorErrorsAndCustomLabelsAreNotFallenBackFrom) {
+  {
+    Harness run;
+    FakeCluster& c = SetupCluster(run.env, {R::kP, R::kP, R::kP});
+    SeedPlacement(c);
+    run.kube.SetNodes(std::vector{MakeNode("n-a", "us-east-1a")});
+    ZoneSkewCollector collector;
+    (void)collector.Collect(run.Context(true));  // pods: 403
+    auto requests = run.kube.PodRequests();
+    ASSERT_EQ(requests.size(), 1u);
+    EXPECT_EQ(requests[0].second, "neo4j.com/cluster=prod");
+  }
+  {
+    Harness run;
+    FakeCluster& c = SetupCluster(run.env, {R::kP, R::kP, R::kP});
+    SeedPlacement(c);
+    run.config.kubernetes.cluster_label = "example.com/cluster";
+    run.kube.SetNodes(std::vector{MakeNode("n-a", "us-east-1a")});
+    run.kube.SetPods(std::vector<kube::Pod>{});
+    ZoneSkewCollector collector;
+    (void)collector.Collect(run.Context(true));
+    auto requests = run.kube.PodRequests();
+    ASSERT_EQ(requests.size(), 1u);
+    EXPECT_EQ(requests[0].second, "example.com/cluster=prod");
+  }
 }
 
 // Kubernetes answers 403 -> server tags; tags fail -> static zones; nothing -> none.

@@ -183,5 +183,80 @@ TEST_F(CredentialsTest, OversizedFileIsRejected) {
   EXPECT_NE(c.error().message.find("larger than"), std::string::npos) << c.error().message;
 }
 
+// The Neo4j Helm chart's Secret key NEO4J_AUTH ("neo4j/<password>") mounted as a file.
+TEST(Neo4jAuthTest, SplitsAtTheFirstSlash) {
+  auto c = ParseNeo4jAuth("neo4j/pa/ss/word\n", "/auth");
+  ASSERT_TRUE(c.ok()) << c.error().ToString();
+  EXPECT_EQ(c->username(), "neo4j");
+  EXPECT_EQ(c->password(), "pa/ss/word");
+  auto crlf = ParseNeo4jAuth("monitor/s3cret\r\n", "/auth");
+  ASSERT_TRUE(crlf.ok());
+  EXPECT_EQ(crlf->username(), "monitor");
+  EXPECT_EQ(crlf->password(), "s3cret");
+  auto no_newline = ParseNeo4jAuth("neo4j//", "/auth");  // the password is "/"
+  ASSERT_TRUE(no_newline.ok());
+  EXPECT_EQ(no_newline->password(), "/");
+}
+
+TEST(Neo4jAuthTest, NoneMeansNoCredentials) {
+  auto c = ParseNeo4jAuth("none\n", "/auth");
+  ASSERT_TRUE(c.ok()) << c.error().ToString();
+  EXPECT_TRUE(c->empty());
+}
+
+TEST(Neo4jAuthTest, MalformedContentNamesTheFileButNotTheContent) {
+  struct Case {
+    std::string content;
+    std::string want;
+  };
+  for (const Case& k : {Case{"secret-without-slash\n", "found no '/'"},
+                        Case{"/secret-password\n", "user (before the first '/') is empty"},
+                        Case{"secret-user/\n", "password (after the first '/') is empty"}}) {
+    auto c = ParseNeo4jAuth(k.content, "/etc/neo4j-auth/NEO4J_AUTH");
+    ASSERT_FALSE(c.ok()) << k.content;
+    EXPECT_EQ(c.error().kind, ErrorKind::kInvalidArgument);
+    EXPECT_NE(c.error().message.find("/etc/neo4j-auth/NEO4J_AUTH"), std::string::npos)
+        << c.error().message;
+    EXPECT_NE(c.error().message.find(k.want), std::string::npos) << c.error().message;
+    EXPECT_EQ(c.error().message.find("secret"), std::string::npos) << c.error().message;
+  }
+}
+
+TEST_F(CredentialsTest, AuthFileIsReadOnEveryUseAndWinsOverTheEnvironment) {
+  setenv(user_env_.c_str(), "env-user", 1);
+  setenv(pass_env_.c_str(), "env-pass", 1);
+  source_.auth_file = Write("NEO4J_AUTH", "neo4j/first\n");
+  auto c = ResolveCredentials(source_);
+  ASSERT_TRUE(c.ok()) << c.error().ToString();
+  EXPECT_EQ(c->username(), "neo4j");
+  EXPECT_EQ(c->password(), "first");
+  Write("NEO4J_AUTH", "neo4j/rotated\n");
+  auto second = ResolveCredentials(source_);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->password(), "rotated");
+  Write("NEO4J_AUTH", "none\n");
+  auto none = ResolveCredentials(source_);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+}
+
+TEST_F(CredentialsTest, AuthFileErrorsNameTheFile) {
+  source_.auth_file = dir_ + "/missing";
+  auto missing = ResolveCredentials(source_);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().message.find("cannot read auth file " + dir_ + "/missing"),
+            std::string::npos)
+      << missing.error().message;
+  source_.auth_file = Write("NEO4J_AUTH", "just-a-password\n");
+  auto malformed = ResolveCredentials(source_);
+  ASSERT_FALSE(malformed.ok());
+  EXPECT_NE(malformed.error().message.find(source_.auth_file), std::string::npos);
+  EXPECT_EQ(malformed.error().message.find("just-a-password"), std::string::npos);
+  source_.auth_file = Write("NEO4J_AUTH", "\n");
+  auto empty = ResolveCredentials(source_);
+  ASSERT_FALSE(empty.ok());
+  EXPECT_NE(empty.error().message.find("empty"), std::string::npos) << empty.error().message;
+}
+
 }  // namespace
 }  // namespace nca::config

@@ -185,7 +185,8 @@ TEST(FlagsTest, UnknownFlagSuggestsClosest) {
 }
 
 TEST(FlagsTest, NoClustersIsAnError) {
-  EXPECT_EQ(ParseErr({}), "no clusters configured: use --cluster NAME=URL, --cluster-spec FILE or --config FILE");
+  EXPECT_EQ(ParseErr({}),
+            "no clusters configured: use --cluster NAME=URL, --cluster-spec FILE or --config FILE");
   TempConfig file("web: {listen_address: \":1\"}\n");
   EXPECT_EQ(ParseErr({"--config", file.path()}),
             "no clusters configured: use --cluster NAME=URL, --cluster-spec FILE or --config FILE");
@@ -264,6 +265,48 @@ TEST(FlagsTest, CredentialFileFlagsGoTogether) {
   std::string k = ParseErr({"--cluster=a=http://h", "--neo4j.tls.key-file=/k"});
   EXPECT_THAT(k, StartsWith("--neo4j.tls.key-file: "));
   EXPECT_THAT(k, HasSubstr("needs --neo4j.tls.cert-file"));
+}
+
+TEST(FlagsTest, AuthFileFlagReplacesTheDefaultCredentials) {
+  TempConfig file(
+      "defaults:\n  credentials: {username_file: /file-u, password_file: /file-p}\n"
+      "clusters:\n"
+      "  - name: filed\n    members: [{url: http://f1}]\n"
+      "  - name: own\n    members: [{url: http://f2}]\n"
+      "    credentials: {username_env: OWN_USER, password_env: OWN_PASS}\n");
+  Config c = ParseOk({"--config", file.path(), "--cluster=extra=http://e1",
+                      "--neo4j.auth-file=/config/neo4j-auth/NEO4J_AUTH"});
+  ASSERT_EQ(c.clusters.size(), 3u);
+  for (std::size_t i : {0u, 2u}) {
+    const CredentialsConfig& cred = c.clusters[i].credentials;
+    EXPECT_EQ(cred.auth_file, "/config/neo4j-auth/NEO4J_AUTH") << c.clusters[i].name;
+    EXPECT_EQ(cred.username_file, "");
+    EXPECT_EQ(cred.password_file, "");
+    EXPECT_EQ(cred.username_env, "");
+    EXPECT_EQ(cred.password_env, "");
+  }
+  // A cluster's own credentials stay.
+  EXPECT_EQ(c.clusters[1].credentials.auth_file, "");
+  EXPECT_EQ(c.clusters[1].credentials.username_env, "OWN_USER");
+  // The auth file makes the environment irrelevant.
+  EXPECT_TRUE(
+      Parse({"--cluster=a=http://h", "--neo4j.auth-file=/a"}, MapEnv({{"NEO4J_USERNAME", "neo4j"}}))
+          .ok());
+}
+
+TEST(FlagsTest, AuthFileFlagExcludesTheOtherCredentialFiles) {
+  for (const std::string other : {"--neo4j.username-file=/u", "--neo4j.password-file=/p"}) {
+    std::string m = ParseErr({"--cluster=a=http://h", "--neo4j.auth-file=/a", other});
+    EXPECT_THAT(m, StartsWith("--neo4j.auth-file: cannot be combined with --"));
+    EXPECT_THAT(m, HasSubstr(other.substr(2, other.find('=') - 2)));
+  }
+  EXPECT_THAT(ParseErr({"--cluster=a=http://h", "--neo4j.auth-file="}),
+              StartsWith("--neo4j.auth-file: must not be empty"));
+  // The secret itself is never a flag.
+  std::string inline_secret = ParseErr({"--neo4j.auth=neo4j/hunter2"});
+  EXPECT_THAT(inline_secret, HasSubstr("secrets are never read from the command line"));
+  EXPECT_THAT(inline_secret, HasSubstr("--neo4j.auth-file"));
+  EXPECT_THAT(inline_secret, Not(HasSubstr("hunter2")));
 }
 
 TEST(FlagsTest, TlsAndHttpFlags) {
@@ -385,14 +428,26 @@ TEST(FlagsTest, EnvironmentCredentialsMustBeComplete) {
 
 TEST(FlagsTest, HelpTextListsEveryFlagWithDefaults) {
   const std::string help = HelpText();
-  for (const char* flag :
-       {"-h, --help", "--version", "--config=FILE", "--cluster=NAME=URL[,URL...]",
-        "--neo4j.username-file=FILE", "--neo4j.password-file=FILE", "--neo4j.tls.ca-file=FILE",
-        "--neo4j.tls.cert-file=FILE", "--neo4j.tls.key-file=FILE", "--neo4j.tls.server-name=NAME",
-        "--[no-]neo4j.tls.insecure-skip-verify", "--neo4j.connect-timeout=\"2s\"",
-        "--neo4j.request-timeout=\"5s\"", "--neo4j.max-response-bytes=\"8MiB\"",
-        "--web.listen-address=\":9474\"", "--web.telemetry-path=\"/metrics\"",
-        "--[no-]collector.disable-defaults", "--log.level=\"info\"", "--log.format=\"logfmt\""}) {
+  for (const char* flag : {"-h, --help",
+                           "--version",
+                           "--config=FILE",
+                           "--cluster=NAME=URL[,URL...]",
+                           "--neo4j.username-file=FILE",
+                           "--neo4j.password-file=FILE",
+                           "--neo4j.auth-file=FILE",
+                           "--neo4j.tls.ca-file=FILE",
+                           "--neo4j.tls.cert-file=FILE",
+                           "--neo4j.tls.key-file=FILE",
+                           "--neo4j.tls.server-name=NAME",
+                           "--[no-]neo4j.tls.insecure-skip-verify",
+                           "--neo4j.connect-timeout=\"2s\"",
+                           "--neo4j.request-timeout=\"5s\"",
+                           "--neo4j.max-response-bytes=\"8MiB\"",
+                           "--web.listen-address=\":9474\"",
+                           "--web.telemetry-path=\"/metrics\"",
+                           "--[no-]collector.disable-defaults",
+                           "--log.level=\"info\"",
+                           "--log.format=\"logfmt\""}) {
     EXPECT_THAT(help, HasSubstr(flag));
   }
   for (const char* name : {"role", "quorum", "replication_lag", "failover"}) {

@@ -159,6 +159,17 @@ INSTANTIATE_TEST_SUITE_P(
                   std::string(kCluster) + "    credentials: {password_env: P}\n",
                   "t.yml:5:19: clusters[0].credentials.password_env: ",
                   "password_env is set but username_env is not"},
+        ErrorCase{
+            "AuthFileWithPasswordFile",
+            "defaults:\n  credentials:\n    auth_file: /a\n    password_file: /p\n",
+            "t.yml:4:5: defaults.credentials.password_file: ", "cannot be combined with auth_file"},
+        ErrorCase{"AuthFileWithEnv",
+                  std::string(kCluster) +
+                      "    credentials: {username_env: U, password_env: P, auth_file: /a}\n",
+                  "t.yml:5:19: clusters[0].credentials.username_env: ",
+                  "cannot be combined with auth_file"},
+        ErrorCase{"EmptyAuthFile", "defaults:\n  credentials: {auth_file: \"\"}\n",
+                  "t.yml:2:28: defaults.credentials.auth_file: ", "must not be empty"},
         ErrorCase{"BadEnvName", "defaults:\n  credentials: {username_env: 1X, password_env: P}\n",
                   "t.yml:2:31: defaults.credentials.username_env: ",
                   "\"1X\" is not a valid environment variable name"},
@@ -194,6 +205,22 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"RootNotAMapping", "- a\n- b\n",
                   "t.yml:1:1: ", "want a mapping at the top level, got a list"}),
     [](const ::testing::TestParamInfo<ErrorCase>& tp) { return tp.param.name; });
+
+// The Neo4j Helm chart's NEO4J_AUTH Secret key as a file: the only source of that block.
+TEST(LoaderTest, AuthFileIsTheWholeCredentialsBlock) {
+  Config c = Parse(
+      "defaults:\n  credentials: {auth_file: /config/neo4j-auth/NEO4J_AUTH}\n"
+      "clusters:\n"
+      "  - name: a\n    members: [{url: http://h:7474}]\n"
+      "  - name: b\n    members: [{url: http://i:7474}]\n"
+      "    credentials: {username_file: /u, password_file: /p}\n");
+  ASSERT_EQ(c.clusters.size(), 2u);
+  EXPECT_EQ(c.clusters[0].credentials.auth_file, "/config/neo4j-auth/NEO4J_AUTH");
+  EXPECT_EQ(c.clusters[0].credentials.username_env, "");
+  EXPECT_EQ(c.clusters[0].credentials.password_env, "");
+  EXPECT_EQ(c.clusters[1].credentials.auth_file, "");  // replaced as a whole
+  EXPECT_EQ(c.clusters[1].credentials.password_file, "/p");
+}
 
 // Secrets: rejected with guidance, and the value is never echoed.
 TEST(LoaderTest, RejectsPasswordKeyWithoutEchoingIt) {

@@ -572,6 +572,33 @@ TEST_F(WebAppRenderTest, NoMemberProviderNoMemberMetrics) {
   EXPECT_EQ(app.RenderMetrics().find("neo4j_up"), std::string::npos);
 }
 
+TEST_F(WebAppRenderTest, DiscoveredMembersByConvention) {
+  WebAppOptions o = BaseOptions();
+  o.discovered_members = [] {
+    return std::vector<DiscoveredCount>{{"operator", "prod", 2}, {"helm", "graph-eu", 1}};
+  };
+  o.discovery_summary = "Pods on node <worker-1> labelled neo4j.com/cluster";
+  WebApp app(std::move(o), store_);
+  std::string text = app.RenderMetrics();
+  auto s = Samples(text);
+  EXPECT_EQ(
+      s["neo4j_kubernetes_discovered_members{convention=\"operator\",neo4j_cluster=\"prod\"}"],
+      "2");
+  EXPECT_EQ(
+      s["neo4j_kubernetes_discovered_members{convention=\"helm\",neo4j_cluster=\"graph-eu\"}"],
+      "1");
+  EXPECT_NE(text.find("# TYPE neo4j_kubernetes_discovered_members gauge\n"), std::string::npos);
+  EXPECT_NE(app.RenderLanding().find("<h2>Kubernetes discovery</h2>\n<p>Pods on node "
+                                     "&lt;worker-1&gt; labelled neo4j.com/cluster</p>"),
+            std::string::npos)
+      << app.RenderLanding();
+
+  // Discovery off: neither the family nor the landing-page section.
+  WebApp off(BaseOptions(), store_);
+  EXPECT_EQ(off.RenderMetrics().find("neo4j_kubernetes_discovered_members"), std::string::npos);
+  EXPECT_EQ(off.RenderLanding().find("Kubernetes discovery"), std::string::npos);
+}
+
 TEST_F(WebAppRenderTest, ProcessMetricsFromTheProvider) {
   WebApp app(BaseOptions(), store_);
   std::string text = app.RenderMetrics();
@@ -716,7 +743,6 @@ TEST(PromtoolSelfTest, FlagsALintProblem) {
   EXPECT_NE(WEXITSTATUS(rc), 0);
   EXPECT_NE(report.find("_total"), std::string::npos) << report;
 }
-
 
 // The local alerting endpoints and extra metric providers.
 TEST_F(WebAppRenderTest, AlertingEndpointsAndExtraMetrics) {

@@ -77,6 +77,7 @@ TEST(SimDefaultTopologyTest, HasTheThreeDemoClusters) {
     EXPECT_EQ(c.username, "neo4j");
     EXPECT_EQ(c.password, "demo-password-not-secret");
     EXPECT_TRUE(c.auth_enabled);
+    EXPECT_EQ(c.kubernetes_labels, KubernetesLabels::kOperator);
     int p = 0;
     int s = 0;
     for (const auto& m : c.members) {
@@ -102,6 +103,7 @@ simulator:
 clusters:
   - name: a
     version: 5.19.0
+    kubernetes_labels: helm
     databases: [orders, neo4j]
     credentials: {username: admin, password: secret}
     auth: true
@@ -129,6 +131,7 @@ clusters:
   const ClusterSpec& c = config->clusters[0];
   EXPECT_EQ(c.username, "admin");
   EXPECT_EQ(c.password, "secret");
+  EXPECT_EQ(c.kubernetes_labels, KubernetesLabels::kHelm);
   EXPECT_FALSE(c.status_auth);
   EXPECT_EQ(c.auth_max_failed_attempts, 3);
   EXPECT_EQ(c.auth_lock_time, seconds(1));
@@ -167,6 +170,8 @@ TEST(SimTopologyTest, RejectsMistakes) {
       "clusters: [{name: a, version: 3.5.1, credentials: {password: p}, members: [x]}]",
       "clusters: [{name: a, members: [x]}]",  // auth on, no password
       "clusters: [{name: a, credentials: {password: p}, election_timeout: soon, members: [x]}]",
+      "clusters: [{name: a, credentials: {password: p}, kubernetes_labels: kustomize, "
+      "members: [x]}]",
       "clusters: [{name: a, credentials: {password: p}, databases: ['bad name'], members: [x]}]",
       "clusters: [{name: a, credentials: {password: p}, members: [{name: x, http_port: 70000}]}]",
       "clusters: [{name: a, credentials: {password: p}, members: [x]}, "

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "config/cluster_spec.h"
+#include "kube/discovery.h"
 #include "kube/objects.h"
 #include "sim/manifests.h"
 #include "sim/simulator.h"
@@ -236,6 +237,65 @@ class SimKubeApiTest : public ::testing::Test {
   std::unique_ptr<Simulator> sim_;
 };
 
+// kubernetes_labels: helm -- the Neo4j Helm chart's pod labels (4.4: dbms.mode instead of
+// clustering), found by the agent's node-local discovery without configuration.
+TEST_F(SimKubeApiTest, HelmChartLabels) {
+  auto config = ParseTopologyYaml(R"(
+clusters:
+  - name: graph
+    version: 5.26.0
+    kubernetes_labels: helm
+    credentials: {password: p}
+    members: [graph-1, graph-2, {name: graph-3, mode: secondary}]
+  - name: legacy
+    version: 4.4.26
+    kubernetes_labels: helm
+    credentials: {password: p}
+    members: [legacy-1, legacy-2, {name: legacy-3, mode: read_replica}]
+  - name: op
+    credentials: {password: p}
+    members: [op-1]
+)");
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  Boot(std::move(*config));
+  const auto graph = Pods("/api/v1/pods?labelSelector=helm.neo4j.com%2Fneo4j.name%3Dgraph");
+  ASSERT_EQ(graph.size(), 3u);
+  for (const auto& p : graph) {
+    EXPECT_EQ(p.labels, (kube::Labels{{"app", "graph"},
+                                      {"helm.neo4j.com/neo4j.name", "graph"},
+                                      {"helm.neo4j.com/clustering", "true"}}))
+        << p.name;
+  }
+  const auto legacy = Pods("/api/v1/pods?labelSelector=app%3Dlegacy");
+  ASSERT_EQ(legacy.size(), 3u);
+  EXPECT_EQ(legacy[0].labels, (kube::Labels{{"app", "legacy"},
+                                            {"helm.neo4j.com/neo4j.name", "legacy"},
+                                            {"helm.neo4j.com/dbms.mode", "CORE"}}));
+  EXPECT_EQ(legacy[2].labels.at("helm.neo4j.com/dbms.mode"), "READ_REPLICA");
+  // No operator labels on Helm pods, and the operator cluster keeps its own.
+  EXPECT_EQ(Pods("/api/v1/pods?labelSelector=neo4j.com%2Fcluster").size(), 1u);
+
+  // Node-local discovery with the default settings sees both conventions.
+  std::vector<kube::Pod> all = Pods("/api/v1/pods");
+  config::KubernetesConfig settings;
+  kube::DiscoveryResult found = kube::DiscoverNodeMembers(all, settings);
+  ASSERT_EQ(found.members.size(), 7u);
+  EXPECT_TRUE(found.skipped.empty());
+  std::map<std::string, std::string> conventions;
+  std::map<std::string, std::string> roles;
+  for (const auto& m : found.members) {
+    conventions[m.name] = std::string(kube::ConventionName(m.convention));
+    roles[m.name] = m.role;
+  }
+  EXPECT_EQ(conventions.at("graph-1"), "helm");
+  EXPECT_EQ(conventions.at("legacy-3"), "helm");
+  EXPECT_EQ(conventions.at("op-1"), "operator");
+  EXPECT_EQ(roles.at("graph-3"), "");  // the 5.x chart has no role label
+  EXPECT_EQ(roles.at("legacy-1"), "primary");
+  EXPECT_EQ(roles.at("legacy-3"), "secondary");
+  EXPECT_EQ(roles.at("op-1"), "primary");
+}
+
 TEST_F(SimKubeApiTest, PodsAndNodesFollowTheSimulatedPlacement) {
   Boot(DefaultTopology());
   const SimState state = sim_->State();
@@ -261,6 +321,11 @@ TEST_F(SimKubeApiTest, PodsAndNodesFollowTheSimulatedPlacement) {
               m->spec.mode == MemberMode::kPrimary ? "primary" : "secondary");
     const std::string cluster = p.labels.at("neo4j.com/cluster");
     EXPECT_EQ(cluster, p.name.substr(0, p.name.rfind('-')));
+    // The Neo4j Kubernetes operator's server pod labels.
+    EXPECT_EQ(p.labels.at("neo4j.com/clustering"), "true");
+    EXPECT_EQ(p.labels.at("app.kubernetes.io/instance"), cluster);
+    EXPECT_EQ(p.labels.at("app.kubernetes.io/component"), "database");
+    EXPECT_EQ(p.labels.count("helm.neo4j.com/neo4j.name"), 0u);
     const kube::Node& node = by_name.at(p.node_name);
     EXPECT_EQ(node.labels.at("topology.kubernetes.io/zone"), m->zone);
     EXPECT_EQ(node.labels.at("topology.kubernetes.io/region"), m->region);
