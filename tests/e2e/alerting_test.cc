@@ -39,27 +39,6 @@ clusters:
       - {name: east-4, mode: secondary}
 )";
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// The shipped rules with every `for:` set to 0s, so that a test need not wait minutes; the
-// expressions are unchanged.
-std::string ShippedRulesWithoutFor() {
-  const std::string text =
-      ReadFile(std::string(NCA_SOURCE_DIR) + "/rules/prometheus/neo4j-cluster.rules.yml");
-  return std::regex_replace(text, std::regex(R"(\bfor: \d+[smh])"), "for: 0s");
-}
-
-nlohmann::json GetJson(const std::string& url) {
-  FetchResult r = HttpGet(url, seconds(5));
-  if (r.status != 200) return nlohmann::json();
-  return nlohmann::json::parse(r.body, nullptr, /*allow_exceptions=*/false);
-}
-
 // Firing alerts of a Prometheus-style /api/v1/alerts answer, as canonical label strings without
 // the target labels Prometheus adds (job, instance).
 std::set<std::string> FiringAlerts(const nlohmann::json& answer) {
@@ -125,7 +104,7 @@ std::string Join(const std::set<std::string>& s) {
 TEST(AlertingTest, AgentAndPrometheusFireTheSameAlertsAndAlertmanagerGetsThem) {
   RealServer am = StartAlertmanager();
   ASSERT_TRUE(am.ok()) << am.error;
-  const std::string rules = ShippedRulesWithoutFor();
+  const std::string rules = ShippedRulesWithFor("0s");
   const std::string rules_path = WriteTempFile("neo4j-cluster.rules.yml", rules);
 
   AgentOptions o;

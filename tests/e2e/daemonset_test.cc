@@ -67,27 +67,10 @@ clusters:
       - {name: west-3, mode: primary}
 )";
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// The shipped rules with every `for:` shortened to 5 s: long enough to ride out a Raft election
-// (about one election timeout without a leader, as in real Neo4j, which the production `for`
-// values are there to absorb), short enough for a test.
-std::string ShippedRulesWithShortFor() {
-  const std::string text =
-      ReadFile(std::string(NCA_SOURCE_DIR) + "/rules/prometheus/neo4j-cluster.rules.yml");
-  return std::regex_replace(text, std::regex(R"(\bfor: \d+[smh])"), "for: 5s");
-}
-
-Json GetJson(const std::string& url) {
-  FetchResult r = HttpGet(url, seconds(5));
-  if (r.status != 200) return Json();
-  return Json::parse(r.body, nullptr, /*allow_exceptions=*/false);
-}
+// The shipped rules' `for:` shortened to 5 s: long enough to ride out a Raft election (about one
+// election timeout without a leader, as in real Neo4j, which the production `for` values are there
+// to absorb), short enough for a test.
+constexpr char kShortFor[] = "5s";
 
 std::string Describe(const LabelSet& labels) {
   std::string out = "{";
@@ -146,7 +129,7 @@ class DaemonSet {
       ADD_FAILURE() << am_.error;
       return;
     }
-    rules_ = ShippedRulesWithShortFor();
+    rules_ = ShippedRulesWithFor(kShortFor);
     rules_path_ = WriteTempFile("neo4j-cluster.rules.yml", rules_);
     for (const auto& cluster : sim_->config().clusters) {
       for (const auto& m : cluster.members) {

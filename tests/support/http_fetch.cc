@@ -60,4 +60,12 @@ FetchResult HttpPost(const std::string& url, const std::string& body,
   return Perform(url, "POST", &body, content_type, timeout);
 }
 
+nlohmann::json GetJson(const std::string& url, std::chrono::milliseconds timeout) {
+  FetchResult r = HttpGet(url, timeout);
+  if (r.status != 200) {
+    return nlohmann::json();
+  }
+  return nlohmann::json::parse(r.body, nullptr, /*allow_exceptions=*/false);
+}
+
 }  // namespace nca::testing

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 
 namespace nca::testing {
@@ -22,5 +23,9 @@ FetchResult HttpGet(const std::string& url,
 FetchResult HttpPost(const std::string& url, const std::string& body,
                      const std::string& content_type = "application/json",
                      std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+// GET `url` and parse the body as JSON; a null json unless the answer is 200 with valid JSON.
+nlohmann::json GetJson(const std::string& url,
+                       std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
 }  // namespace nca::testing

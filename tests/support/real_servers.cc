@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -100,6 +101,13 @@ bool PollUntil(const std::function<bool()>& done, std::chrono::milliseconds time
     std::this_thread::sleep_for(interval);  // polling interval, not synchronisation
   }
   return true;
+}
+
+std::string ShippedRulesWithFor(const std::string& for_value) {
+  std::ifstream in(std::string(NCA_SOURCE_DIR) + "/rules/prometheus/neo4j-cluster.rules.yml");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return std::regex_replace(ss.str(), std::regex(R"(\bfor: \d+[smh])"), "for: " + for_value);
 }
 
 }  // namespace nca::testing

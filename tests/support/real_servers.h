@@ -33,6 +33,10 @@ RealServer StartAlertmanager();
 RealServer StartPrometheus(const std::string& config_yaml,
                            const std::map<std::string, std::string>& files = {});
 
+// The shipped rule file (rules/prometheus/neo4j-cluster.rules.yml) with every `for:` set to
+// `for_value` (e.g. "0s"), so that a test need not wait minutes; the expressions are unchanged.
+std::string ShippedRulesWithFor(const std::string& for_value);
+
 // Calls `done` every `interval` until it returns true or `timeout` passes; returns the last result.
 bool PollUntil(const std::function<bool()>& done, std::chrono::milliseconds timeout,
                std::chrono::milliseconds interval = std::chrono::milliseconds(100));

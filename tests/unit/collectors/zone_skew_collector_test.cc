@@ -340,6 +340,44 @@ TEST(ZoneSkewCollectorTest, PodRolesFromAddressesAndLabels) {
   EXPECT_EQ(Value(m, "neo4j_zone_members", ZoneRole("us-east-1c", "unknown")), 1);
 }
 
+// A DaemonSet agent monitors only the pod on its node. The roles of the other pods come from
+// Neo4j's own view (SHOW DATABASES YIELD *: role per advertised address), joined to the pods by
+// the first DNS label of that address; the pod label is only the last resort.
+TEST(ZoneSkewCollectorTest, RolesOfPodsNoMemberIsComeFromNeo4jsView) {
+  Harness run;
+  FakeCluster& c = SetupCluster(run.env, {R::kP});
+  SeedPlacement(c);
+  // Our member is configured by its DNS name under the headless Service (joined to pod graph-0 by
+  // the first DNS label of the URL).
+  c.config().members[0].url = "http://graph-0.graph-headless.neo4j.svc.cluster.local:7474";
+  run.kube.SetNodes(std::vector{MakeNode("n-a", "us-east-1a"), MakeNode("n-b", "us-east-1b"),
+                                MakeNode("n-c", "us-east-1c")});
+  run.kube.SetPods(std::vector{MakePod("graph-0", "n-a"),
+                               // Labelled secondary, but Neo4j says primary: Neo4j wins.
+                               MakePod("graph-1", "n-b", {{"neo4j.com/role", "secondary"}}),
+                               MakePod("graph-2", "n-c"), MakePod("graph-3", "n-c")});
+  auto row = [](const std::string& pod, neo4j::DatabaseRole role, const char* raw) {
+    return fakes::MakeRow("neo4j", pod + ".graph-headless.neo4j.svc.cluster.local:7687", role, raw);
+  };
+  c.member(1).SetShowDatabases(
+      std::vector{row("graph-0", neo4j::DatabaseRole::kLeader, "primary"),
+                  row("graph-1", neo4j::DatabaseRole::kFollower, "primary"),
+                  row("graph-2", neo4j::DatabaseRole::kFollower, "primary"),
+                  row("graph-3", neo4j::DatabaseRole::kSecondary, "secondary")});
+
+  ZoneSkewCollector collector;
+  auto out = collector.Collect(run.Context(true));
+  ASSERT_FALSE(out.error) << out.error->ToString();
+  const auto& m = out.metrics;
+  EXPECT_EQ(Value(m, "neo4j_zone_members", ZoneRole("us-east-1a", "primary")), 1);
+  EXPECT_EQ(Value(m, "neo4j_zone_members", ZoneRole("us-east-1b", "primary")), 1);
+  EXPECT_EQ(Value(m, "neo4j_zone_members", ZoneRole("us-east-1b", "secondary")), 0);
+  EXPECT_EQ(Value(m, "neo4j_zone_members", ZoneRole("us-east-1c", "primary")), 1);
+  EXPECT_EQ(Value(m, "neo4j_zone_members", ZoneRole("us-east-1c", "secondary")), 1);
+  EXPECT_EQ(Value(m, "neo4j_zone_skew", Cl({{"role", "primary"}})), 0);
+  EXPECT_EQ(Value(m, "neo4j_zone_loss_survivable", Cl()), 1);
+}
+
 TEST(ZoneSkewCollectorTest, SelectorWithoutEqualityTermsStillCountsTheListedPods) {
   Harness run;
   FakeCluster& c = SetupCluster(run.env, {R::kP, R::kP, R::kP});
