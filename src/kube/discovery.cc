@@ -112,7 +112,9 @@ std::vector<std::string> ClusterPodSelectors(const config::KubernetesConfig& set
         settings.cluster_label.empty() ? kCustomDefaultClusterLabel : settings.cluster_label;
     return {label + "=" + cluster.name};
   }
-  return {std::string(kOperatorClusterLabel) + "=" + cluster.name,
+  // The operator's backup pods carry the cluster label too: not members, not in the spread.
+  return {std::string(kOperatorClusterLabel) + "=" + cluster.name + "," + kOperatorComponentLabel +
+              "!=backup",
           std::string(kHelmClusterLabel) + "=" + cluster.name};
 }
 

@@ -242,7 +242,8 @@ TEST(ClusterPodSelectorsTest, FollowTheConventions) {
   c.name = "graph";
   config::KubernetesConfig k;
   EXPECT_THAT(kube::ClusterPodSelectors(k, c),
-              ElementsAre("neo4j.com/cluster=graph", "helm.neo4j.com/neo4j.name=graph"));
+              ElementsAre("neo4j.com/cluster=graph,neo4j.com/component!=backup",
+                          "helm.neo4j.com/neo4j.name=graph"));
   config::KubernetesConfig custom;
   custom.cluster_label = "example.com/cluster";
   EXPECT_THAT(kube::ClusterPodSelectors(custom, c), ElementsAre("example.com/cluster=graph"));
@@ -357,10 +358,10 @@ TEST(MemberDirectoryTest, PodConfiguredByDnsNameIsMonitoredOnce) {
   eu.members.push_back(
       {"eu-a", "http://graph-eu-0.graph-eu-headless.neo4j.svc.cluster.local:7474", ""});
   MemberDirectory dir({eu}, {}, engine, clock);
-  EXPECT_TRUE(dir.SetDiscovered({{"graph-eu", "graph-eu-0", "http://10.4.0.11:7474", "",
-                                  "neo4j", kube::LabelConvention::kOperator},
-                                 {"graph-eu", "graph-eu-1", "http://10.4.1.12:7474", "",
-                                  "neo4j", kube::LabelConvention::kOperator}}));
+  EXPECT_TRUE(dir.SetDiscovered({{"graph-eu", "graph-eu-0", "http://10.4.0.11:7474", "", "neo4j",
+                                  kube::LabelConvention::kOperator},
+                                 {"graph-eu", "graph-eu-1", "http://10.4.1.12:7474", "", "neo4j",
+                                  kube::LabelConvention::kOperator}}));
   auto set = dir.Current();
   ASSERT_EQ(set->clusters.size(), 1u);
   std::vector<std::string> names;

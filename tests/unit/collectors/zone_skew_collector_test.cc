@@ -177,7 +177,8 @@ TEST(ZoneSkewCollectorTest, KubernetesSeedLayoutIsHealthy) {
   auto requests = run.kube.PodRequests();
   ASSERT_EQ(requests.size(), 1u);
   EXPECT_EQ(requests[0],
-            std::make_pair(std::string("neo4j"), std::string("neo4j.com/cluster=prod")));
+            std::make_pair(std::string("neo4j"),
+                           std::string("neo4j.com/cluster=prod,neo4j.com/component!=backup")));
 
   EXPECT_EQ(Source(m, "kubernetes"), 1);
   EXPECT_EQ(CountSamples(m, "neo4j_zone_source_info"), 1);
@@ -415,13 +416,14 @@ TEST(ZoneSkewCollectorTest, HelmChartPodsWhenTheOperatorSelectorListsNone) {
                 {"app", "prod"},
                 {"helm.neo4j.com/clustering", "true"}};
   }
-  run.kube.SetPodsFor("neo4j.com/cluster=prod", std::vector<kube::Pod>{});
+  run.kube.SetPodsFor("neo4j.com/cluster=prod,neo4j.com/component!=backup",
+                      std::vector<kube::Pod>{});
   run.kube.SetPodsFor("helm.neo4j.com/neo4j.name=prod", helm);
   ZoneSkewCollector collector;
   auto out = collector.Collect(run.Context(true));
   auto requests = run.kube.PodRequests();
   ASSERT_EQ(requests.size(), 2u);
-  EXPECT_EQ(requests[0].second, "neo4j.com/cluster=prod");
+  EXPECT_EQ(requests[0].second, "neo4j.com/cluster=prod,neo4j.com/component!=backup");
   EXPECT_EQ(requests[1],
             std::make_pair(std::string("neo4j"), std::string("helm.neo4j.com/neo4j.name=prod")));
   EXPECT_EQ(Source(out.metrics, "kubernetes"), 1);
@@ -441,7 +443,7 @@ TEST(ZoneSkewCollectorTest, OperatorSelectorErrorsAndCustomLabelsAreNotFallenBac
     (void)collector.Collect(run.Context(true));  // pods: 403
     auto requests = run.kube.PodRequests();
     ASSERT_EQ(requests.size(), 1u);
-    EXPECT_EQ(requests[0].second, "neo4j.com/cluster=prod");
+    EXPECT_EQ(requests[0].second, "neo4j.com/cluster=prod,neo4j.com/component!=backup");
   }
   {
     Harness run;
