@@ -3,15 +3,30 @@
 # only. Idempotent: packages already present are not touched; run as root (or with sudo).
 set -euo pipefail
 
+# --build-only: just what building the agent needs (the Dockerfile's build stage).
+build_only=0
+if [ "${1:-}" = "--build-only" ]; then
+  build_only=1
+fi
+
 packages=(
-  build-essential cmake ninja-build pkg-config git curl ca-certificates openssl
+  build-essential cmake ninja-build pkg-config git ca-certificates
   prometheus-cpp-dev libcivetweb-dev libcurl4-openssl-dev nlohmann-json3-dev libspdlog-dev
-  libconcurrentqueue-dev libyaml-cpp-dev libre2-dev libgtest-dev libgmock-dev
-  prometheus prometheus-alertmanager
-  socat
+  libconcurrentqueue-dev libyaml-cpp-dev libre2-dev
 )
-# socat: test-only, the TLS front of the simulator's Kubernetes API in the DaemonSet end-to-end
-# test (the agents reach it in-cluster, over HTTPS with the service account's CA).
+if [ "$build_only" -eq 0 ]; then
+  packages+=(
+    curl openssl libgtest-dev libgmock-dev
+    prometheus prometheus-alertmanager
+    # socat: test-only, the TLS front of the simulator's Kubernetes API in the DaemonSet
+    # end-to-end test (the agents reach it in-cluster, over HTTPS with the service account's CA).
+    socat
+  )
+  # npm for the pinned test-only tools of tests/deploy (Debian's, unless the machine has one).
+  if ! command -v npm > /dev/null 2>&1; then
+    packages+=(nodejs npm)
+  fi
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -20,16 +35,28 @@ for p in "${packages[@]}"; do
   fi
 done
 
-if [ "${#missing[@]}" -eq 0 ]; then
-  echo "setup: all ${#packages[@]} packages already installed"
-  exit 0
-fi
-
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then
   sudo="sudo"
 fi
+
+# Test-only npm tools, pinned in tests/deploy/package-lock.json.
+install_npm_tools() {
+  if [ "$build_only" -eq 0 ] && [ ! -x tests/deploy/node_modules/.bin/dockerfilelint ]; then
+    echo "setup: npm ci in tests/deploy"
+    (cd tests/deploy && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+cd "$(dirname "$0")/.."
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "setup: all ${#packages[@]} packages already installed"
+  install_npm_tools
+  exit 0
+fi
+
 echo "setup: installing ${missing[*]}"
 $sudo apt-get update -qq
 # The prometheus package would start a system service; tests start their own on loopback.
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+install_npm_tools
