@@ -115,11 +115,13 @@ else
   chmod 0644 "$work/agent.yml"
   mkdir "$work/ro"
   chmod 0555 "$work/ro"
+  # exec: the background job is the agent itself, so that the clean-up stops it.
   (cd "$work/ro" && NEO4J_USERNAME=neo4j NEO4J_PASSWORD=demo-password-not-secret \
-    setpriv --reuid=65534 --regid=65534 --clear-groups --no-new-privs \
+    exec setpriv --reuid=65534 --regid=65534 --clear-groups --no-new-privs \
     "$agent" --config="$work/agent.yml" --web.listen-address=127.0.0.1:0 \
     >"$work/agent.log" 2>&1) &
-  pids+=("$!")
+  agent_pid="$!"
+  pids+=("$agent_pid")
   port=""
   for _ in $(seq 1 300); do
     port="$(grep -o 'msg="listening".*port=[0-9]*' "$work/agent.log" 2>/dev/null |
@@ -135,7 +137,7 @@ else
     if curl -fsS -o /dev/null 2>/dev/null "http://127.0.0.1:$port/-/ready"; then ready=1; break; fi
     sleep 0.1
   done
-  uid="$(ps -o uid= -p "$(pgrep -f -- "--web.listen-address=127.0.0.1:0" | head -n 1)" | tr -d ' ')"
+  uid="$(ps -o uid= -p "$agent_pid" | tr -d ' ')"
   if [ "$ready" -ne 1 ]; then
     echo "FAIL: /-/ready did not answer 200 within 60 s"; tail -n 20 "$work/agent.log"; fail=1
   elif [ "$uid" != "65534" ]; then
