@@ -1,6 +1,7 @@
 #include "collectors/failover_collector.h"
 
 #include <algorithm>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -60,11 +61,13 @@ CollectOutcome FailoverCollector::Collect(const CollectContext& ctx) {
     }
     // A leader none of our members is (a DaemonSet agent monitors one member): named as Neo4j's
     // own server list and the pods name it (cluster_servers.h), as the agent on its node does.
-    const bool unnamed = std::any_of(
-        cluster.databases.begin(), cluster.databases.end(), [&](const std::string& db) {
-          const LeaderView view = ElectLeader(cluster, db);
-          return view.leader && !names.contains(*view.leader);
-        });
+    std::map<std::string, LeaderView> views;
+    for (const std::string& db : cluster.databases) {
+      views.emplace(db, ElectLeader(cluster, db));
+    }
+    const bool unnamed = std::any_of(views.begin(), views.end(), [&](const auto& kv) {
+      return kv.second.leader && !names.contains(*kv.second.leader);
+    });
     for (const MemberView& member : cluster.members) {
       if (!unnamed || !member.Answered()) {
         continue;
@@ -79,8 +82,7 @@ CollectOutcome FailoverCollector::Collect(const CollectContext& ctx) {
         break;
       }
     }
-    for (const std::string& db : cluster.databases) {
-      const LeaderView view = ElectLeader(cluster, db);
+    for (const auto& [db, view] : views) {
       if (!view.leader) {
         continue;  // no leader seen: the baseline stays as it was
       }

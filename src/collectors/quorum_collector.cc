@@ -44,21 +44,14 @@ void Remember(std::map<std::string, KnownServer>& known, const std::vector<Liste
     known.clear();
   }
   for (const ListedServer& l : listed) {
-    KnownServer k;
-    k.id = l.id;
-    k.name = l.name;
-    k.url = l.url;
-    k.advertised = l.advertised;
-    k.health = l.health;
-    k.last_listed = now;
-    known.insert_or_assign(k.id, std::move(k));
+    known.insert_or_assign(l.id, KnownServer{l, now});
   }
   std::erase_if(known, [&](const auto& kv) { return now - kv.second.last_listed > kForgetAfter; });
 }
 
 // The peers of one cluster asked in this run.
 struct PeerCall {
-  const KnownServer* server = nullptr;
+  const ListedServer* server = nullptr;
   std::shared_ptr<neo4j::MemberApi> client;
   neo4j::Pending<std::vector<neo4j::DatabaseClusterStatus>> status;
 };
@@ -83,13 +76,13 @@ CollectOutcome QuorumCollector::Collect(const CollectContext& ctx) {
   auto logger = GetLogger("collector.quorum");
   const std::size_t n = ctx.clusters != nullptr ? ctx.clusters->size() : 0;
   std::vector<ClusterRun> runs(n);
-  auto clusters = GatherClusters(
-      ctx, GatherOptions{.discovery = true}, [&](const ClusterView&, MemberView& member) {
-        ClusterRun& run = runs[member.cluster_index];
-        if (!run.view) {
-          run.view = RequestListing(member);
-        }
-      });
+  auto clusters = GatherClusters(ctx, GatherOptions{.discovery = true},
+                                 [&](const ClusterView&, MemberView& member) {
+                                   ClusterRun& run = runs[member.cluster_index];
+                                   if (!run.view) {
+                                     run.view = RequestListing(member);
+                                   }
+                                 });
   const SystemTime now = ctx.clock != nullptr ? ctx.clock->Now() : SystemTime{};
 
   // Stage 2: learn the servers, then ask every server we do not monitor (all at once).
@@ -129,7 +122,8 @@ CollectOutcome QuorumCollector::Collect(const CollectContext& ctx) {
     for (const auto& [name, id] : ids) {
       local_ids.insert(id);
     }
-    for (const auto& [id, server] : known) {
+    for (const auto& [id, entry] : known) {
+      const ListedServer& server = entry.server;
       if (local_ids.contains(id) || server.url.empty()) {
         continue;
       }
@@ -370,9 +364,9 @@ CollectOutcome QuorumCollector::Collect(const CollectContext& ctx) {
           health_by_id[row.server_id] = row.health;
         }
       }
-      for (const auto& [id, server] : known_[cluster.name]) {
+      for (const auto& [id, entry] : known_[cluster.name]) {
         auto h = health_by_id.find(id);
-        available[server.name] =
+        available[entry.server.name] =
             reach.answered.contains(id) ||
             (h != health_by_id.end() && h->second == "Available" && !reach.down.contains(id));
       }

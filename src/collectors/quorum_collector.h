@@ -28,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "collectors/cluster_servers.h"
 #include "collectors/collector.h"
 
 namespace nca::collectors {
@@ -38,13 +39,9 @@ class QuorumCollector final : public Collector {
  public:
   CollectOutcome Collect(const CollectContext& ctx) override;
 
-  // A server of a cluster as Neo4j listed it.
+  // A server of a cluster as Neo4j last listed it, and when.
   struct KnownServer {
-    std::string id;                       // serverId (5.x) / overview id (4.4) = Raft member id
-    std::string name;                     // the `member` label it is reported under
-    std::string url;                      // base HTTP(S) URL for /dbms/cluster/status; "" unknown
-    std::vector<std::string> advertised;  // addresses Neo4j advertises (bolt host:port, URLs)
-    std::string health;                   // SHOW SERVERS health as last listed ("" on 4.4)
+    ListedServer server;
     SystemTime last_listed;
   };
 

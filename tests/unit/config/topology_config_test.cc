@@ -213,6 +213,24 @@ TEST(TopologyConfigTest, NodeNameComesFromTheEnvironmentUnlessFlagged) {
   EXPECT_EQ(flag->config.kubernetes.node_name, "worker-9");
 }
 
+// In-cluster mode reads the service account's files from the kubelet's fixed path unless told
+// otherwise; an empty directory is refused with the flag's name.
+TEST(TopologyConfigTest, ServiceAccountDirDefaultsToTheKubeletsPath) {
+  Result<ParsedFlags> dflt = Flags({"--cluster-spec", Fixture("dr-cluster.yaml")});
+  ASSERT_TRUE(dflt.ok()) << dflt.error().message;
+  EXPECT_EQ(dflt->config.kubernetes.service_account_dir,
+            "/var/run/secrets/kubernetes.io/serviceaccount");
+  Result<ParsedFlags> flag = Flags({"--cluster-spec", Fixture("dr-cluster.yaml"),
+                                    "--kubernetes.service-account-dir", "/tmp/sa"});
+  ASSERT_TRUE(flag.ok()) << flag.error().message;
+  EXPECT_EQ(flag->config.kubernetes.service_account_dir, "/tmp/sa");
+  Result<ParsedFlags> empty = Flags({"--cluster-spec", Fixture("dr-cluster.yaml"),
+                                     "--kubernetes.service-account-dir="});
+  ASSERT_FALSE(empty.ok());
+  EXPECT_NE(empty.error().message.find("kubernetes.service-account-dir"), std::string::npos)
+      << empty.error().message;
+}
+
 TEST(TopologyConfigTest, ClusterWithNothingToMonitorIsRejected) {
   // A manifest cluster without members, endpoint or discovery: nothing to do for it.
   Result<ParsedFlags> r = Flags({"--cluster-spec", Fixture("production-resilient-cluster-fixed.yaml")});
