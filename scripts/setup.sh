@@ -40,9 +40,11 @@ if [ "$(id -u)" -ne 0 ]; then
   sudo="sudo"
 fi
 
-# Test-only npm tools, pinned in tests/deploy/package-lock.json.
+# Test-only npm tools, pinned in tests/deploy/package-lock.json: installed again whenever the lock
+# file is newer than what npm ci last installed (node_modules/.package-lock.json).
 install_npm_tools() {
-  if [ "$build_only" -eq 0 ] && [ ! -x tests/deploy/node_modules/.bin/dockerfilelint ]; then
+  if [ "$build_only" -eq 0 ] && { [ ! -f tests/deploy/node_modules/.package-lock.json ] ||
+    [ tests/deploy/package-lock.json -nt tests/deploy/node_modules/.package-lock.json ]; }; then
     echo "setup: npm ci in tests/deploy"
     (cd tests/deploy && npm ci --no-audit --no-fund --loglevel=error)
   fi

@@ -38,7 +38,7 @@
 #               add nothing, not privileged, not root
 #   secrets     credential files are read from a read-only Secret volume, mounted without subPath
 #   resources   requests (cpu, memory) and a memory limit; RollingUpdate with maxUnavailable
-#   rbac        the ClusterRole (and Role) grant exactly get/list on pods and nodes and on
+#   rbac        the ClusterRole (and Role) grant exactly list on pods and nodes and get on
 #               neo4j.neo4j.com neo4jenterpriseclusters (nodes only in the ClusterRole of the
 #               namespaced variant), nothing else
 #   scrape      prometheus-scrape-config.yaml: kubernetes_sd pod role, keeps the agent's pods by
@@ -92,9 +92,9 @@ builtin_groups=" v1 apps/v1 rbac.authorization.k8s.io/v1 networking.k8s.io/v1 po
 # Pod Security "restricted": the volume types it allows.
 restricted_volumes=" configMap downwardAPI emptyDir projected secret csi persistentVolumeClaim ephemeral image "
 # RBAC, as "apiGroup resource verb" triples ("core" for the core group), sorted.
-rbac_all=$'core nodes get\ncore nodes list\ncore pods get\ncore pods list\nneo4j.neo4j.com neo4jenterpriseclusters get\nneo4j.neo4j.com neo4jenterpriseclusters list'
-rbac_nodes=$'core nodes get\ncore nodes list'
-rbac_namespaced=$'core pods get\ncore pods list\nneo4j.neo4j.com neo4jenterpriseclusters get\nneo4j.neo4j.com neo4jenterpriseclusters list'
+rbac_all=$'core nodes list\ncore pods list\nneo4j.neo4j.com neo4jenterpriseclusters get'
+rbac_nodes=$'core nodes list'
+rbac_namespaced=$'core pods list\nneo4j.neo4j.com neo4jenterpriseclusters get'
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/check-manifests.XXXXXX")
 trap 'rm -rf "$work"' EXIT

@@ -1,16 +1,30 @@
 // The acceptance test of the DaemonSet mode (docs/kubernetes.md, "How a node-local agent judges a
 // cluster"): the simulator with its Kubernetes API (one node per member, three zones per region,
-// the Neo4j operator's pod labels) and one real agent per node, started as the DaemonSet starts
-// it (in-cluster: NODE_NAME from the downward API, the API server over HTTPS with the service
-// account's files, no member list), every agent evaluating
-// the shipped rules (`for` shortened to 5s) and pushing to one real Alertmanager, while a real
-// Prometheus scrapes every agent and evaluates the same rules. One shared set-up runs seed 004's
-// failure table row by row, each scenario followed by a reset and a return to the steady state.
+// the Neo4j operator's pod labels) and one real agent per node, every agent evaluating the shipped
+// rules (`for` shortened to 5s) and pushing to one real Alertmanager, while a real Prometheus
+// scrapes every agent and evaluates the same rules. One shared set-up runs seed 004's failure
+// table row by row, each scenario followed by a reset and a return to the steady state.
+//
+// Each agent is started exactly as the shipped DaemonSet starts it: `kubectl kustomize` renders
+// deploy/daemonset through a user's overlay per region (Alertmanager URL and external labels in
+// the settings ConfigMap, as the README says; the test's own additions only appended: a config
+// file with the other region's cross-cluster endpoints and faster intervals), and the container's
+// args and env come from that rendering, with what the kubelet does emulated: downward-API and
+// ConfigMap values resolved, $(VAR) expanded, the credentials Secret and the ConfigMap written as
+// volume directories (defaultMode, fsGroup), KUBERNETES_SERVICE_HOST/PORT set, the API server
+// over HTTPS with the service account's files, and uid/gid 65534 when the test runs as root. Two
+// things a pod has that loopback has not are substituted: its own network namespace (each agent
+// listens on 127.0.0.1 at a port chosen at run time instead of :9474) and the service account's
+// mount point (--kubernetes.service-account-dir names the directory). At the end, the rendered
+// ClusterRole is checked against every request the agents made.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cctype>
 #include <chrono>
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -28,6 +42,7 @@
 #include "sim/faults.h"
 #include "sim/simulator.h"
 #include "support/http_fetch.h"
+#include "support/pod_spec.h"
 #include "support/process.h"
 #include "support/real_servers.h"
 
@@ -99,8 +114,8 @@ LabelSet LabelsOf(const Json& object) {
 // One agent of the DaemonSet: the pod on `node`.
 struct NodeAgent {
   std::string member;
+  std::string cluster;
   std::string node;
-  std::string config_path;
   int port = 0;
   std::unique_ptr<Process> process;
 };
@@ -130,13 +145,13 @@ class DaemonSet {
       return;
     }
     rules_ = ShippedRulesWithFor(kShortFor);
-    rules_path_ = WriteTempFile("neo4j-cluster.rules.yml", rules_);
     for (const auto& cluster : sim_->config().clusters) {
+      if (!RenderOverlay(cluster.name)) return;
       for (const auto& m : cluster.members) {
         NodeAgent a;
         a.member = m.name;
+        a.cluster = cluster.name;
         a.node = m.name + "-node";
-        a.config_path = WriteTempFile("agent.yml", CrossClusterConfig(cluster.name));
         agents_.push_back(std::move(a));
       }
     }
@@ -146,8 +161,13 @@ class DaemonSet {
       targets += (targets.empty() ? "'" : ", '") + std::string("127.0.0.1:") +
                  std::to_string(a.port) + "'";
     }
+    // The central Prometheus carries the same external labels as the agents, so that Alertmanager
+    // sees one alert when both send it.
     prom_ = StartPrometheus(
-        "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
+        "global:\n"
+        "  scrape_interval: 1s\n"
+        "  evaluation_interval: 1s\n"
+        "  external_labels: {cluster: e2e, region: e2e}\n"
         "rule_files: [neo4j-cluster.rules.yml]\n"
         "alerting:\n"
         "  alertmanagers:\n"
@@ -204,6 +224,7 @@ class DaemonSet {
       return false;
     }
     service_account_dir_ = d + "/serviceaccount";
+    ::chmod(d.c_str(), 0755);  // the agents run as uid 65534
     const std::string kube = sim_->KubeUrl();
     const std::string kube_port = kube.substr(kube.rfind(':') + 1);
     const std::string socat = FindBinary("socat");
@@ -241,35 +262,169 @@ class DaemonSet {
     return yaml;
   }
 
-  // Starts (or restarts, on the same port) the agent of one node as the DaemonSet would.
-  bool StartAgent(NodeAgent& a) {
-    const std::string listen = "127.0.0.1:" + std::to_string(a.port);
-    std::vector<std::string> args = {NCA_AGENT_BIN,
-                                     "--web.listen-address=" + listen,
-                                     "--config=" + a.config_path,
-                                     "--kubernetes.service-account-dir=" + service_account_dir_,
-                                     "--neo4j.connect-timeout=300ms",
-                                     "--neo4j.request-timeout=900ms",
-                                     "--rules.file=" + rules_path_,
-                                     "--rules.evaluation-interval=1s",
-                                     "--alertmanager.url=" + am_.base_url};
+  // The user's overlay for the DaemonSet of one region: the shipped root kustomization (the
+  // one-line install), the settings ConfigMap merged as the README shows, and the test's additions
+  // appended to the container: the cross-cluster endpoints and the short-`for` rules in a
+  // ConfigMap volume, faster intervals and deadlines.
+  bool RenderOverlay(const std::string& cluster) {
+    const std::string file = WriteTempFile("agent.yml", CrossClusterConfig(cluster));
+    const std::string dir = file.substr(0, file.rfind('/'));
+    std::ofstream(dir + "/neo4j-cluster.rules.yml") << rules_;
+    const std::string shipped =
+        std::filesystem::relative(std::string(NCA_SOURCE_DIR) + "/deploy/daemonset", dir).string();
+    const std::string mount = "/etc/neo4j-cluster-agent/e2e";
+    std::vector<std::string> extra = {
+        "--config=" + mount + "/agent.yml", "--rules.file=" + mount + "/neo4j-cluster.rules.yml",
+        "--rules.evaluation-interval=1s", "--neo4j.connect-timeout=300ms",
+        "--neo4j.request-timeout=900ms"};
     for (const std::string& c : config::KnownCollectors()) {
-      args.push_back("--collector." + c + ".interval=1s");
-      args.push_back("--collector." + c + ".timeout=900ms");
+      extra.push_back("--collector." + c + ".interval=1s");
+      extra.push_back("--collector." + c + ".timeout=900ms");
     }
-    std::map<std::string, std::string> env = {{"NODE_NAME", a.node},
-                                              {"KUBERNETES_SERVICE_HOST", "127.0.0.1"},
-                                              {"KUBERNETES_SERVICE_PORT", api_port_},
-                                              {"NEO4J_USERNAME", "neo4j"},
-                                              {"NEO4J_PASSWORD", "daemonset-e2e"}};
-    a.process = std::make_unique<Process>(args, env);
+    std::string k = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n";
+    k += "resources:\n  - " + shipped + "\n";
+    k += "configMapGenerator:\n"
+         "  - name: neo4j-cluster-agent-settings\n"
+         "    behavior: merge\n"
+         "    literals:\n"
+         "      - ALERTMANAGER_URL=" +
+         am_.base_url +
+         "\n"
+         "      - EXTERNAL_LABEL_CLUSTER=e2e\n"
+         "      - EXTERNAL_LABEL_REGION=e2e\n"
+         "  - name: neo4j-cluster-agent-e2e\n"
+         "    files: [agent.yml, neo4j-cluster.rules.yml]\n"
+         "    options: {disableNameSuffixHash: true}\n";
+    k += "patches:\n"
+         "  - target: {group: apps, kind: DaemonSet, name: neo4j-cluster-agent}\n"
+         "    patch: |-\n";
+    for (const std::string& e : extra) {
+      k += "      - {op: add, path: /spec/template/spec/containers/0/args/-, value: \"" + e +
+           "\"}\n";
+    }
+    k += "      - op: add\n"
+         "        path: /spec/template/spec/volumes/-\n"
+         "        value: {name: e2e, configMap: {name: neo4j-cluster-agent-e2e}}\n"
+         "      - op: add\n"
+         "        path: /spec/template/spec/containers/0/volumeMounts/-\n"
+         "        value: {name: e2e, mountPath: " +
+         mount + ", readOnly: true}\n";
+    std::ofstream(dir + "/kustomization.yaml") << k;
+    Rendered r = RenderKustomization(dir);
+    if (!r.error.empty()) {
+      ADD_FAILURE() << r.error;
+      return false;
+    }
+    rendered_[cluster] = std::move(r);
+    return true;
+  }
+
+  // Starts (or restarts, on the same port) the agent of one node from the rendered DaemonSet.
+  // `more` is appended to the rendered arguments (what a user's overlay would add).
+  bool StartAgent(NodeAgent& a, const std::vector<std::string>& more = {}) {
+    const Rendered& rendered = rendered_.at(a.cluster);
+    PodContext pod;
+    pod.node_name = a.node;
+    pod.namespace_name = "neo4j";
+    pod.pod_name = "neo4j-cluster-agent-" + a.node;
+    pod.pod_ip = "127.0.0.1";
+    // The Secret the README has the user create (the operator's admin Secret format).
+    pod.secrets["neo4j-cluster-agent-credentials"] = {{"username", "neo4j"},
+                                                      {"password", "daemonset-e2e"}};
+    const std::string volumes = WorldReadableTempDir();
+    ContainerLaunch launch =
+        ResolveContainer(rendered, "DaemonSet", "neo4j-cluster-agent", "agent", pod, volumes);
+    if (!launch.error.empty()) {
+      ADD_FAILURE() << "the rendered DaemonSet: " << launch.error;
+      return false;
+    }
+    std::vector<std::string> argv;
+    if (::geteuid() == 0) {
+      // runAsUser/runAsGroup 65534, fsGroup 65534 as a supplementary group (the Secret's files
+      // are root:65534 0440, as the kubelet writes them), no new privileges.
+      const std::string setpriv = FindBinary("setpriv");
+      if (setpriv.empty()) {
+        ADD_FAILURE() << "setpriv (util-linux) not found";
+        return false;
+      }
+      argv = {setpriv, "--reuid=65534", "--regid=65534", "--groups=65534", "--no-new-privs", "--"};
+    }
+    argv.push_back(NCA_AGENT_BIN);
+    bool listen_seen = false;
+    for (const std::string& arg : launch.args) {
+      if (arg.rfind("--web.listen-address=", 0) == 0) {
+        // The pod's own network namespace: :9474 there, 127.0.0.1:<run-time port> here.
+        EXPECT_EQ(arg, "--web.listen-address=:9474") << "the containerPort the probes use";
+        listen_seen = true;
+        argv.push_back("--web.listen-address=127.0.0.1:" + std::to_string(a.port));
+        continue;
+      }
+      argv.push_back(MapContainerPath(arg, launch.mounts));
+    }
+    EXPECT_TRUE(listen_seen) << "the DaemonSet sets --web.listen-address";
+    argv.insert(argv.end(), more.begin(), more.end());
+    // The service account's projected volume, which the kubelet mounts at
+    // /var/run/secrets/kubernetes.io/serviceaccount.
+    argv.push_back("--kubernetes.service-account-dir=" + service_account_dir_);
+    std::map<std::string, std::string> env = launch.env;
+    env["KUBERNETES_SERVICE_HOST"] = "127.0.0.1";
+    env["KUBERNETES_SERVICE_PORT"] = api_port_;
+    a.process = std::make_unique<Process>(argv, env);
     auto line = a.process->WaitForOutput("msg=\"listening\"", seconds(30));
     if (!line) {
-      ADD_FAILURE() << "agent on " << a.node << " did not start:\n" << a.process->Stderr();
+      std::string cmd;
+      for (const std::string& x : argv) cmd += " " + x;
+      ADD_FAILURE() << "agent on " << a.node << " did not start (exit "
+                    << a.process->WaitForExit(seconds(1)).value_or(-1) << "):" << cmd << "\n"
+                    << a.process->Stdout() << a.process->Stderr();
       return false;
     }
     a.port = ParsePortFromLogLine(*line).value_or(0);
     return a.port > 0;
+  }
+
+  // Every request the agents sent to the API server, against the rendered ClusterRole: each one
+  // allowed, and each granted verb used by some request (the ClusterRole grants no more).
+  void CheckClusterRole() {
+    const RenderedObject* role = rendered_.begin()->second.Find("ClusterRole");
+    ASSERT_NE(role, nullptr) << "the rendering has no ClusterRole";
+    const std::vector<ApiAccess> grants = RbacGrants(*role);
+    std::set<ApiAccess> used;
+    for (const sim::KubeRequestRecord& r : sim_->kube_api()->Requests()) {
+      auto access = AccessOfRequest(r.method, r.path);
+      ASSERT_TRUE(access.has_value()) << r.method << " " << r.path << " is no resource request";
+      EXPECT_TRUE(Allows(grants, *access))
+          << ToString(*access) << " (" << r.method << " " << r.path << ") is not granted";
+      used.insert(*access);
+    }
+    for (const ApiAccess& g : grants) {
+      EXPECT_TRUE(used.count(g) == 1) << ToString(g) << " is granted but no agent used it";
+    }
+  }
+
+  // An agent of the DaemonSet given the operator's custom resource
+  // (`--kubernetes.cluster-resource`, the README's option for topology from the
+  // Neo4jEnterpriseCluster): it reads it at start-up.
+  bool StartAgentWithClusterResource() {
+    sim_->kube_api()->AddCustomObject(
+        "neo4j.neo4j.com", "v1alpha1", "neo4j", "neo4jenterpriseclusters", "east",
+        R"({"apiVersion":"neo4j.neo4j.com/v1alpha1","kind":"Neo4jEnterpriseCluster",)"
+        R"("metadata":{"name":"east","namespace":"neo4j"},"spec":{"topology":{"primaries":3,)"
+        R"("secondaries":0,"availabilityZones":["us-east-1a","us-east-1b","us-east-1c"]}}})");
+    NodeAgent extra;
+    extra.member = "east-1";
+    extra.cluster = "east";
+    extra.node = "east-1-node";
+    const bool started = StartAgent(extra, {"--kubernetes.cluster-resource=neo4j/east"});
+    if (started) extra.process->Stop();
+    return started;
+  }
+
+  static std::string WorldReadableTempDir() {
+    const std::string file = WriteTempFile("volumes", "");
+    const std::string dir = file.substr(0, file.rfind('/'));
+    ::chmod(dir.c_str(), 0755);
+    return dir + "/v";
   }
 
   NodeAgent& Agent(const std::string& member) {
@@ -440,7 +595,7 @@ class DaemonSet {
   RealServer am_;
   RealServer prom_;
   std::string rules_;
-  std::string rules_path_;
+  std::map<std::string, Rendered> rendered_;  // by cluster: its region's DaemonSet
   std::vector<NodeAgent> agents_;
 };
 
@@ -475,6 +630,11 @@ std::string LeaderOf(DaemonSet& ds, const std::string& cluster, const std::strin
 }
 
 TEST(DaemonSetTest, SeedFailureTableWithOneAgentPerNode) {
+  if (FindBinary("kubectl").empty()) {
+    GTEST_SKIP() << "kubectl not found: the agents are started from `kubectl kustomize` of "
+                    "deploy/daemonset (kubectl ships with the machine image or Debian's "
+                    "kubernetes-client)";
+  }
   DaemonSet ds;
   ASSERT_TRUE(ds.Ok());
   ds.Reset();
@@ -619,6 +779,12 @@ TEST(DaemonSetTest, SeedFailureTableWithOneAgentPerNode) {
     EXPECT_EQ(ds.Scalar(failovers + "neo4j\"})").value_or(0) - neo4j_before, 1.0);
     EXPECT_EQ(ds.Scalar(failovers + "system\"})").value_or(0) - system_before,
               leads_system ? 1.0 : 0.0);
+  }
+
+  {
+    SCOPED_TRACE("RBAC: the rendered ClusterRole against every request the agents made");
+    EXPECT_TRUE(ds.StartAgentWithClusterResource());
+    ds.CheckClusterRole();
   }
 }
 
