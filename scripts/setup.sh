@@ -21,6 +21,8 @@ if [ "$build_only" -eq 0 ]; then
     # socat: test-only, the TLS front of the simulator's Kubernetes API in the DaemonSet
     # end-to-end test (the agents reach it in-cluster, over HTTPS with the service account's CA).
     socat
+    # clang, libclang-rt-14-dev: test-only, the libFuzzer runs of tests/fuzz (fuzz.* tests).
+    clang libclang-rt-14-dev
   )
   # npm for the pinned test-only tools of tests/deploy (Debian's, unless the machine has one).
   if ! command -v npm > /dev/null 2>&1; then

@@ -4,6 +4,7 @@
 
 #include "collectors/cross_cluster_latency_collector.h"
 #include "collectors/failover_collector.h"
+#include "collectors/neo4j_metrics_collector.h"
 #include "collectors/quorum_collector.h"
 #include "collectors/replication_lag_collector.h"
 #include "collectors/role_collector.h"
@@ -44,6 +45,10 @@ const std::vector<CollectorInfo>& AllCollectors() {
        "Per pair of clusters: TCP connect, Bolt handshake and HTTP discovery round trips from "
        "this agent's cluster to each peer, probe success, failures and consecutive failures.",
        &Make<CrossClusterLatencyCollector>},
+      {"neo4j_metrics", true,
+       "Per member: Neo4j's own Prometheus metrics (transactions, queries, page cache, Bolt, "
+       "Raft, JVM), relayed under stable names with the database as a label.",
+       &Make<Neo4jMetricsCollector>},
   };
   return kCollectors;
 }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -47,6 +48,21 @@ struct MemberConfig {
   std::string name;  // defaults to host:port of url
   std::string url;   // http(s)://host:port
   std::string zone;  // static zone (optional)
+  // Neo4j's own Prometheus endpoint of this member (http(s)://host:port/path); "" = derived from
+  // `url` and the cluster's Neo4jMetricsEndpoint.
+  std::string metrics_url;
+};
+
+// Where a cluster's members serve Neo4j's own Prometheus metrics: Neo4j's
+// server.metrics.prometheus.endpoint (5.x/2025.x) / metrics.prometheus.endpoint (4.x), default
+// localhost:2004, path /metrics (../shared/reference/neo4j/INTERFACES.md §4.1). The agent derives
+// each member's endpoint from the member's host and these; Neo4j must listen on an address the
+// agent can reach (e.g. 0.0.0.0:2004), not the default localhost.
+struct Neo4jMetricsEndpoint {
+  std::string scheme = "http";
+  int port = 2004;
+  std::string path = "/metrics";
+  std::string prefix = "neo4j";  // Neo4j's metrics.prefix / server.metrics.prefix
 };
 
 // Expected topology, as in a Neo4jEnterpriseCluster's nodeAllocation.
@@ -95,6 +111,7 @@ struct ClusterConfig {
   TlsConfig tls;
   HttpConfig http;
   ExpectedTopology expected;
+  Neo4jMetricsEndpoint neo4j_metrics;
 };
 
 struct CollectorSettings {
@@ -148,6 +165,18 @@ struct KubernetesConfig {
   std::vector<std::string> cluster_resources;
 };
 
+// What the neo4j_metrics collector relays of each member's Neo4j metrics.
+struct Neo4jMetricsRelayConfig {
+  std::string include;  // RE2, must match the whole relayed name; "" = every name
+  std::string exclude;  // RE2, whole name; "" = none
+  // Series relayed per member at most (the rest are dropped and counted in
+  // neo4j_metrics_dropped_series{reason="limit"}).
+  std::size_t series_limit = 5000;
+  // Largest answer read from a member's endpoint (a 5.x member with a few databases serves
+  // ~50-200 KB).
+  std::size_t max_response_bytes = 8u << 20;
+};
+
 // The cross-cluster latency collector's settings.
 struct CrossClusterConfig {
   // This agent's cluster: probes go from here to every other cluster with an endpoint. "" = the
@@ -189,6 +218,7 @@ struct Config {
   WebConfig web;
   LogConfig log;
   AlertingConfig alerting;
+  Neo4jMetricsRelayConfig neo4j_metrics;
   std::vector<ClusterConfig> clusters;
   // Per collector name ("role", "quorum", "replication_lag", "failover").
   std::map<std::string, CollectorSettings> collectors;

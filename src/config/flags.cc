@@ -3,6 +3,7 @@
 #include <spdlog/fmt/fmt.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdlib>
 #include <map>
 #include <set>
@@ -52,6 +53,9 @@ enum class Id {
   kKubeClusterResource,
   kCrossClusterSource,
   kCrossClusterProbeTimeout,
+  kNeo4jMetricsInclude,
+  kNeo4jMetricsExclude,
+  kNeo4jMetricsSeriesLimit,
   kRulesEnabled,
   kRulesFile,
   kRulesManifest,
@@ -98,6 +102,10 @@ std::string CollectorDescription(const std::string& name) {
     return "TCP, Bolt handshake and HTTP round trips from this agent's cluster to every peer "
            "cluster";
   }
+  if (name == "neo4j_metrics") {
+    return "Neo4j's own Prometheus metrics of each monitored member, relayed with the database "
+           "as a label";
+  }
   return "the " + name + " collector";
 }
 
@@ -106,7 +114,6 @@ std::vector<FlagSpec> BuildSpecs() {
   const HttpConfig http;
   const WebConfig web;
   const LogConfig log;
-  const CollectorSettings collector;
   const CredentialsConfig credentials;
   const AlertingConfig alerting;
   std::vector<FlagSpec> s = {
@@ -189,11 +196,23 @@ std::vector<FlagSpec> BuildSpecs() {
        false},
       {"cross-cluster.probe-timeout", Kind::kValue, Id::kCrossClusterProbeTimeout, "", "DURATION",
        "2s", "Timeout of one cross-cluster probe.", false},
+      {"collector.neo4j_metrics.include", Kind::kValue, Id::kNeo4jMetricsInclude, "", "REGEX", "",
+       "Relay only Neo4j metrics whose relayed name (e.g. neo4j_transaction_committed_total) "
+       "fully matches this RE2 expression (default: all).",
+       false},
+      {"collector.neo4j_metrics.exclude", Kind::kValue, Id::kNeo4jMetricsExclude, "", "REGEX", "",
+       "Do not relay Neo4j metrics whose relayed name fully matches this RE2 expression.", false},
+      {"collector.neo4j_metrics.series-limit", Kind::kValue, Id::kNeo4jMetricsSeriesLimit, "", "N",
+       std::to_string(Neo4jMetricsRelayConfig{}.series_limit),
+       "Most Neo4j series relayed per member; the rest are dropped and counted in "
+       "neo4j_metrics_dropped_series{reason=\"limit\"}.",
+       false},
       {"collector.disable-defaults", Kind::kBool, Id::kCollectorDisableDefaults, "", "", "false",
        "Disable every collector not explicitly enabled (by --collector.NAME or the config file).",
        false},
   };
   for (const auto& name : KnownCollectors()) {
+    const CollectorSettings collector = DefaultCollectorSettings(name);
     s.push_back({"collector." + name, Kind::kBool, Id::kCollectorEnable, name, "",
                  collector.enabled ? "enabled" : "disabled",
                  fmt::format("Enable the {} collector: {}.", name, CollectorDescription(name)),
@@ -324,6 +343,9 @@ struct FlagValues {
   std::vector<std::string> kube_cluster_resources;
   std::optional<std::string> cross_cluster_source;
   std::optional<Seconds> cross_cluster_probe_timeout;
+  std::optional<std::string> neo4j_metrics_include;
+  std::optional<std::string> neo4j_metrics_exclude;
+  std::optional<std::size_t> neo4j_metrics_series_limit;
   std::optional<bool> rules_enabled;
   std::optional<bool> rules_manifest;
   std::vector<std::string> rule_files;
@@ -494,6 +516,25 @@ Status Store(const Occurrence& o, FlagValues& v) {
       v.cross_cluster_probe_timeout = *d;
       return OkStatus();
     }
+    case Id::kNeo4jMetricsInclude:
+    case Id::kNeo4jMetricsExclude:
+      if (Status st = ValidateRelayRegex(o.value); !st.ok()) {
+        return FlagError(flag, st.error().message);
+      }
+      (o.spec->id == Id::kNeo4jMetricsInclude ? v.neo4j_metrics_include : v.neo4j_metrics_exclude) =
+          o.value;
+      return OkStatus();
+    case Id::kNeo4jMetricsSeriesLimit: {
+      std::size_t n = 0;
+      const char* end = o.value.data() + o.value.size();
+      auto [ptr, ec] = std::from_chars(o.value.data(), end, n);
+      if (ec != std::errc() || ptr != end || n == 0 || n > 10000000) {
+        return FlagError(
+            flag, fmt::format("want a whole number from 1 to 10000000, got \"{}\"", o.value));
+      }
+      v.neo4j_metrics_series_limit = n;
+      return OkStatus();
+    }
     case Id::kCollectorEnable:
       v.collector_enabled[o.spec->collector] = o.bool_value;
       return OkStatus();
@@ -636,6 +677,15 @@ void ApplyKubernetesFlags(const FlagValues& v, const EnvLookup& env, Config& con
   }
   if (v.cross_cluster_probe_timeout) {
     config.cross_cluster.probe_timeout = *v.cross_cluster_probe_timeout;
+  }
+  if (v.neo4j_metrics_include) {
+    config.neo4j_metrics.include = *v.neo4j_metrics_include;
+  }
+  if (v.neo4j_metrics_exclude) {
+    config.neo4j_metrics.exclude = *v.neo4j_metrics_exclude;
+  }
+  if (v.neo4j_metrics_series_limit) {
+    config.neo4j_metrics.series_limit = *v.neo4j_metrics_series_limit;
   }
 }
 
@@ -960,9 +1010,7 @@ Result<ParsedFlags> ParseFlags(int argc, const char* const* argv, const EnvLooku
   out.action = *action;
   if (out.action != ParsedFlags::Action::kRun) {
     for (const auto& name : KnownCollectors()) {
-      CollectorSettings settings;
-      settings.timeout = DefaultCollectorTimeout(settings.interval);
-      out.config.collectors[name] = settings;
+      out.config.collectors[name] = DefaultCollectorSettings(name);
     }
     return out;
   }

@@ -1,5 +1,6 @@
 #include "config/loader.h"
 
+#include <re2/re2.h>
 #include <spdlog/fmt/fmt.h>
 #include <yaml-cpp/yaml.h>
 
@@ -80,6 +81,16 @@ constexpr SizeUnit kSizeUnits[] = {
     {"KiB", 1ULL << 10},
     {"B", 1},
 };
+
+// Part of a Prometheus metric name: [a-zA-Z_][a-zA-Z0-9_]*.
+bool IsMetricNamePart(std::string_view s) {
+  if (s.empty() || std::isdigit(static_cast<unsigned char>(s.front()))) {
+    return false;
+  }
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+  });
+}
 
 bool IsHostChar(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_';
@@ -514,7 +525,25 @@ void ParseCollectors(const Walker& w, const Field& section, LoadedConfig& out) {
     if (!seen.insert(name).second) {
       w.Fail(key_node, path, fmt::format("duplicate key {}", name));
     }
-    Fields f(w, it->second, path, {"enabled", "interval", "timeout"});
+    std::initializer_list<std::string_view> keys = {"enabled", "interval", "timeout"};
+    std::initializer_list<std::string_view> relay_keys = {"enabled", "interval", "timeout",
+                                                          "include", "exclude",  "series_limit"};
+    Fields f(w, it->second, path, name == "neo4j_metrics" ? relay_keys : keys);
+    if (name == "neo4j_metrics") {
+      Neo4jMetricsRelayConfig& relay = out.config.neo4j_metrics;
+      for (const char* key : {"include", "exclude"}) {
+        if (const Field* x = f.Find(key)) {
+          std::string& target = std::string_view(key) == "include" ? relay.include : relay.exclude;
+          target = GetString(w, *x);
+          if (Status st = ValidateRelayRegex(target); !st.ok()) {
+            w.Fail(x->value, x->path, st.error().message);
+          }
+        }
+      }
+      if (const Field* x = f.Find("series_limit")) {
+        relay.series_limit = static_cast<std::size_t>(GetInt(w, *x, 1, 10000000));
+      }
+    }
     CollectorSettings& settings = out.config.collectors[name];
     CollectorFieldsSet& set = out.collectors_set[name];
     if (const Field* x = f.Find("enabled")) {
@@ -550,7 +579,7 @@ MemberConfig ParseMember(const Walker& w, const YAML::Node& node, const std::str
   if (node.IsNull()) {
     w.Fail(node, path, "want a mapping with at least url, got nothing");
   }
-  Fields f(w, node, path, {"url", "name", "zone"});
+  Fields f(w, node, path, {"url", "name", "zone", "metrics_url"});
   const Field& url_field = f.Require("url");
   Result<MemberUrl> url = ParseMemberUrl(GetString(w, url_field));
   if (!url.ok()) {
@@ -565,7 +594,52 @@ MemberConfig ParseMember(const Walker& w, const YAML::Node& node, const std::str
   if (const Field* x = f.Find("zone")) {
     m.zone = GetString(w, *x);
   }
+  if (const Field* x = f.Find("metrics_url")) {
+    Result<HttpBaseUrl> u = ParseHttpBaseUrl(GetString(w, *x));
+    if (!u.ok()) {
+      w.Fail(x->value, x->path, u.error().message);
+    }
+    if (!u->userinfo.empty()) {
+      w.Fail(x->value, x->path,
+             "user info is not supported (Neo4j's metrics endpoint has no auth)");
+    }
+    m.metrics_url = u->url.empty() ? std::string() : u->url;
+    if (u->path.empty()) {
+      m.metrics_url += "/metrics";
+    }
+  }
   return m;
+}
+
+// A cluster's `neo4j_metrics:` section: where its members serve Neo4j's own metrics.
+void ParseNeo4jMetricsEndpoint(const Walker& w, const Field& section, Neo4jMetricsEndpoint& e) {
+  Fields f(w, section.value, section.path, {"scheme", "port", "path", "prefix"});
+  if (const Field* x = f.Find("scheme")) {
+    e.scheme = GetString(w, *x);
+    if (e.scheme != "http" && e.scheme != "https") {
+      w.Fail(x->value, x->path, fmt::format("want http or https, got \"{}\"", e.scheme));
+    }
+  }
+  if (const Field* x = f.Find("port")) {
+    e.port = GetInt(w, *x, 1, 65535);
+  }
+  if (const Field* x = f.Find("path")) {
+    e.path = GetString(w, *x);
+    if (e.path.empty() || e.path.front() != '/' ||
+        e.path.find_first_of(" ?#") != std::string::npos) {
+      w.Fail(x->value, x->path,
+             fmt::format("want an absolute path such as /metrics, got \"{}\"", e.path));
+    }
+  }
+  if (const Field* x = f.Find("prefix")) {
+    e.prefix = GetNonEmptyString(w, *x);
+    if (!IsMetricNamePart(e.prefix)) {
+      w.Fail(x->value, x->path,
+             fmt::format("want Neo4j's metrics.prefix as it appears in metric names (letters, "
+                         "digits, _), got \"{}\"",
+                         e.prefix));
+    }
+  }
 }
 
 void ParseNodeAllocation(const Walker& w, const Field& section, ExpectedTopology& out) {
@@ -685,6 +759,19 @@ Result<KubernetesConfig::Mode> ParseKubernetesMode(std::string_view text) {
       fmt::format("invalid mode \"{}\" (want auto, off, in_cluster or explicit)", text));
 }
 
+Status ValidateRelayRegex(std::string_view text) {
+  if (text.empty()) {
+    return OkStatus();
+  }
+  RE2::Options opts;
+  opts.set_log_errors(false);
+  RE2 re(text, opts);
+  if (!re.ok()) {
+    return InvalidArgument(fmt::format("invalid regular expression \"{}\": {}", text, re.error()));
+  }
+  return OkStatus();
+}
+
 Status ValidateClusterResourceRef(std::string_view text) {
   std::size_t slash = text.find('/');
   if (slash == std::string_view::npos || slash == 0 || slash + 1 == text.size() ||
@@ -733,9 +820,10 @@ ClusterConfig ParseCluster(const Walker& w, const YAML::Node& node, const std::s
   if (node.IsNull()) {
     w.Fail(node, path, "want a mapping with at least name and members, got nothing");
   }
-  Fields f(w, node, path,
-           {"name", "region", "node_allocation", "databases", "members", "bolt_endpoint",
-            "http_endpoint", "placement", "kubernetes", "credentials", "tls", "http"});
+  Fields f(
+      w, node, path,
+      {"name", "region", "node_allocation", "databases", "members", "bolt_endpoint",
+       "http_endpoint", "placement", "kubernetes", "credentials", "tls", "http", "neo4j_metrics"});
   ClusterConfig c;
   const Field& name = f.Require("name");
   c.name = GetString(w, name);
@@ -786,6 +874,9 @@ ClusterConfig ParseCluster(const Walker& w, const YAML::Node& node, const std::s
   }
   if (const Field* x = f.Find("kubernetes")) {
     ParseClusterKube(w, *x, c.kubernetes);
+  }
+  if (const Field* x = f.Find("neo4j_metrics")) {
+    ParseNeo4jMetricsEndpoint(w, *x, c.neo4j_metrics);
   }
   // Members are optional: a peer cluster may only be probed (bolt_endpoint), and members may be
   // discovered through Kubernetes. Whether every cluster ends up with something to monitor is
@@ -1076,7 +1167,18 @@ void ParseRoot(const Walker& w, const YAML::Node& root, const LoadOptions& optio
 // Public API.
 
 std::vector<std::string> KnownCollectors() {
-  return {"role", "quorum", "replication_lag", "failover", "zone_skew", "cross_cluster_latency"};
+  return {"role",         "quorum",    "replication_lag",
+          "failover",     "zone_skew", "cross_cluster_latency",
+          "neo4j_metrics"};
+}
+
+CollectorSettings DefaultCollectorSettings(const std::string& name) {
+  CollectorSettings s;
+  if (name == "neo4j_metrics") {
+    s.interval = Seconds{15.0};
+  }
+  s.timeout = DefaultCollectorTimeout(s.interval);
+  return s;
 }
 
 Seconds DefaultCollectorTimeout(Seconds interval) {
@@ -1126,9 +1228,7 @@ Result<LoadedConfig> ParseConfigWithOptions(std::string_view yaml, const std::st
   LoadedConfig out;
   out.config.source = source_name;
   for (const auto& name : KnownCollectors()) {
-    CollectorSettings settings;
-    settings.timeout = DefaultCollectorTimeout(settings.interval);
-    out.config.collectors[name] = settings;
+    out.config.collectors[name] = DefaultCollectorSettings(name);
     out.collectors_set[name] = CollectorFieldsSet{};
   }
   std::vector<YAML::Node> docs;

@@ -82,6 +82,9 @@ struct LoadedConfig {
 
 // A collector timeout that is not configured follows the interval: min(4s, interval).
 Seconds DefaultCollectorTimeout(Seconds interval);
+// A collector's settings before configuration: enabled, every 5s (neo4j_metrics: every 15s, the
+// scrape interval of the seeds' Prometheus), timeout DefaultCollectorTimeout(interval).
+CollectorSettings DefaultCollectorSettings(const std::string& name);
 // Minimum collector interval (1s).
 inline constexpr double kMinCollectorIntervalSeconds = 1.0;
 
@@ -137,6 +140,8 @@ Status ValidateBoltEndpoint(std::string_view text);
 Result<KubernetesConfig::Mode> ParseKubernetesMode(std::string_view text);
 // A Neo4jEnterpriseCluster custom resource reference "namespace/name".
 Status ValidateClusterResourceRef(std::string_view text);
+// An RE2 expression for --collector.neo4j_metrics.include/exclude ("" is valid: no filter).
+Status ValidateRelayRegex(std::string_view text);
 
 // --- Alerting (the `alerting:` section and the --rules.* / --alertmanager.* flags) -----------
 

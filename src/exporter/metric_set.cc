@@ -78,8 +78,11 @@ MetricSetBuilder::Family& MetricSetBuilder::Family::Add(const Labels& labels, do
     case prometheus::MetricType::Gauge:
       m.gauge.value = value;
       break;
+    case prometheus::MetricType::Untyped:
+      m.untyped.value = value;
+      break;
     default:
-      throw std::logic_error("metric family " + f_->name + " takes histogram samples");
+      throw std::logic_error("metric family " + f_->name + " takes histogram or summary samples");
   }
   f_->metric.push_back(std::move(m));
   return *this;
@@ -100,6 +103,28 @@ MetricSetBuilder::Family& MetricSetBuilder::Family::Add(const Labels& labels,
     b.upper_bound = value.upper_bounds[i];
     b.cumulative_count = value.cumulative[i];
     m.histogram.bucket.push_back(b);
+  }
+  f_->metric.push_back(std::move(m));
+  return *this;
+}
+
+MetricSetBuilder::Family& MetricSetBuilder::Family::Add(const Labels& labels,
+                                                        const SummaryValue& value) {
+  if (f_->type != prometheus::MetricType::Summary) {
+    throw std::logic_error("metric family " + f_->name + " is not a summary");
+  }
+  prometheus::ClientMetric m = WithLabels(labels);
+  m.summary.sample_count = value.count;
+  m.summary.sample_sum = value.sum;
+  m.summary.quantile.reserve(value.quantiles.size());
+  for (const auto& [q, v] : value.quantiles) {
+    if (!(q >= 0 && q <= 1)) {
+      throw std::logic_error("quantile out of [0, 1] in " + f_->name);
+    }
+    prometheus::ClientMetric::Quantile quantile;
+    quantile.quantile = q;
+    quantile.value = v;
+    m.summary.quantile.push_back(quantile);
   }
   f_->metric.push_back(std::move(m));
   return *this;
@@ -130,6 +155,24 @@ MetricSetBuilder::Family MetricSetBuilder::Counter(const std::string& name,
 MetricSetBuilder::Family MetricSetBuilder::Histogram(const std::string& name,
                                                      const std::string& help) {
   return Declare(name, help, prometheus::MetricType::Histogram);
+}
+
+MetricSetBuilder::Family MetricSetBuilder::Summary(const std::string& name,
+                                                   const std::string& help) {
+  return Declare(name, help, prometheus::MetricType::Summary);
+}
+
+MetricSetBuilder::Family MetricSetBuilder::Untyped(const std::string& name,
+                                                   const std::string& help) {
+  return Declare(name, help, prometheus::MetricType::Untyped);
+}
+
+std::optional<prometheus::MetricType> MetricSetBuilder::TypeOf(const std::string& name) const {
+  auto it = families_.find(name);
+  if (it == families_.end()) {
+    return std::nullopt;
+  }
+  return it->second.type;
 }
 
 MetricSet MetricSetBuilder::Build() && {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -24,6 +25,14 @@ struct HistogramValue {
   std::vector<std::uint64_t> cumulative;  // observations <= each bound; same size, non-decreasing
   double sum = 0;                         // sum of every observation
   std::uint64_t count = 0;                // number of observations (>= cumulative.back())
+};
+
+// One summary series as exposed: quantiles (ascending, each in [0, 1]), count and sum. Only the
+// relay of Neo4j's own metrics makes summaries (Neo4j writes no `_sum`: it relays NaN).
+struct SummaryValue {
+  std::vector<std::pair<double, double>> quantiles;  // (quantile, value)
+  std::uint64_t count = 0;
+  double sum = 0;
 };
 
 // Accumulates observations into fixed buckets, for collectors that keep a histogram across runs
@@ -59,6 +68,8 @@ class MetricSetBuilder {
     Family& Add(const Labels& labels, double value);
     // Adds one histogram sample (histogram families only).
     Family& Add(const Labels& labels, const HistogramValue& value);
+    // Adds one summary sample (summary families only).
+    Family& Add(const Labels& labels, const SummaryValue& value);
 
    private:
     friend class MetricSetBuilder;
@@ -70,6 +81,12 @@ class MetricSetBuilder {
   Family Counter(const std::string& name, const std::string& help);
   // A histogram family; `name` is the base name (series `<name>_bucket`, `_sum`, `_count`).
   Family Histogram(const std::string& name, const std::string& help);
+  // A summary family (series `<name>{quantile=...}`, `<name>_sum`, `<name>_count`).
+  Family Summary(const std::string& name, const std::string& help);
+  // An untyped family (relayed samples whose type the source did not declare).
+  Family Untyped(const std::string& name, const std::string& help);
+  // Whether `name` is declared, and with which type.
+  std::optional<prometheus::MetricType> TypeOf(const std::string& name) const;
 
   // Families in name order, samples in label order: deterministic output.
   MetricSet Build() &&;

@@ -86,6 +86,10 @@ std::string AgentConfigYaml(const SimState& state, std::string_view source) {
       if (!m.zone.empty()) {
         yaml += "        zone: " + Scalar(m.zone) + "\n";
       }
+      if (c.spec.neo4j_metrics.enabled && m.metrics_port > 0) {
+        yaml += "        metrics_url: " +
+                Scalar("http://127.0.0.1:" + std::to_string(m.metrics_port) + "/metrics") + "\n";
+      }
     }
   }
   return yaml;

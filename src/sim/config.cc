@@ -148,7 +148,9 @@ Result<MemberSpec> ParseMember(const YAML::Node& node, const std::string& where)
     return m;
   }
   auto keys = CheckKeys(
-      node, {"name", "mode", "zone", "region", "http_port", "bolt_port", "server_id"}, where);
+      node,
+      {"name", "mode", "zone", "region", "http_port", "bolt_port", "metrics_port", "server_id"},
+      where);
   if (!keys) {
     return keys.error();
   }
@@ -177,6 +179,9 @@ Result<MemberSpec> ParseMember(const YAML::Node& node, const std::string& where)
   }
   if (node["http_port"]) {
     NCA_ASSIGN_OR_RETURN(m.http_port, GetPort(node, "http_port", where));
+  }
+  if (node["metrics_port"]) {
+    NCA_ASSIGN_OR_RETURN(m.metrics_port, GetPort(node, "metrics_port", where));
   }
   if (node["bolt_port"]) {
     NCA_ASSIGN_OR_RETURN(m.bolt_port, GetPort(node, "bolt_port", where));
@@ -211,7 +216,8 @@ Result<ClusterSpec> ParseCluster(const YAML::Node& node, const std::string& wher
                                               "tx_rate",
                                               "system_tx_rate",
                                               "apply_lag",
-                                              "catchup_rate"};
+                                              "catchup_rate",
+                                              "neo4j_metrics"};
   auto keys = CheckKeys(node, kKeys, where);
   if (!keys) {
     return keys.error();
@@ -336,6 +342,22 @@ Result<ClusterSpec> ParseCluster(const YAML::Node& node, const std::string& wher
   }
   if (node["catchup_rate"]) {
     NCA_ASSIGN_OR_RETURN(c.catchup_rate, GetNumber(node, "catchup_rate", w));
+  }
+  if (node["neo4j_metrics"]) {
+    const YAML::Node nm = node["neo4j_metrics"];
+    const std::string wm = w + ".neo4j_metrics";
+    if (auto st = CheckKeys(nm, {"enabled", "prefix", "namespaces"}, wm); !st) {
+      return st.error();
+    }
+    if (nm["enabled"]) {
+      NCA_ASSIGN_OR_RETURN(c.neo4j_metrics.enabled, GetBool(nm, "enabled", wm));
+    }
+    if (nm["prefix"]) {
+      NCA_ASSIGN_OR_RETURN(c.neo4j_metrics.prefix, GetString(nm, "prefix", wm));
+    }
+    if (nm["namespaces"]) {
+      NCA_ASSIGN_OR_RETURN(c.neo4j_metrics.namespaces, GetBool(nm, "namespaces", wm));
+    }
   }
   if (node["databases"]) {
     const YAML::Node dbs = node["databases"];
@@ -633,6 +655,17 @@ Status Validate(const SimConfig& config) {
         return Invalid("cluster \"" + c.name + "\": invalid database name \"" + d + "\"");
       }
     }
+    {
+      const std::string& p = c.neo4j_metrics.prefix;
+      const bool prefix_ok = !p.empty() && p.front() != '.' && p.back() != '.' &&
+                             std::all_of(p.begin(), p.end(), [](unsigned char ch) {
+                               return std::isalnum(ch) != 0 || ch == '_' || ch == '.' || ch == '-';
+                             });
+      if (!prefix_ok) {
+        return Invalid("cluster \"" + c.name + "\": neo4j_metrics.prefix \"" + p +
+                       "\" must be a non-empty metric name prefix (letters, digits, _ . -)");
+      }
+    }
     int primaries = 0;
     for (const auto& m : c.members) {
       if (m.name.empty()) {
@@ -643,6 +676,10 @@ Status Validate(const SimConfig& config) {
       }
       if (m.http_port != 0 && !http_ports.insert(m.http_port).second) {
         return Invalid("member \"" + m.name + "\": http_port " + std::to_string(m.http_port) +
+                       " is used twice");
+      }
+      if (m.metrics_port != 0 && !http_ports.insert(m.metrics_port).second) {
+        return Invalid("member \"" + m.name + "\": metrics_port " + std::to_string(m.metrics_port) +
                        " is used twice");
       }
       if (!m.server_id.empty() && !server_ids.insert(m.server_id).second) {

@@ -57,7 +57,17 @@ struct MemberSpec {
   std::string region;
   int http_port = 0;      // 0: any free loopback port
   int bolt_port = 0;      // Bolt handshake listener; 0: allocated by the simulator
+  int metrics_port = 0;   // Neo4j's Prometheus endpoint; 0: any free loopback port
   std::string server_id;  // UUID; empty: derived deterministically from cluster and member name
+};
+
+// Neo4j's own Prometheus endpoint on every member (topology key `neo4j_metrics`):
+// server.metrics.prometheus.enabled, server.metrics.prefix / metrics.prefix and, for 4.x,
+// metrics.namespaces.enabled (5.x and later are always namespaced).
+struct Neo4jMetricsSpec {
+  bool enabled = true;
+  std::string prefix = "neo4j";
+  bool namespaces = false;
 };
 
 struct ClusterSpec {
@@ -96,6 +106,8 @@ struct ClusterSpec {
   double system_tx_rate = 0.1;       // ... on the system database
   Duration apply_lag = Millis(500);  // how far behind the leader followers/secondaries apply
   double catchup_rate = 500.0;       // max transactions per second a lagging member applies
+
+  Neo4jMetricsSpec neo4j_metrics;
 };
 
 // When the simulator runs its own ticker thread.

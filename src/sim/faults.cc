@@ -45,6 +45,7 @@ constexpr KindInfo kKinds[] = {
     {FaultKind::kRegionDown, "region_down"},
     {FaultKind::kRegionUp, "region_up"},
     {FaultKind::kRescheduleMember, "reschedule_member"},
+    {FaultKind::kMetricsFault, "metrics_fault"},
 };
 
 Result<std::string> StringField(const json& j, const char* key) {
@@ -204,6 +205,40 @@ Result<DbState> ParseDbState(std::string_view name) {
   }
   return Invalid("unknown database state \"" + std::string(name) +
                  "\" (online, stopped, initial, dirty, quarantined, unknown)");
+}
+
+std::string_view MetricsModeName(MetricsMode mode) {
+  switch (mode) {
+    case MetricsMode::kOk:
+      return "ok";
+    case MetricsMode::kDisabled:
+      return "disabled";
+    case MetricsMode::kHang:
+      return "hang";
+    case MetricsMode::kSlow:
+      return "slow";
+    case MetricsMode::kHuge:
+      return "huge";
+    case MetricsMode::kHtml:
+      return "html";
+    case MetricsMode::kStatus500:
+      return "status_500";
+    case MetricsMode::kGarbage:
+      return "garbage";
+  }
+  return "ok";
+}
+
+Result<MetricsMode> ParseMetricsMode(std::string_view name) {
+  for (MetricsMode m :
+       {MetricsMode::kOk, MetricsMode::kDisabled, MetricsMode::kHang, MetricsMode::kSlow,
+        MetricsMode::kHuge, MetricsMode::kHtml, MetricsMode::kStatus500, MetricsMode::kGarbage}) {
+    if (MetricsModeName(m) == name) {
+      return m;
+    }
+  }
+  return Invalid("unknown metrics mode \"" + std::string(name) +
+                 "\" (ok, disabled, hang, slow, huge, html, status_500, garbage)");
 }
 
 Result<FaultAction> ParseFaultAction(const json& j) {
@@ -378,6 +413,40 @@ Result<FaultAction> ParseFaultAction(const json& j) {
         if (auto s = get_string("path_prefix", &a.path_prefix); !s) {
           return s.error();
         }
+      }
+      break;
+    }
+    case FaultKind::kMetricsFault: {
+      if (auto s = required_string("member", &a.member); !s) {
+        return s.error();
+      }
+      if (auto s = require("mode"); !s) {
+        return s.error();
+      }
+      std::string mode;
+      if (auto s = get_string("mode", &mode); !s) {
+        return s.error();
+      }
+      auto m = ParseMetricsMode(mode);
+      if (!m) {
+        return m.error();
+      }
+      a.metrics_mode = *m;
+      a.size_bytes = kDefaultMetricsHugeBytes;
+      if (a.metrics_mode == MetricsMode::kSlow) {
+        if (auto s = required_delay(&a.delay); !s) {
+          return s.error();
+        }
+      }
+      if (a.metrics_mode == MetricsMode::kHuge && optional("size_mib")) {
+        auto n = NumberField(j, "size_mib");
+        if (!n) {
+          return n.error();
+        }
+        if (*n <= 0 || *n > 1024) {
+          return Invalid("\"size_mib\" must be in (0, 1024]");
+        }
+        a.size_bytes = static_cast<std::size_t>(*n * 1024 * 1024);
       }
       break;
     }
@@ -561,6 +630,16 @@ json FaultActionToJson(const FaultAction& a) {
       }
       if (!a.path_prefix.empty()) {
         j["path_prefix"] = a.path_prefix;
+      }
+      break;
+    case FaultKind::kMetricsFault:
+      j["member"] = a.member;
+      j["mode"] = std::string(MetricsModeName(a.metrics_mode));
+      if (a.metrics_mode == MetricsMode::kSlow) {
+        j["delay"] = std::to_string(a.delay.count()) + "ms";
+      }
+      if (a.metrics_mode == MetricsMode::kHuge) {
+        j["size_mib"] = static_cast<double>(a.size_bytes) / (1024.0 * 1024.0);
       }
       break;
     case FaultKind::kSetDatabaseState:

@@ -3,9 +3,9 @@
 //
 // Every fault has an undo: stop_member/restart_member, hang_member/unhang_member,
 // partition/heal, slow_member (delay 0 or unslow_member), stall_replication/resume_replication,
-// answer_mode (mode ok), set_database_state (state online), link_slow/link_cut (link_heal),
-// zone_down/zone_up, region_down/region_up, reschedule_member (reset); force_leader_change is an
-// event. `reset` undoes every fault at once.
+// answer_mode (mode ok), metrics_fault (mode ok), set_database_state (state online),
+// link_slow/link_cut (link_heal), zone_down/zone_up, region_down/region_up, reschedule_member
+// (reset); force_leader_change is an event. `reset` undoes every fault at once.
 #pragma once
 
 #include <cstddef>
@@ -44,6 +44,7 @@ enum class FaultKind {
   kRegionDown,         // region: every member of the region stops
   kRegionUp,           // region
   kRescheduleMember,   // member, zone: the member's pod moves to a node in that zone
+  kMetricsFault,       // member, mode, delay (slow), size_mib (huge): Neo4j's metrics endpoint
 };
 
 // How a member answers HTTP requests (fault "answer_mode").
@@ -54,6 +55,18 @@ enum class AnswerMode {
   kHttp503,        // 503 Service Unavailable with Retry-After
   kMalformedJson,  // the normal answer cut in half (never valid JSON / boolean)
   kOversized,      // 200 with a JSON-prefix body of size_bytes (default 16 MiB)
+};
+
+// How a member's Neo4j Prometheus endpoint answers (fault "metrics_fault"; mode "ok" undoes).
+enum class MetricsMode {
+  kOk,         // the exposition text
+  kDisabled,   // the listener is closed: connection refused (the endpoint switched off)
+  kHang,       // accepts connections, never answers
+  kSlow,       // answers after `delay`
+  kHuge,       // 200 with valid exposition text padded with comments to size_mib (default 17)
+  kHtml,       // 200 text/html with an HTML page
+  kStatus500,  // 500 Internal Server Error
+  kGarbage,    // 200 with the Prometheus content type and a body that is not Prometheus text
 };
 
 // State of one database on one member (what /db/<db>/cluster/* and SHOW DATABASES report).
@@ -67,6 +80,8 @@ enum class DbState {
 };
 
 inline constexpr std::size_t kDefaultOversizedBytes = std::size_t{16} << 20;
+// Default size of a "huge" metrics answer: larger than 16 MiB.
+inline constexpr std::size_t kDefaultMetricsHugeBytes = std::size_t{17} << 20;
 
 struct FaultAction {
   FaultKind kind = FaultKind::kReset;
@@ -80,6 +95,7 @@ struct FaultAction {
   std::size_t size_bytes = kDefaultOversizedBytes;  // answer_mode oversized
   std::string path_prefix;                          // answer_mode: only paths starting with this
   DbState state = DbState::kOnline;                 // set_database_state
+  MetricsMode metrics_mode = MetricsMode::kOk;      // metrics_fault
   std::string from;  // link_*: source cluster ("" = any, link_heal only)
   // link_*: `to` (above) is the target cluster. By default a link fault applies to both
   // directions; one_way: only from -> to.
@@ -94,6 +110,8 @@ std::string_view AnswerModeName(AnswerMode mode);
 std::string_view DbStateName(DbState state);  // "online", "stopped", "initial", ...
 Result<AnswerMode> ParseAnswerMode(std::string_view name);
 Result<DbState> ParseDbState(std::string_view name);
+std::string_view MetricsModeName(MetricsMode mode);  // "ok", "disabled", "hang", ...
+Result<MetricsMode> ParseMetricsMode(std::string_view name);
 
 // {"action": "stop_member", "member": "prod-east-2"} etc. (schema in docs/simulator.md).
 // Numbers may be JSON numbers or numeric strings; durations are strings with a unit ("500ms")

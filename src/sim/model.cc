@@ -108,7 +108,10 @@ Result<Model> Model::Create(const SimConfig& config, MonoTime start) {
         member.dbs[d].applied = cluster.dbs[d].commit_index;
         member.dbs[d].last_leader_contact = start;
         member.dbs[d].apply_rate = cluster.dbs[d].rate;
+        member.dbs[d].applied_at_start = member.dbs[d].applied;
       }
+      member.started_at = start;
+      member.metrics_port = ms.metrics_port;
       cluster.members.push_back(std::move(member));
     }
     for (const auto& zone : spec.zones) {
@@ -418,6 +421,7 @@ void Model::StepDatabase(SimCluster& c, int ci, int di, MonoTime now, Duration d
       d.commit_carry -= static_cast<double>(k);
       d.commit_index += k;
       lm.dbs[udi].applied = std::max(lm.dbs[udi].applied, d.commit_index);
+      lm.dbs[udi].committed_here += k;
     }
   }
   if (d.history.empty() || d.history.back().second != d.commit_index) {
@@ -514,10 +518,13 @@ void Model::StopMember(MemberIndex mi) {
 void Model::RestartMember(MemberIndex mi) {
   SimMember& m = mutable_member(mi);
   m.up = true;
+  m.started_at = now_;
   for (auto& md : m.dbs) {
     md.known_leader.reset();
     md.last_leader_contact = now_;  // a restarted member waits one election timeout
     md.apply_rate = 0;
+    md.applied_at_start = md.applied;  // a new process: Neo4j's counters start from zero
+    md.committed_here = 0;
   }
 }
 
@@ -751,6 +758,9 @@ void Model::ResetFaults(std::vector<ServerChange>* changes) {
       m.answer_mode = AnswerMode::kOk;
       m.answer_path_prefix.clear();
       m.oversized_bytes = kDefaultOversizedBytes;
+      m.metrics_mode = MetricsMode::kOk;
+      m.metrics_delay = Millis(0);
+      m.metrics_size_bytes = kDefaultMetricsHugeBytes;
       m.partition_group = 0;
       m.auth_failures.clear();
       m.stopped = false;
@@ -795,7 +805,8 @@ Status Model::Apply(const FaultAction& a, std::vector<ServerChange>* changes) {
     case FaultKind::kUnslowMember:
     case FaultKind::kStallReplication:
     case FaultKind::kResumeReplication:
-    case FaultKind::kAnswerMode: {
+    case FaultKind::kAnswerMode:
+    case FaultKind::kMetricsFault: {
       auto mi = need_member(a.member);
       if (!mi) {
         return mi.error();
@@ -833,6 +844,11 @@ Status Model::Apply(const FaultAction& a, std::vector<ServerChange>* changes) {
           m.answer_mode = a.mode;
           m.oversized_bytes = a.size_bytes;
           m.answer_path_prefix = a.path_prefix;
+          break;
+        case FaultKind::kMetricsFault:
+          m.metrics_mode = a.metrics_mode;
+          m.metrics_delay = a.delay;
+          m.metrics_size_bytes = a.size_bytes;
           break;
         default:
           break;

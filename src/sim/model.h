@@ -64,6 +64,10 @@ struct MemberDb {
   int64_t known_term = 0;           // term of the last leader contact
   std::optional<MonoTime> last_leader_contact;
   double apply_rate = 0;  // smoothed applied transactions per second
+  // Neo4j's own metrics count since the member (process) started: what was applied then, and
+  // the transactions this member committed as the leader since then.
+  int64_t applied_at_start = 0;
+  int64_t committed_here = 0;
 };
 
 struct AuthFailures {
@@ -111,6 +115,13 @@ struct SimMember {
   std::vector<MemberDb> dbs;  // indexed like SimCluster::dbs
   std::map<std::string, AuthFailures> auth_failures;  // by user name (for 429)
   int requests_in_flight = 0;  // HTTP requests being handled (e.g. parked in a hang)
+  MonoTime started_at{};       // when the member (process) last started
+  // Neo4j's Prometheus endpoint (sim/neo4j_metrics.h): bound port (0 until the simulator
+  // starts it; kept across restarts) and its fault (metrics_fault).
+  int metrics_port = 0;
+  MetricsMode metrics_mode = MetricsMode::kOk;
+  Millis metrics_delay{0};
+  std::size_t metrics_size_bytes = kDefaultMetricsHugeBytes;
 };
 
 struct SimDatabase {

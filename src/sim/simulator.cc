@@ -13,6 +13,7 @@
 #include "common/logging.h"
 #include "config/cluster_spec.h"
 #include "sim/manifests.h"
+#include "sim/neo4j_metrics.h"
 
 namespace nca::sim {
 namespace {
@@ -86,9 +87,11 @@ Simulator::Simulator(SimConfig config, const Clock& clock, Scenario scenario, Mo
   context_.started_wall = clock_.Now();
   servers_.resize(model_.clusters().size());
   bolts_.resize(model_.clusters().size());
+  metrics_.resize(model_.clusters().size());
   for (std::size_t c = 0; c < servers_.size(); ++c) {
     servers_[c].resize(model_.clusters()[c].members.size());
     bolts_[c].resize(model_.clusters()[c].members.size());
+    metrics_[c].resize(model_.clusters()[c].members.size());
   }
   link_http_.resize(model_.links().size());
   link_bolt_.resize(model_.links().size());
@@ -184,6 +187,153 @@ void Simulator::StopMemberServers(MemberIndex mi) {
     bolts_[c][m]->Stop();
     bolts_[c][m].reset();
   }
+  if (metrics_[c][m]) {
+    metrics_[c][m]->Stop();
+    metrics_[c][m].reset();
+  }
+}
+
+Status Simulator::SyncMetricsServers() {
+  auto logger = GetLogger("sim.metrics");
+  Status result = OkStatus();
+  for (std::size_t c = 0; c < metrics_.size(); ++c) {
+    for (std::size_t m = 0; m < metrics_[c].size(); ++m) {
+      const MemberIndex mi{static_cast<int>(c), static_cast<int>(m)};
+      bool want = false;
+      int port = 0;
+      std::string name;
+      {
+        std::lock_guard lock(mu_);
+        const SimMember& mem = model_.member(mi);
+        want = mem.up && model_.cluster(mi.cluster).spec.neo4j_metrics.enabled &&
+               mem.metrics_mode != MetricsMode::kDisabled;
+        port = mem.metrics_port;
+        name = mem.spec.name;
+      }
+      auto& slot = metrics_[c][m];
+      if (!want && slot) {
+        slot->Stop();
+        slot.reset();
+        logger->info("msg=\"metrics endpoint closed\" member={} port={}", name, port);
+      } else if (want && !slot) {
+        net::HttpServerOptions options;
+        options.listen_address = config_.listen_host + ":" + std::to_string(port);
+        options.num_threads = 4;
+        auto server = std::make_unique<net::HttpServer>(
+            options, [this, mi](const net::HttpRequest& req, net::HttpExchange& ex) {
+              HandleMetrics(mi, req, ex);
+            });
+        if (auto st = server->Start(); !st) {
+          logger->error("msg=\"metrics endpoint failed\" member={} port={} err={}", name, port,
+                        LogQuote(st.error().message));
+          if (result.ok()) {
+            result = MakeError(st.error().kind,
+                               "metrics endpoint of " + name + ": " + st.error().message);
+          }
+          continue;
+        }
+        {
+          std::lock_guard lock(mu_);
+          model_.mutable_member(mi).metrics_port = server->Port();
+        }
+        logger->log(port == 0 ? spdlog::level::debug : spdlog::level::info,
+                    "msg=\"metrics endpoint listening\" member={} port={}", name, server->Port());
+        slot = std::move(server);
+      }
+    }
+  }
+  return result;
+}
+
+void Simulator::HandleMetrics(MemberIndex mi, const net::HttpRequest& req, net::HttpExchange& ex) {
+  (void)req;  // like Prometheus simpleclient's HTTPServer: every path and method gets the text
+  MetricsMode mode = MetricsMode::kOk;
+  Millis delay{0};
+  std::size_t huge = 0;
+  for (;;) {
+    bool up = false;
+    bool hung = false;
+    {
+      std::lock_guard lock(mu_);
+      const SimMember& m = model_.member(mi);
+      up = m.up;
+      hung = m.hung;
+      mode = m.metrics_mode;
+      delay = m.slow + (m.metrics_mode == MetricsMode::kSlow ? m.metrics_delay : Millis(0));
+      huge = m.metrics_size_bytes;
+    }
+    if (!up || mode == MetricsMode::kDisabled) {
+      return;  // being closed: no answer
+    }
+    if (!hung && mode != MetricsMode::kHang) {
+      break;
+    }
+    if (!ex.SleepFor(kHangPoll)) {
+      return;
+    }
+  }
+  if (delay.count() > 0 && !ex.SleepFor(delay)) {
+    return;
+  }
+  net::HttpResponse r;
+  r.content_type = kNeo4jMetricsContentType;
+  switch (mode) {
+    case MetricsMode::kHtml:
+      r.content_type = "text/html; charset=utf-8";
+      r.body =
+          "<!DOCTYPE html>\n<html><head><title>Login</title></head>\n<body><h1>Sign in</h1>"
+          "<form method=\"post\" action=\"/login\"><input name=\"user\"></form></body></html>\n";
+      ex.Send(r);
+      return;
+    case MetricsMode::kStatus500:
+      r.status = 500;
+      r.content_type = "text/plain; charset=utf-8";
+      r.body = "Internal Server Error\n";
+      ex.Send(r);
+      return;
+    case MetricsMode::kGarbage:
+      static constexpr char kGarbage[] =
+          "\x1f\x8b\x08\x00 not prometheus {{{ metric=== \xff\xfe\n"
+          "neo4j_dbms_vm_heap_used{quantile=\"0.5\" 1.0.0 twelve\n# TYPE\n}}}\n";
+      r.body.assign(kGarbage, sizeof(kGarbage) - 1);
+      ex.Send(r);
+      return;
+    default:
+      break;
+  }
+  std::string body;
+  {
+    std::lock_guard lock(mu_);
+    body = RenderNeo4jMetrics(Neo4jMetricsFromModel(model_, mi));
+  }
+  if (mode != MetricsMode::kHuge) {
+    r.body = std::move(body);
+    ex.Send(r);
+    return;
+  }
+  // Valid exposition text padded with comment lines to `huge` bytes.
+  const std::size_t total = std::max(huge, body.size());
+  ex.SendRaw("HTTP/1.1 200 OK\r\nContent-Type: " + std::string(kNeo4jMetricsContentType) +
+             "\r\nContent-Length: " + std::to_string(total) + "\r\nConnection: close\r\n\r\n");
+  ex.SendRaw(body);
+  std::size_t sent = body.size();
+  std::string line = "# " + std::string(126, 'x') + "\n";
+  std::string chunk;
+  while (chunk.size() < kStreamChunk) {
+    chunk += line;
+  }
+  while (sent < total && !ex.Stopping()) {
+    std::size_t left = total - sent;
+    if (left <= chunk.size()) {
+      // The last piece: a comment line of exactly `left` bytes ("#" ... "\n").
+      std::string tail = left >= 2 ? "#" + std::string(left - 2, ' ') + "\n" : "\n";
+      ex.SendRaw(tail);
+      sent += tail.size();
+    } else {
+      ex.SendRaw(chunk);
+      sent += chunk.size();
+    }
+  }
 }
 
 Status Simulator::Start() {
@@ -238,6 +388,9 @@ Status Simulator::Start() {
   }
   if (auto st = SyncLinks(); !st) {
     return fail(MakeError(st.error().kind, "link: " + st.error().message));
+  }
+  if (auto st = SyncMetricsServers(); !st) {
+    return fail(st.error());
   }
   if (!config_.kube_address.empty()) {
     kube_ = std::make_unique<KubeApi>(config_.kube_address, [this] { return KubeSnapshot(); });
@@ -322,6 +475,13 @@ void Simulator::Stop() {
   for (auto& s : link_http_) {
     if (s) {
       stoppers.emplace_back([server = std::move(s)] { server->Stop(); });
+    }
+  }
+  for (auto& cluster : metrics_) {
+    for (auto& s : cluster) {
+      if (s) {
+        stoppers.emplace_back([server = std::move(s)] { server->Stop(); });
+      }
     }
   }
   for (auto& cluster : bolts_) {
@@ -461,6 +621,9 @@ Status Simulator::ApplyServerChanges(const std::vector<ServerChange>& changes) {
     logger->info("msg=\"member restarted\" member={} port={}", name, port);
   }
   if (auto st = SyncLinks(); !st && result.ok()) {
+    result = st;
+  }
+  if (auto st = SyncMetricsServers(); !st && result.ok()) {
     result = st;
   }
   return result;
@@ -776,6 +939,11 @@ ojson Simulator::StateJsonLocked() const {
       mj["stalled"] = m.stalled;
       mj["slow_ms"] = m.slow.count();
       mj["answer_mode"] = AnswerModeName(m.answer_mode);
+      mj["metrics_url"] = m.metrics_port > 0 && c.spec.neo4j_metrics.enabled
+                              ? "http://127.0.0.1:" + std::to_string(m.metrics_port) + "/metrics"
+                              : "";
+      mj["metrics_port"] = m.metrics_port;
+      mj["metrics_mode"] = MetricsModeName(m.metrics_mode);
       mj["partition_group"] = m.partition_group;
       mj["requests_in_flight"] = m.requests_in_flight;
       mj["reaches_majority"] = model_.ReachesMajority(static_cast<int>(ci), static_cast<int>(mi));
@@ -825,6 +993,16 @@ std::string Simulator::MemberUrl(std::string_view member) const {
     return "";
   }
   return "http://127.0.0.1:" + std::to_string(model_.member(*mi).http_port);
+}
+
+std::string Simulator::MetricsUrl(std::string_view member) const {
+  std::lock_guard lock(mu_);
+  auto mi = model_.FindMember(member);
+  if (!mi || model_.member(*mi).metrics_port == 0 ||
+      !model_.cluster(mi->cluster).spec.neo4j_metrics.enabled) {
+    return "";
+  }
+  return "http://127.0.0.1:" + std::to_string(model_.member(*mi).metrics_port) + "/metrics";
 }
 
 std::string Simulator::KubeUrl() const {

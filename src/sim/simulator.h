@@ -93,6 +93,9 @@ class Simulator {
 
   // "http://127.0.0.1:<port>" of a member, "" if unknown (or never started).
   std::string MemberUrl(std::string_view member) const;
+  // "http://127.0.0.1:<port>/metrics" of a member's Neo4j Prometheus endpoint, "" if unknown,
+  // disabled or never started.
+  std::string MetricsUrl(std::string_view member) const;
   // "http://127.0.0.1:<port>" of the control API, "" before Start().
   std::string ControlUrl() const;
   // "http://127.0.0.1:<port>" of the emulated Kubernetes API, "" before Start() or when off.
@@ -116,7 +119,12 @@ class Simulator {
   // Requires servers_mu_. An allocated bolt port (spec bolt_port 0) that is taken falls back to
   // any free port, recorded in the model (so discovery and SHOW SERVERS stay consistent).
   Status StartMemberBolt(MemberIndex m);
-  // Requires servers_mu_. Closes a member's HTTP server and Bolt listener.
+  // Requires servers_mu_; mu_ must not be held. Opens / closes each member's Neo4j Prometheus
+  // endpoint: it listens iff the member is up, the cluster's neo4j_metrics is enabled and the
+  // member's metrics_fault is not "disabled" (ports are kept across restarts).
+  Status SyncMetricsServers();
+  void HandleMetrics(MemberIndex m, const net::HttpRequest& req, net::HttpExchange& ex);
+  // Requires servers_mu_. Closes a member's HTTP server, Bolt listener and metrics endpoint.
   void StopMemberServers(MemberIndex m);
   // Requires servers_mu_; mu_ must not be held. Also opens / closes link listeners (SyncLinks).
   Status ApplyServerChanges(const std::vector<ServerChange>& changes);
@@ -147,6 +155,7 @@ class Simulator {
   std::mutex servers_mu_;  // serialises server (re)starts and fault application
   std::vector<std::vector<std::unique_ptr<net::HttpServer>>> servers_;  // [cluster][member]
   std::vector<std::vector<std::unique_ptr<BoltListener>>> bolts_;       // [cluster][member]
+  std::vector<std::vector<std::unique_ptr<net::HttpServer>>> metrics_;  // [cluster][member]
   std::unique_ptr<net::HttpServer> control_;
   int control_port_ = 0;                                     // guarded by mu_
   std::vector<std::unique_ptr<net::HttpServer>> link_http_;  // [link]

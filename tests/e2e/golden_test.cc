@@ -34,7 +34,10 @@ constexpr char kSkipPattern[] =
     R"(neo4j_agent_collector_last_success_timestamp_seconds|neo4j_member_last_success_timestamp_seconds|)"
     R"(neo4j_member_database_seconds_since_leader_message|neo4j_agent_alerts|)"
     R"(neo4j_agent_rule_evaluation|neo4j_agent_rule_group_last_|neo4j_agent_rule_history_memory|)"
-    R"(neo4j_agent_rule_history_series|neo4j_agent_rules_last_reload_success_timestamp))";
+    R"(neo4j_agent_rule_history_series|neo4j_agent_rules_last_reload_success_timestamp|)"
+    R"(neo4j_metrics_scrape_duration_seconds|neo4j_vm_|neo4j_page_cache_hits|)"
+    R"(neo4j_check_point_events|neo4j_cluster_raft_last_leader_message|)"
+    R"(neo4j_causal_clustering_core_last_leader_message))";
 
 // A frozen topology: no transactions, so indices and lags are deterministic.
 constexpr char kGoldenTopology[] = R"(

@@ -31,8 +31,8 @@ SimAndAgent::SimAndAgent(const std::string& topology_yaml, AgentOptions options)
   }
 
   std::vector<std::string> args = {NCA_AGENT_BIN, "--web.listen-address=127.0.0.1:0",
-                                   "--neo4j.connect-timeout=500ms",
-                                   "--neo4j.request-timeout=2s", "--log.level=debug"};
+                                   "--neo4j.connect-timeout=500ms", "--neo4j.request-timeout=2s",
+                                   "--log.level=debug"};
   for (const std::string& c : config::KnownCollectors()) {
     args.push_back("--collector." + c + ".interval=" + options.interval);
     args.push_back("--collector." + c + ".timeout=" + options.timeout);
@@ -47,7 +47,12 @@ SimAndAgent::SimAndAgent(const std::string& topology_yaml, AgentOptions options)
     for (const auto& cluster : sim_->config().clusters) {
       yaml += "  - name: " + cluster.name + "\n    members:\n";
       for (const auto& m : cluster.members) {
-        yaml += "      - {name: " + m.name + ", url: \"" + sim_->MemberUrl(m.name) + "\"}\n";
+        yaml += "      - {name: " + m.name + ", url: \"" + sim_->MemberUrl(m.name) + "\"";
+        // Neo4j's own Prometheus endpoint of the member (each simulated member has its own port).
+        if (const std::string metrics = sim_->MetricsUrl(m.name); !metrics.empty()) {
+          yaml += ", metrics_url: \"" + metrics + "\"";
+        }
+        yaml += "}\n";
       }
     }
   }

@@ -2,6 +2,8 @@
 
 #include <curl/curl.h>
 
+#include <cctype>
+
 namespace nca::testing {
 namespace {
 
@@ -66,6 +68,21 @@ nlohmann::json GetJson(const std::string& url, std::chrono::milliseconds timeout
     return nlohmann::json();
   }
   return nlohmann::json::parse(r.body, nullptr, /*allow_exceptions=*/false);
+}
+
+std::string UrlEncodeQuery(const std::string& s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
 }
 
 }  // namespace nca::testing

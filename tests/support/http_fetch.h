@@ -28,4 +28,7 @@ FetchResult HttpPost(const std::string& url, const std::string& body,
 nlohmann::json GetJson(const std::string& url,
                        std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
+// Percent-encodes everything but RFC 3986's unreserved characters (for query parameters).
+std::string UrlEncodeQuery(const std::string& s);
+
 }  // namespace nca::testing

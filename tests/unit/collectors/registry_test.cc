@@ -29,8 +29,9 @@ TEST(RegistryTest, ListsEveryCollectorInOrder) {
     ASSERT_NE(info.factory, nullptr) << info.name;
     EXPECT_NE(info.factory(), nullptr) << info.name;
   }
-  EXPECT_EQ(names, (std::vector<std::string>{"role", "quorum", "replication_lag", "failover",
-                                             "zone_skew", "cross_cluster_latency"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"role", "quorum", "replication_lag", "failover", "zone_skew",
+                                      "cross_cluster_latency", "neo4j_metrics"}));
 }
 
 TEST(RegistryTest, FindByName) {

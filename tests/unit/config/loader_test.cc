@@ -136,7 +136,7 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"UnknownCollector", "collectors:\n  cpu: {enabled: true}\n",
                   "t.yml:2:3: collectors.cpu: ",
                   "unknown collector \"cpu\" (known: role, quorum, replication_lag, failover, "
-                  "zone_skew, cross_cluster_latency)"},
+                  "zone_skew, cross_cluster_latency, neo4j_metrics)"},
         ErrorCase{"CollectorsNotAMapping", "collectors: [role]\n",
                   "t.yml:1:13: collectors: ", "want a mapping of collector names, got a list"},
         ErrorCase{"InvalidBoolean", "collectors:\n  role: {enabled: maybe}\n",
@@ -502,7 +502,60 @@ TEST(LoaderTest, ReportsWhichCollectorFieldsWereExplicit) {
 TEST(LoaderTest, KnownCollectors) {
   EXPECT_EQ(KnownCollectors(),
             (std::vector<std::string>{"role", "quorum", "replication_lag", "failover", "zone_skew",
-                                      "cross_cluster_latency"}));
+                                      "cross_cluster_latency", "neo4j_metrics"}));
+  EXPECT_EQ(DefaultCollectorSettings("neo4j_metrics").interval.count(), 15.0);
+  EXPECT_EQ(DefaultCollectorSettings("role").interval.count(), 5.0);
+}
+
+// Neo4j's own metrics: per-member URL, per-cluster endpoint, relay settings; bad values name
+// file, line and key.
+TEST(LoaderTest, Neo4jMetricsSettings) {
+  auto loaded = ParseConfig(R"(clusters:
+  - name: prod
+    neo4j_metrics: {port: 2005, path: /prom, prefix: mycompany, scheme: https}
+    members:
+      - url: http://10.0.0.1:7474
+        metrics_url: http://10.0.0.1:9999
+      - url: http://10.0.0.2:7474
+collectors:
+  neo4j_metrics: {interval: 30s, include: "neo4j_transaction_.*", exclude: ".*_vm_.*", series_limit: 100}
+)",
+                            "agent.yml");
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+  const auto& c = *loaded;
+  EXPECT_EQ(c.clusters[0].neo4j_metrics.port, 2005);
+  EXPECT_EQ(c.clusters[0].neo4j_metrics.path, "/prom");
+  EXPECT_EQ(c.clusters[0].neo4j_metrics.prefix, "mycompany");
+  EXPECT_EQ(c.clusters[0].neo4j_metrics.scheme, "https");
+  EXPECT_EQ(c.clusters[0].members[0].metrics_url, "http://10.0.0.1:9999/metrics");
+  EXPECT_EQ(c.clusters[0].members[1].metrics_url, "");
+  EXPECT_EQ(c.neo4j_metrics.include, "neo4j_transaction_.*");
+  EXPECT_EQ(c.neo4j_metrics.exclude, ".*_vm_.*");
+  EXPECT_EQ(c.neo4j_metrics.series_limit, 100u);
+  EXPECT_EQ(c.collectors.at("neo4j_metrics").interval.count(), 30.0);
+
+  const std::pair<const char*, const char*> bad[] = {
+      {"clusters:\n  - name: p\n    neo4j_metrics: {port: 0}\n",
+       "agent.yml:3:27: clusters[0].neo4j_metrics.port"},
+      {"clusters:\n  - name: p\n    neo4j_metrics: {path: metrics}\n",
+       "clusters[0].neo4j_metrics.path"},
+      {"clusters:\n  - name: p\n    neo4j_metrics: {prefix: my.co}\n",
+       "clusters[0].neo4j_metrics.prefix"},
+      {"clusters:\n  - name: p\n    neo4j_metrics: {portt: 1}\n", "portt"},
+      {"clusters:\n  - name: p\n    members:\n      - {url: 'http://a:7474', metrics_url: "
+       "'ftp://a'}\n",
+       "clusters[0].members[0].metrics_url"},
+      {"collectors:\n  neo4j_metrics: {include: '(unclosed'}\n",
+       "collectors.neo4j_metrics.include"},
+      {"collectors:\n  neo4j_metrics: {series_limit: 0}\n",
+       "collectors.neo4j_metrics.series_limit"},
+      {"collectors:\n  role: {include: 'x'}\n", "collectors.role.include"},
+  };
+  for (const auto& [yaml, want] : bad) {
+    auto r = ParseConfig(yaml, "agent.yml");
+    ASSERT_FALSE(r.ok()) << yaml;
+    EXPECT_NE(r.error().message.find(want), std::string::npos) << r.error().message;
+  }
 }
 
 TEST(DurationTest, ParsesPrometheusSyntax) {

@@ -238,8 +238,8 @@ class WebAppHttpTest : public ::testing::Test {
     PublishLintSample(*store_);
     config::ClusterConfig cluster;
     cluster.name = "prod";
-    cluster.members = {{"core-1", "http://neo4j:s3cret@10.0.0.1:7474", ""},
-                       {"core-2", "https://10.0.0.2:7473", ""}};
+    cluster.members = {{"core-1", "http://neo4j:s3cret@10.0.0.1:7474", "", ""},
+                       {"core-2", "https://10.0.0.2:7473", "", ""}};
     cluster.credentials.password_file = "/run/secrets/neo4j-password";
     cluster.credentials.username_env = "MY_NEO4J_USER";
     WebAppOptions o = BaseOptions();
@@ -303,7 +303,7 @@ TEST_F(WebAppHttpTest, LandingPageShowsNameVersionLinksClustersAndCollectors) {
 TEST(SummariseClustersTest, StripsUserInfoOnly) {
   config::ClusterConfig c;
   c.name = "a";
-  c.members = {{"x", "https://u:p@host:7473/base?q=1", ""}, {"y", "http://host:7474", ""}};
+  c.members = {{"x", "https://u:p@host:7473/base?q=1", "", ""}, {"y", "http://host:7474", "", ""}};
   auto s = SummariseClusters({c});
   ASSERT_EQ(s.size(), 1u);
   ASSERT_EQ(s[0].members.size(), 2u);

@@ -170,7 +170,7 @@ TEST_F(SimPlacementTest, ListedZonesWithoutMembersGetASpareNode) {
   c.region = "r";
   c.zones = {"a", "b", "c", "d"};
   for (const char* name : {"c-1", "c-2"}) {
-    c.members.push_back(MemberSpec{name, MemberMode::kPrimary, "", "", 0, 0, ""});
+    c.members.push_back(MemberSpec{name, MemberMode::kPrimary, "", "", 0, 0, 0, ""});
   }
   config.clusters.push_back(c);
   Init(config);
