@@ -79,6 +79,10 @@ std::string AgentConfigYaml(const SimState& state, std::string_view source) {
                 Scalar("http://127.0.0.1:" + std::to_string((*link)->http_port)) + "\n";
       }
     }
+    if (c.spec.neo4j_metrics.enabled && c.spec.neo4j_metrics.prefix != "neo4j") {
+      // Neo4j's metrics.prefix / server.metrics.prefix: the agent needs it to read the names.
+      yaml += "    neo4j_metrics: {prefix: " + Scalar(c.spec.neo4j_metrics.prefix) + "}\n";
+    }
     yaml += "    members:\n";
     for (const auto& m : c.members) {
       yaml += "      - name: " + Scalar(m.spec.name) +

@@ -45,7 +45,11 @@ SimAndAgent::SimAndAgent(const std::string& topology_yaml, AgentOptions options)
   } else {
     yaml = "clusters:\n";
     for (const auto& cluster : sim_->config().clusters) {
-      yaml += "  - name: " + cluster.name + "\n    members:\n";
+      yaml += "  - name: " + cluster.name + "\n";
+      if (cluster.neo4j_metrics.prefix != "neo4j") {
+        yaml += "    neo4j_metrics: {prefix: " + cluster.neo4j_metrics.prefix + "}\n";
+      }
+      yaml += "    members:\n";
       for (const auto& m : cluster.members) {
         yaml += "      - {name: " + m.name + ", url: \"" + sim_->MemberUrl(m.name) + "\"";
         // Neo4j's own Prometheus endpoint of the member (each simulated member has its own port).

@@ -23,7 +23,8 @@ using std::chrono::seconds;
 
 // Database names as Neo4j allows them (letters, digits, dots, dashes): in Neo4j's metric names
 // `my-db` becomes `my_db` and `foo.bar` becomes `foo_bar`; the relay labels them by their real
-// names.
+// names. The 4.4 cluster runs with a custom metrics.prefix and metrics.namespaces.enabled, the
+// 5.x one with the defaults.
 constexpr char kTopology[] = R"(
 simulator: {seed: 17}
 clusters:
@@ -42,6 +43,7 @@ clusters:
     credentials: {username: neo4j, password: relay-password}
     election_timeout: 1s
     tx_rate: 20
+    neo4j_metrics: {prefix: acme, namespaces: true}
     members:
       - {name: r4-a, mode: core}
       - {name: r4-b, mode: core}
@@ -101,6 +103,7 @@ TEST_F(Neo4jMetricsTest, DatabasesBecomeLabelsInEveryVersion) {
   for (const Sample& x : s) {
     EXPECT_EQ(x.name.rfind("neo4j_database_", 0), std::string::npos) << x.name;
     EXPECT_EQ(x.name.rfind("neo4j_neo4j_", 0), std::string::npos) << x.name;
+    EXPECT_EQ(x.name.rfind("acme_", 0), std::string::npos) << x.name;
   }
   // Global (dbms) metrics carry no database label; query latency is in seconds.
   EXPECT_FALSE(Select(s, "neo4j_vm_heap_used", {{"member", "r5-a"}}).empty());

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -12,6 +13,8 @@
 #include "fake_member_api.h"
 #include "neo4j/http_engine.h"
 #include "net/http_server.h"
+#include "support/process.h"
+#include "support/real_servers.h"
 
 namespace nca::collectors {
 namespace {
@@ -103,6 +106,7 @@ class Neo4jMetricsCollectorTest : public ::testing::Test {
  protected:
   Neo4jMetricsCollectorTest() {
     auto& c = env_.AddCluster("prod", 2, neo4j::Dialect::kV5);
+    env_clusters_.push_back(&c);
     c.config().members[0].metrics_url = one_.Url();
     c.config().members[1].metrics_url = two_.Url();
     c.member(1).SetStatus(Databases({"neo4j", "system", "my_db"}));
@@ -129,6 +133,7 @@ class Neo4jMetricsCollectorTest : public ::testing::Test {
   Endpoint two_;
   config::Config config_;
   FakeEnvironment env_;
+  std::vector<fakes::FakeCluster*> env_clusters_;
   Neo4jMetricsCollector collector_;
 };
 
@@ -215,6 +220,55 @@ TEST_F(Neo4jMetricsCollectorTest, IncludeExcludeAndLimit) {
   EXPECT_EQ(Value(out.metrics, "neo4j_metrics_relayed_series", Of("m1")), 3.0);
   EXPECT_EQ(Value(out.metrics, "neo4j_metrics_dropped_series", Of("m1", {{"reason", "limit"}})),
             4.0);
+}
+
+// An https endpoint (Neo4j's endpoint behind a TLS-terminating proxy; here socat with a
+// certificate for 127.0.0.1 signed by a CA made for the test): verified with the cluster's
+// tls.ca_file, refused (reason tls) without it.
+TEST_F(Neo4jMetricsCollectorTest, HttpsEndpointIsVerifiedWithTheClustersCa) {
+  const std::string socat = testing::FindBinary("socat");
+  if (socat.empty()) {
+    GTEST_SKIP() << "socat not found (scripts/setup.sh installs it)";
+  }
+  const std::string ext = testing::WriteTempFile("ext.cnf", "subjectAltName=IP:127.0.0.1\n");
+  const std::string d = ext.substr(0, ext.rfind('/'));
+  auto made = testing::RunCommand(
+      {"sh", "-c",
+       "cd " + d +
+           " && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "
+           "ca.key -out ca.crt -days 2 -subj '/CN=nca test CA' 2>/dev/null"
+           " && openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout srv.key"
+           " -out srv.csr -subj '/CN=neo4j' 2>/dev/null"
+           " && openssl x509 -req -in srv.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out "
+           "srv.crt -days 2 -extfile ext.cnf 2>/dev/null && cat srv.key srv.crt > srv.pem"});
+  ASSERT_EQ(made.exit_code, 0) << made.output;
+  const std::string plain = two_.Url();
+  const std::string port =
+      plain.substr(plain.rfind(':') + 1, plain.rfind('/') - plain.rfind(':') - 1);
+  testing::Process front(
+      {socat, "-d", "-d",
+       "OPENSSL-LISTEN:0,bind=127.0.0.1,reuseaddr,fork,verify=0,cert=" + d + "/srv.pem",
+       "TCP:127.0.0.1:" + port});
+  auto line = front.WaitForOutput("listening on", std::chrono::seconds(10));
+  ASSERT_TRUE(line) << front.Stderr();
+  std::string tls_port = line->substr(line->rfind(':') + 1);
+  while (!tls_port.empty() && !std::isdigit(static_cast<unsigned char>(tls_port.back()))) {
+    tls_port.pop_back();
+  }
+  auto& cluster = *env_clusters_.at(0);
+  cluster.config().members[1].metrics_url = "https://127.0.0.1:" + tls_port + "/metrics";
+
+  auto out = Run();
+  EXPECT_EQ(Value(out.metrics, "neo4j_metrics_scrape_success", Of("m2")), 0.0)
+      << "not trusted without the CA";
+  EXPECT_EQ(Value(out.metrics, "neo4j_metrics_scrape_errors_total", Of("m2", {{"reason", "tls"}})),
+            1.0);
+  cluster.config().tls.ca_file = d + "/ca.crt";
+  out = Run();
+  EXPECT_EQ(Value(out.metrics, "neo4j_metrics_scrape_success", Of("m2")), 1.0);
+  EXPECT_EQ(
+      Value(out.metrics, "neo4j_transaction_committed_total", Of("m2", {{"database", "my_db"}})),
+      42.0);
 }
 
 TEST(Neo4jMetricsUrlTest, DerivedFromTheMemberUnlessConfigured) {
