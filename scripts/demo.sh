@@ -63,6 +63,7 @@ Agent config: $run_dir/agent.yml   simulator log: $run_dir/sim.log   state: http
 Look at:
   curl -s http://$listen/metrics | grep -E '^neo4j_(quorum|cluster_core_is_leader|up|failover)'
   curl -s http://$listen/metrics | grep neo4j_replication_lag
+  curl -s http://$listen/metrics | grep -E '^neo4j_transaction_committed_total'   # Neo4j's own, per database
   open http://$listen/ in a browser (landing page), /-/ready for readiness
 
 Alerts: the agent evaluates the shipped rules (rules/prometheus/) itself and sends them to the

@@ -23,6 +23,9 @@ if [ "$build_only" -eq 0 ]; then
     socat
     # clang, libclang-rt-14-dev: test-only, the libFuzzer runs of tests/fuzz (fuzz.* tests).
     clang libclang-rt-14-dev
+    # jsonnet: renders the monitoring mixin (mixin/) into dashboards/grafana/ and checks that the
+    # rendered files are current (scripts/gen-dashboards.sh --check).
+    jsonnet
   )
   # npm for the pinned test-only tools of tests/deploy (Debian's, unless the machine has one).
   if ! command -v npm > /dev/null 2>&1; then
