@@ -90,12 +90,20 @@ local g = import '../lib/grafana.libsonnet';
                  [g.target('max by (%s, neo4j_cluster, member) (neo4j_up{%s})' % [C, c.sel], '{{neo4j_cluster}} {{member}}')],
                  mappings=g.upMappings, steps=g.steps([['red', null], ['green', 1]]),
                  colorMode='background', textMode='value_and_name', w=8, h=8),
-          g.table('Inventory', 'One row per member and database with its role, the Neo4j version and edition, and the agent that watches it: instance is the agent\'s node in a DaemonSet (the member\'s node too), pod the agent\'s pod. Members that answer no agent show as role "down". Zones are not known per member: see the Zones & placement dashboard. Click a member for its replication, a database for its internals, an instance for the agent.',
+          g.table('Inventory', 'One row per member and database with its role, the Neo4j version and edition, and the agent that watches it: instance is the agent\'s node in a DaemonSet (the member\'s node too), pod the agent\'s pod. Members that answer no agent show as role "down". Zone and node come from the zone_skew collector (neo4j_zone_member_info: node only with the Kubernetes source; empty when no zone source works). Click a member for its replication, a database for its internals, an instance for the agent.',
                   [g.tableTarget(
                     |||
-                      max by (%(C)s, neo4j_cluster, member, database, role) (neo4j_member_database_role{%(selDb)s} == 1)
-                        * on (%(C)s, neo4j_cluster, member) group_left (version, edition, instance, pod)
-                          topk by (%(C)s, neo4j_cluster, member) (1, neo4j_member_info{%(sel)s})
+                      (
+                        max by (%(C)s, neo4j_cluster, member, database, role) (neo4j_member_database_role{%(selDb)s} == 1)
+                          * on (%(C)s, neo4j_cluster, member) group_left (version, edition, instance, pod)
+                            topk by (%(C)s, neo4j_cluster, member) (1, neo4j_member_info{%(sel)s})
+                      )
+                        * on (%(C)s, neo4j_cluster, member) group_left (neo4j_zone, node)
+                          topk by (%(C)s, neo4j_cluster, member) (1, neo4j_zone_member_info{%(sel)s})
+                      or on (%(C)s, neo4j_cluster, member, database)
+                        max by (%(C)s, neo4j_cluster, member, database, role) (neo4j_member_database_role{%(selDb)s} == 1)
+                          * on (%(C)s, neo4j_cluster, member) group_left (version, edition, instance, pod)
+                            topk by (%(C)s, neo4j_cluster, member) (1, neo4j_member_info{%(sel)s})
                       or on (%(C)s, neo4j_cluster, member)
                         label_replace(max by (%(C)s, neo4j_cluster, member, instance, pod) (neo4j_up{%(sel)s}) == 0, "role", "down", "", "")
                     ||| % { C: C, sel: c.sel, selDb: c.selDb }
@@ -107,11 +115,13 @@ local g = import '../lib/grafana.libsonnet';
                     member: 2,
                     database: 3,
                     role: 4,
-                    version: 5,
-                    edition: 6,
-                    instance: 7,
-                    pod: 8,
-                  }, { instance: 'node / agent', pod: 'agent pod' })],
+                    neo4j_zone: 5,
+                    node: 6,
+                    version: 7,
+                    edition: 8,
+                    instance: 9,
+                    pod: 10,
+                  }, { neo4j_zone: 'zone', node: 'node', instance: 'agent', pod: 'agent pod' })],
                   overrides=[
                     g.linkOverride('member', [['Raft & replication of ${__data.fields.member}', c.link('raft', '&var-neo4j_cluster=${__data.fields.neo4j_cluster}&var-member=${__data.fields.member}')]]),
                     g.linkOverride('database', [['Internals of ${__data.fields.database}', c.link('internals', '&var-neo4j_cluster=${__data.fields.neo4j_cluster}&var-database=${__data.fields.database}')]]),

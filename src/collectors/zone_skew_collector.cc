@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "collectors/cluster_view.h"
+#include "common/logging.h"
 #include "kube/discovery.h"
 #include "kube/member_join.h"
-#include "common/logging.h"
 #include "topology/placement.h"
 
 namespace nca::collectors {
@@ -230,10 +230,19 @@ std::optional<std::string> MemberZoneFromTags(const MemberView& member, const Ta
 
 // ---- Evaluation --------------------------------------------------------------------------------
 
+// Where one of the agent's members runs, as the zone source says.
+struct MemberPlacement {
+  std::string member;
+  std::string zone;
+  std::string node;  // Kubernetes only
+  std::string pod;   // Kubernetes only
+};
+
 struct Evaluation {
   std::string source = kSourceNone;
   topology::RoleSkew skew;
   bool roles_known = false;  // some member or pod has a known role
+  std::vector<MemberPlacement> members;
 };
 
 bool AnyRoleKnown(const std::vector<topology::Pod>& pods) {
@@ -255,6 +264,7 @@ struct Families {
   exporter::MetricSetBuilder::Family survivable;
   exporter::MetricSetBuilder::Family excluded;
   exporter::MetricSetBuilder::Family source;
+  exporter::MetricSetBuilder::Family member;
 };
 
 Families DeclareFamilies(exporter::MetricSetBuilder& b) {
@@ -296,6 +306,9 @@ Families DeclareFamilies(exporter::MetricSetBuilder& b) {
       b.Gauge("neo4j_zone_source_info",
               "Where the zones of the cluster's members come from (value 1): kubernetes, "
               "neo4j_tags, static, or none (no zone information: no other zone series)."),
+      b.Gauge("neo4j_zone_member_info",
+              "Where each of this agent's members runs (value 1): its zone, and with the "
+              "Kubernetes source its node and pod (empty otherwise)."),
   };
 }
 
@@ -311,6 +324,14 @@ void Emit(Families& f, const std::string& cluster, const config::PlacementConfig
   f.source.Add(With(base, "source", e.source), 1);
   if (e.source == kSourceNone) {
     return;
+  }
+  for (const MemberPlacement& m : e.members) {
+    f.member.Add({{kClusterLabel, cluster},
+                  {kMemberLabel, m.member},
+                  {kZoneLabel, m.zone},
+                  {"node", m.node},
+                  {"pod", m.pod}},
+                 1);
   }
   const topology::RoleSkew& s = e.skew;
   for (const auto& [zone, total] : s.overall.counts) {
@@ -572,6 +593,7 @@ CollectOutcome ZoneSkewCollector::Collect(const CollectContext& ctx) {
       nodes.push_back(std::move(node));
     }
     std::vector<topology::Pod> pods;
+    std::vector<MemberPlacement> joined;  // the agent's members among the pods
     for (const kube::Pod& p : **kc.pods) {
       topology::Pod pod;
       pod.name = p.name;
@@ -596,6 +618,7 @@ CollectOutcome ZoneSkewCollector::Collect(const CollectContext& ctx) {
         }
         if (kube::JoinPod(p, id, **kc.pods)) {
           pod.role = role_of(cluster, member);
+          joined.push_back({member.name, "", p.node_name, p.name});
           break;
         }
       }
@@ -622,6 +645,15 @@ CollectOutcome ZoneSkewCollector::Collect(const CollectContext& ctx) {
     forget_failure(ci, kSourceKubernetes);
     e.source = kSourceKubernetes;
     e.roles_known = AnyRoleKnown(pods);
+    for (MemberPlacement& m : joined) {
+      for (const kube::Node& n : **kube.nodes) {
+        if (n.name == m.node) {
+          auto zone = n.labels.find(constraint.topology_key);
+          if (zone != n.labels.end()) m.zone = zone->second;
+        }
+      }
+      if (!m.zone.empty()) e.members.push_back(std::move(m));
+    }
     evaluations[ci] = std::move(e);
   }
 
@@ -655,6 +687,9 @@ CollectOutcome ZoneSkewCollector::Collect(const CollectContext& ctx) {
       e.source = source;
       e.skew = topology::ComputeRoleSkew(t.nodes, t.pods, t.constraint);
       e.roles_known = AnyRoleKnown(t.pods);
+      for (const topology::ZonedMember& m : members) {
+        if (m.zone) e.members.push_back({m.name, *m.zone, "", ""});
+      }
       evaluations[ci] = std::move(e);
       return true;
     };

@@ -292,6 +292,18 @@ TEST_F(DashboardsTest, EveryPanelQueryReturnsData) {
         << q.dashboard << " / " << q.panel << ": " << expr << ": " << j.dump();
     if (j["data"]["result"].empty()) empty.push_back(&q);
   }
+  // The inventory names each member's zone and node (Kubernetes source in this topology).
+  for (const Query& q : queries) {
+    if (q.panel != "Inventory") continue;
+    Json j = Instant(Substitute(q.expr, vars_of[q.dashboard]));
+    int zoned = 0;
+    for (const Json& r : j["data"]["result"]) {
+      if (!r["metric"].value("neo4j_zone", "").empty() && !r["metric"].value("node", "").empty()) {
+        ++zoned;
+      }
+    }
+    EXPECT_GT(zoned, 0) << "no inventory row with a zone and a node: " << j.dump();
+  }
   std::string report;
   for (const Query* q : empty) {
     if (kFaultPanels.count(q->panel) == 0) {

@@ -14,6 +14,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
+#include <ostream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -240,6 +241,10 @@ struct NamingCase {
   const char* global_segment;  // Prometheus: "dbms_" or ""
   const char* global_dotted;
 };
+
+// Printed by its label (the default would print the struct's bytes, pointers included, into
+// the ctest test names, which would then change from build to build).
+void PrintTo(const NamingCase& c, std::ostream* os) { *os << c.label; }
 
 class NamingTest : public ::testing::TestWithParam<NamingCase> {};
 

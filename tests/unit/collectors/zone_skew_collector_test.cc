@@ -202,6 +202,12 @@ TEST(ZoneSkewCollectorTest, KubernetesSeedLayoutIsHealthy) {
   EXPECT_EQ(Value(m, "neo4j_zone_excluded_members", Cl({{"reason", "no_zone"}})), 0);
   // Kubernetes covered the cluster: no server tags asked.
   EXPECT_EQ(c.member(1).Calls(fakes::Call::kShowServers), 0);
+  // Where each member runs: its pod, node and the node's zone.
+  EXPECT_EQ(CountSamples(m, "neo4j_zone_member_info"), 5);
+  EXPECT_EQ(
+      Value(m, "neo4j_zone_member_info",
+            Cl({{"member", "m4"}, {"neo4j_zone", "us-east-1a"}, {"node", "n-a"}, {"pod", "m4"}})),
+      1);
 }
 
 // One Kubernetes cluster hosting several Neo4j clusters: the listed availability zones confine
@@ -493,6 +499,9 @@ TEST(ZoneSkewCollectorTest, SourcePreferenceAndFallback) {
   EXPECT_EQ(Value(out.metrics, "neo4j_zone_eligible_zones", Cl()), 3);
   EXPECT_EQ(Value(out.metrics, "neo4j_zones_without_primary", Cl()), 1);
   EXPECT_EQ(Value(out.metrics, "neo4j_zone_skew", Cl({{"role", "primary"}})), 2);
+  EXPECT_EQ(Value(out.metrics, "neo4j_zone_member_info",
+                  Cl({{"member", "m2"}, {"neo4j_zone", "us-east-1b"}, {"node", ""}, {"pod", ""}})),
+            1);
 
   // 2. SHOW SERVERS fails everywhere: static zones.
   for (int i = 1; i <= 3; ++i) {
@@ -502,6 +511,7 @@ TEST(ZoneSkewCollectorTest, SourcePreferenceAndFallback) {
   ASSERT_FALSE(out.error) << out.error->ToString();
   EXPECT_EQ(Source(out.metrics, "static"), 1);
   EXPECT_EQ(Value(out.metrics, "neo4j_zone_members", ZoneRole("static-b", "primary")), 1);
+  EXPECT_EQ(CountSamples(out.metrics, "neo4j_zone_member_info", {{"neo4j_zone", "static-c"}}), 1);
   // Static zones plus the three listed (empty) ones.
   EXPECT_EQ(Value(out.metrics, "neo4j_zone_eligible_zones", Cl()), 6);
 
