@@ -83,54 +83,52 @@ spec:
 )yaml";
 
 TEST(ResolveContainerTest, ResolvesEnvArgsAndVolumesLikeTheKubelet) {
-            Rendered r = ParseRendered(kRendered);
-            ASSERT_TRUE(r.error.empty()) << r.error;
-            ASSERT_EQ(r.objects.size(), 3u);
-            PodContext ctx;
-            ctx.node_name = "n1";
-            ctx.namespace_name = "neo4j";
-            ctx.secrets["credentials"] = {{"password", "s3cret"}};
-            const std::string file = WriteTempFile("x", "");
-            const std::string root = file.substr(0, file.rfind('/')) + "/volumes";
-            ContainerLaunch l = ResolveContainer(r, "DaemonSet", "ds", "agent", ctx, root);
-            ASSERT_TRUE(l.error.empty()) << l.error;
-            EXPECT_EQ(l.args, (std::vector<std::string>{"--url=http://am:9093",
-                                                        "--label=cluster=east", "--node=n1",
-                                                        "--password-file=/etc/creds/password"}));
-            EXPECT_EQ(l.env.at("BOTH"), "neo4j/east");
-            ASSERT_EQ(l.mounts.size(), 1u);
-            const std::string mapped = MapContainerPath(l.args[3], l.mounts);
-            EXPECT_EQ(mapped, "--password-file=" + root + "/creds/password");
-            std::ifstream in(root + "/creds/password");
-            std::stringstream content;
-            content << in.rdbuf();
-            EXPECT_EQ(content.str(), "s3cret");
-            EXPECT_EQ(std::filesystem::status(root + "/creds/password").permissions(),
-                      std::filesystem::perms::owner_read | std::filesystem::perms::group_read)
-                << "defaultMode 0440 (288)";
+  Rendered r = ParseRendered(kRendered);
+  ASSERT_TRUE(r.error.empty()) << r.error;
+  ASSERT_EQ(r.objects.size(), 3u);
+  PodContext ctx;
+  ctx.node_name = "n1";
+  ctx.namespace_name = "neo4j";
+  ctx.secrets["credentials"] = {{"password", "s3cret"}};
+  const std::string file = WriteTempFile("x", "");
+  const std::string root = file.substr(0, file.rfind('/')) + "/volumes";
+  ContainerLaunch l = ResolveContainer(r, "DaemonSet", "ds", "agent", ctx, root);
+  ASSERT_TRUE(l.error.empty()) << l.error;
+  EXPECT_EQ(l.args, (std::vector<std::string>{"--url=http://am:9093", "--label=cluster=east",
+                                              "--node=n1", "--password-file=/etc/creds/password"}));
+  EXPECT_EQ(l.env.at("BOTH"), "neo4j/east");
+  ASSERT_EQ(l.mounts.size(), 1u);
+  const std::string mapped = MapContainerPath(l.args[3], l.mounts);
+  EXPECT_EQ(mapped, "--password-file=" + root + "/creds/password");
+  std::ifstream in(root + "/creds/password");
+  std::stringstream content;
+  content << in.rdbuf();
+  EXPECT_EQ(content.str(), "s3cret");
+  EXPECT_EQ(std::filesystem::status(root + "/creds/password").permissions(),
+            std::filesystem::perms::owner_read | std::filesystem::perms::group_read)
+      << "defaultMode 0440 (288)";
 
-            // A Secret the test does not provide is an error, not an empty file.
-            ctx.secrets.clear();
-            EXPECT_NE(ResolveContainer(r, "DaemonSet", "ds", "agent", ctx, root)
-                          .error.find("credentials"),
-                      std::string::npos);
-            EXPECT_FALSE(ResolveContainer(r, "DaemonSet", "ds", "nope", ctx, root).error.empty());
-          }
+  // A Secret the test does not provide is an error, not an empty file.
+  ctx.secrets.clear();
+  EXPECT_NE(ResolveContainer(r, "DaemonSet", "ds", "agent", ctx, root).error.find("credentials"),
+            std::string::npos);
+  EXPECT_FALSE(ResolveContainer(r, "DaemonSet", "ds", "nope", ctx, root).error.empty());
+}
 
-          TEST(RbacGrantsTest, AllowsOnlyWhatIsGranted) {
-            Rendered r = ParseRendered(kRendered);
-            const RenderedObject* role = r.Find("ClusterRole");
-            ASSERT_NE(role, nullptr);
-            auto grants = RbacGrants(*role);
-            EXPECT_EQ(grants.size(), 3u);
-            EXPECT_TRUE(Allows(grants, {"list", "", "pods"}));
-            EXPECT_TRUE(Allows(grants, {"list", "", "nodes"}));
-            EXPECT_FALSE(Allows(grants, {"get", "", "pods"}));
-            EXPECT_FALSE(Allows(grants, {"watch", "", "pods"}));
-            EXPECT_TRUE(Allows(grants, {"get", "g", "things"}));
-            EXPECT_FALSE(Allows(grants, {"get", "", "things"}));
-            EXPECT_TRUE(Allows({{"*", "", "*"}}, {"get", "", "secrets"}));
-          }
+TEST(RbacGrantsTest, AllowsOnlyWhatIsGranted) {
+  Rendered r = ParseRendered(kRendered);
+  const RenderedObject* role = r.Find("ClusterRole");
+  ASSERT_NE(role, nullptr);
+  auto grants = RbacGrants(*role);
+  EXPECT_EQ(grants.size(), 3u);
+  EXPECT_TRUE(Allows(grants, {"list", "", "pods"}));
+  EXPECT_TRUE(Allows(grants, {"list", "", "nodes"}));
+  EXPECT_FALSE(Allows(grants, {"get", "", "pods"}));
+  EXPECT_FALSE(Allows(grants, {"watch", "", "pods"}));
+  EXPECT_TRUE(Allows(grants, {"get", "g", "things"}));
+  EXPECT_FALSE(Allows(grants, {"get", "", "things"}));
+  EXPECT_TRUE(Allows({{"*", "", "*"}}, {"get", "", "secrets"}));
+}
 
-          }  // namespace
-          }  // namespace nca::testing
+}  // namespace
+}  // namespace nca::testing
