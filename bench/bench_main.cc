@@ -441,9 +441,10 @@ void RunRules(const Options& o, const TopologySpec& spec, SystemTime now, std::v
     rows.push_back(r);
   }
   if (ingest) {
-    const Comparison c = Compare(feed, [&flat] { return Serialize(flat); }, o.harness);
-    rows.push_back(TimeRow("rules", "ingest_" + spec.name, c,
-                           "series=" + std::to_string(w.collector_series)));
+    const Comparison c = Compare(
+        feed, [&flat] { return Serialize(flat); }, o.harness);
+    rows.push_back(
+        TimeRow("rules", "ingest_" + spec.name, c, "series=" + std::to_string(w.collector_series)));
   }
   if (eval) {
     const int64_t ts =

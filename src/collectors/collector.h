@@ -4,12 +4,11 @@
 // scheduler publishes as an immutable snapshot. Collectors never touch the scrape path.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <functional>
 
 #include "common/clock.h"
 #include "common/result.h"

@@ -1,7 +1,8 @@
 // FailoverCollector ("failover"): counts leader changes of each database of each cluster and
 // names the current leader (a leader the agent does not monitor is named through Neo4j's server
-// list, cluster_servers.h, as the agent on its node names it). The cluster leader is the one ElectLeader (cluster_view.h) picks from
-// the reachable primaries' /dbms/cluster/status. Metrics and sources: docs/metrics.md.
+// list, cluster_servers.h, as the agent on its node names it). The cluster leader is the one
+// ElectLeader (cluster_view.h) picks from the reachable primaries' /dbms/cluster/status. Metrics
+// and sources: docs/metrics.md.
 #pragma once
 
 #include <map>

@@ -55,8 +55,8 @@ ClusterSource StaticSource(std::vector<ClusterHandle> clusters) {
 Scheduler::Scheduler(std::vector<ScheduledCollector> collectors,
                      std::vector<ClusterHandle> clusters, const Clock& clock,
                      exporter::SnapshotStore& store)
-    : Scheduler(std::move(collectors), StaticSource(std::move(clusters)), CollectServices{},
-                clock, store) {}
+    : Scheduler(std::move(collectors), StaticSource(std::move(clusters)), CollectServices{}, clock,
+                store) {}
 
 Scheduler::Scheduler(std::vector<ScheduledCollector> collectors, ClusterSource source,
                      CollectServices services, const Clock& clock, exporter::SnapshotStore& store)

@@ -31,7 +31,8 @@ class RealClock final : public Clock {
 class ManualClock final : public Clock {
  public:
   ManualClock()
-      : now_(SystemTime(std::chrono::seconds(1700000000))), mono_(MonoTime(std::chrono::hours(1))) {}
+      : now_(SystemTime(std::chrono::seconds(1700000000))),
+        mono_(MonoTime(std::chrono::hours(1))) {}
   SystemTime Now() const override {
     std::lock_guard lock(mu_);
     return now_;

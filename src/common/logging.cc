@@ -1,8 +1,8 @@
 #include "common/logging.h"
 
-#include <mutex>
-
 #include <spdlog/sinks/stdout_sinks.h>
+
+#include <mutex>
 
 namespace nca {
 namespace {
@@ -12,8 +12,7 @@ namespace {
 std::shared_ptr<spdlog::sinks::sink> MakeSink(LogFormat format) {
   auto sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
   if (format == LogFormat::kJson) {
-    sink->set_pattern(
-        R"({"ts":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","logger":"%n","msg":%v})");
+    sink->set_pattern(R"({"ts":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","logger":"%n","msg":%v})");
   } else {
     sink->set_pattern("ts=%Y-%m-%dT%H:%M:%S.%eZ level=%l logger=%n %v");
   }
@@ -47,7 +46,8 @@ std::shared_ptr<spdlog::logger> GetLogger(const std::string& component) {
     return existing;
   }
   auto def = spdlog::default_logger();
-  auto logger = std::make_shared<spdlog::logger>(component, def->sinks().begin(), def->sinks().end());
+  auto logger =
+      std::make_shared<spdlog::logger>(component, def->sinks().begin(), def->sinks().end());
   logger->set_level(def->level());
   spdlog::register_logger(logger);
   return logger;

@@ -3,11 +3,11 @@
 // Secrets must never be passed to a logger; credentials types have no formatter on purpose.
 #pragma once
 
+#include <spdlog/spdlog.h>
+
 #include <memory>
 #include <string>
 #include <string_view>
-
-#include <spdlog/spdlog.h>
 
 namespace nca {
 

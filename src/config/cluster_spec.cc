@@ -1,8 +1,5 @@
 #include "config/cluster_spec.h"
 
-#include "common/files.h"
-#include "config/yaml_util.h"
-
 #include <spdlog/fmt/fmt.h>
 #include <yaml-cpp/yaml.h>
 
@@ -13,7 +10,9 @@
 #include <set>
 #include <utility>
 
+#include "common/files.h"
 #include "config/loader.h"
+#include "config/yaml_util.h"
 
 namespace nca::config {
 namespace {
@@ -68,7 +67,8 @@ class Reader {
       return out;
     }
     if (!parent.node.IsMap()) {
-      Fail(parent.node, parent.path, fmt::format("want a mapping, got {}", YamlKindName(parent.node)));
+      Fail(parent.node, parent.path,
+           fmt::format("want a mapping, got {}", YamlKindName(parent.node)));
     }
     for (auto it = parent.node.begin(); it != parent.node.end(); ++it) {
       if (it->first.IsScalar() && it->first.Scalar() == key) {
@@ -183,7 +183,8 @@ class Reader {
     }
     for (auto it = at.node.begin(); it != at.node.end(); ++it) {
       if (!it->first.IsScalar()) {
-        Fail(it->first, at.path, fmt::format("keys must be strings, got {}", YamlKindName(it->first)));
+        Fail(it->first, at.path,
+             fmt::format("keys must be strings, got {}", YamlKindName(it->first)));
       }
       std::string key = it->first.Scalar();
       out[key] = String(At{it->second, fmt::format("{}.{}", at.path, key)});

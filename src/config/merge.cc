@@ -114,9 +114,9 @@ void MergeClusterSpecs(const std::vector<ClusterSpecDoc>& docs, const ClusterDef
     }
     ClusterConfig& c = *it;
     if (!c.region.empty() && !spec.region.empty() && c.region != spec.region) {
-      notes.push_back(fmt::format(
-          "cluster \"{}\": region \"{}\" from the configuration kept; {} says \"{}\"", c.name,
-          c.region, fmt::join(spec.spec_sources, ", "), spec.region));
+      notes.push_back(
+          fmt::format("cluster \"{}\": region \"{}\" from the configuration kept; {} says \"{}\"",
+                      c.name, c.region, fmt::join(spec.spec_sources, ", "), spec.region));
     }
     FillEmpty(c.region, spec.region);
     FillEmpty(c.bolt_endpoint, spec.bolt_endpoint);
@@ -149,10 +149,9 @@ Status ValidateMergedConfig(const Config& config) {
     }
   }
   if (!config.cross_cluster.source.empty()) {
-    bool found = std::any_of(config.clusters.begin(), config.clusters.end(),
-                             [&](const ClusterConfig& c) {
-                               return c.name == config.cross_cluster.source;
-                             });
+    bool found =
+        std::any_of(config.clusters.begin(), config.clusters.end(),
+                    [&](const ClusterConfig& c) { return c.name == config.cross_cluster.source; });
     if (!found) {
       return MakeError(ErrorKind::kInvalidArgument,
                        fmt::format("cross_cluster.source: no cluster named \"{}\"",

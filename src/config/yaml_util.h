@@ -1,9 +1,9 @@
 // Small helpers shared by the YAML readers (config/loader.cc, config/cluster_spec.cc).
 #pragma once
 
-#include <string_view>
-
 #include <yaml-cpp/yaml.h>
+
+#include <string_view>
 
 namespace nca::config {
 

@@ -1,13 +1,13 @@
 #include "kube/kube_client.h"
 
-#include "common/strings.h"
-
 #include <algorithm>
 #include <cctype>
 #include <fstream>
 #include <sstream>
 #include <thread>
 #include <utility>
+
+#include "common/strings.h"
 
 namespace nca::kube {
 namespace {
@@ -170,8 +170,8 @@ Result<neo4j::HttpResult> KubeClient::Request(const std::string& path_and_query,
         return HttpError(ErrorKind::kUnauthorized, status, what, r->body);
       }
       if (status == 403) {
-        return ForbiddenError(access.verb, access.api_group, access.resource,
-                              access.namespace_name, r->body);
+        return ForbiddenError(access.verb, access.api_group, access.resource, access.namespace_name,
+                              r->body);
       }
       if (status == 404) {
         return HttpError(ErrorKind::kNotFound, status, what, r->body);
@@ -212,10 +212,11 @@ Result<neo4j::HttpResult> KubeClient::Request(const std::string& path_and_query,
       e.message = what + ": deadline too close to retry (last error: " + last.message + ")";
       return e;
     }
-    logger_->debug("msg=\"retrying Kubernetes API request\" request={} attempt={} backoff_ms={} "
-                   "reason={}",
-                   LogQuote(what), attempt, duration_cast<milliseconds>(backoff).count(),
-                   ErrorKindName(last.kind));
+    logger_->debug(
+        "msg=\"retrying Kubernetes API request\" request={} attempt={} backoff_ms={} "
+        "reason={}",
+        LogQuote(what), attempt, duration_cast<milliseconds>(backoff).count(),
+        ErrorKindName(last.kind));
     sleeper_(backoff);
   }
 }

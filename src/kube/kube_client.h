@@ -53,7 +53,7 @@ class TokenSource {
   const Clock& clock_;
   const Duration refresh_;
   std::mutex mu_;
-  std::string token_;  // guarded by mu_
+  std::string token_;                // guarded by mu_
   std::optional<MonoTime> read_at_;  // guarded by mu_; nullopt = read on next Get
 };
 
@@ -100,9 +100,9 @@ class KubeClient {
  private:
   // What a request is for, to explain a 403.
   struct Access {
-    std::string verb;       // "list", "get"
-    std::string api_group;  // "" for core
-    std::string resource;   // "pods"
+    std::string verb;            // "list", "get"
+    std::string api_group;       // "" for core
+    std::string resource;        // "pods"
     std::string namespace_name;  // "" = cluster-wide / cluster-scoped
   };
   Result<neo4j::HttpResult> Request(const std::string& path_and_query, const Access& access,

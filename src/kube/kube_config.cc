@@ -1,11 +1,11 @@
 #include "kube/kube_config.h"
 
-#include "common/strings.h"
-
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <utility>
+
+#include "common/strings.h"
 
 namespace nca::kube {
 namespace {
@@ -65,8 +65,8 @@ Result<KubeConfig> InClusterConfig(const EnvLookup& env, const std::string& serv
   return config;
 }
 
-Result<KubeConfig> ExplicitConfig(std::string api_url, std::string ca_file,
-                                  std::string token_file, std::string namespace_name) {
+Result<KubeConfig> ExplicitConfig(std::string api_url, std::string ca_file, std::string token_file,
+                                  std::string namespace_name) {
   if (!StartsWith(api_url, "https://") && !StartsWith(api_url, "http://")) {
     return MakeError(ErrorKind::kInvalidArgument,
                      "Kubernetes API URL \"" + api_url + "\" must start with https:// or http://");

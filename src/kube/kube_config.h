@@ -41,7 +41,7 @@ Result<KubeConfig> InClusterConfig(const EnvLookup& env,
 
 // Explicit configuration. `api_url` must be http:// or https:// (a trailing slash is removed);
 // files, when given, must be readable (checked now so configuration errors surface at start-up).
-Result<KubeConfig> ExplicitConfig(std::string api_url, std::string ca_file,
-                                  std::string token_file, std::string namespace_name);
+Result<KubeConfig> ExplicitConfig(std::string api_url, std::string ca_file, std::string token_file,
+                                  std::string namespace_name);
 
 }  // namespace nca::kube

@@ -1,7 +1,6 @@
 #include "kube/objects.h"
 
 #include <nlohmann/json.hpp>
-
 #include <utility>
 
 namespace nca::kube {
@@ -147,8 +146,8 @@ Result<ListPage<Node>> ParseNodeList(std::string_view body) {
 }
 
 Result<ListPage<std::string>> ParseRawList(std::string_view body) {
-  return ParseList<std::string>(body, "list",
-                                [](const json& item) -> Result<std::string> { return item.dump(); });
+  return ParseList<std::string>(
+      body, "list", [](const json& item) -> Result<std::string> { return item.dump(); });
 }
 
 std::string StatusMessage(std::string_view body) {

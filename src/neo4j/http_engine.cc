@@ -13,8 +13,8 @@
 #include <thread>
 #include <utility>
 
-#include "common/strings.h"
 #include "common/logging.h"
+#include "common/strings.h"
 
 namespace nca::neo4j {
 namespace {

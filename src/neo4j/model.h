@@ -7,11 +7,10 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace nca::neo4j {
 
@@ -50,11 +49,11 @@ struct DatabaseClusterStatus {
   bool core = false;                         // hosted as primary (core) vs secondary
   int64_t last_applied_raft_index = 0;       // may be -1 on an empty database
   bool participating_in_raft_group = false;
-  std::vector<std::string> voting_members;   // sorted member ids
-  std::optional<bool> healthy;               // "healthy" (source) or "isHealthy" (docs)
-  std::optional<bool> discovery_healthy;     // 4.x later versions only
+  std::vector<std::string> voting_members;  // sorted member ids
+  std::optional<bool> healthy;              // "healthy" (source) or "isHealthy" (docs)
+  std::optional<bool> discovery_healthy;    // 4.x later versions only
   std::string member_id;
-  std::optional<std::string> leader;         // null or missing: leader unknown
+  std::optional<std::string> leader;                        // null or missing: leader unknown
   std::optional<int64_t> millis_since_last_leader_message;  // null on leaders' secondaries
   std::optional<double> raft_commands_per_second;           // deprecated 5.4, nullable
 };
@@ -64,11 +63,11 @@ struct DatabaseClusterStatus {
 enum class EndpointKind { kAvailable, kWritable, kReadOnly };
 
 enum class EndpointState {
-  kTrue,          // 200 true
-  kFalse,         // 404 false
-  kNotHosted,     // 404 without "false": database not hosted on this member
-  kUnavailable,   // 503: database not running (stopped, initial, dirty, ...)
-  kForbidden,     // 403: not a clustered member
+  kTrue,         // 200 true
+  kFalse,        // 404 false
+  kNotHosted,    // 404 without "false": database not hosted on this member
+  kUnavailable,  // 503: database not running (stopped, initial, dirty, ...)
+  kForbidden,    // 403: not a clustered member
 };
 
 struct EndpointAnswer {
@@ -85,25 +84,25 @@ struct CypherResult {
 
 // Role of one database copy on one member, normalised across versions.
 enum class DatabaseRole {
-  kLeader,     // 4.x "leader"/LEADER, 5.x primary with writer=true
-  kFollower,   // 4.x "follower"/FOLLOWER, 5.x primary with writer=false
-  kCandidate,  // election in progress (CANDIDATE)
-  kSecondary,  // 4.x "read_replica"/READ_REPLICA, 5.x "secondary"
-  kStandalone, // "standalone"
-  kUnknown,    // "unknown", offline, or not reported
+  kLeader,      // 4.x "leader"/LEADER, 5.x primary with writer=true
+  kFollower,    // 4.x "follower"/FOLLOWER, 5.x primary with writer=false
+  kCandidate,   // election in progress (CANDIDATE)
+  kSecondary,   // 4.x "read_replica"/READ_REPLICA, 5.x "secondary"
+  kStandalone,  // "standalone"
+  kUnknown,     // "unknown", offline, or not reported
 };
 
 // One row of SHOW DATABASES [YIELD *] (4.4 and 5.x columns; absent columns stay empty/nullopt).
 struct DatabaseRow {
   std::string name;
-  std::optional<std::string> type;      // 5.x: "system", "standard", "composite", ...
-  std::optional<std::string> address;   // bolt address "host:port"; null when server offline
-  std::string role_raw;                 // as sent: "leader", "primary", "read_replica", ...
+  std::optional<std::string> type;     // 5.x: "system", "standard", "composite", ...
+  std::optional<std::string> address;  // bolt address "host:port"; null when server offline
+  std::string role_raw;                // as sent: "leader", "primary", "read_replica", ...
   DatabaseRole role = DatabaseRole::kUnknown;
-  std::optional<bool> writer;           // 5.x only
+  std::optional<bool> writer;  // 5.x only
   std::string requested_status;
   std::string current_status;
-  std::string status_message;           // 5.x statusMessage, 4.x error
+  std::string status_message;  // 5.x statusMessage, 4.x error
   bool is_default = false;
   std::optional<std::string> server_id;
   std::optional<std::string> database_id;

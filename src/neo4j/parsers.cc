@@ -1,7 +1,5 @@
 #include "neo4j/parsers.h"
 
-#include "common/strings.h"
-
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -13,6 +11,8 @@
 #include <string>
 #include <unordered_map>
 #include <utility>
+
+#include "common/strings.h"
 
 namespace nca::neo4j {
 namespace {

@@ -1,10 +1,10 @@
 #include "topology/placement.h"
 
-#include "common/strings.h"
-
 #include <algorithm>
 #include <cctype>
 #include <set>
+
+#include "common/strings.h"
 
 namespace nca::topology {
 namespace {

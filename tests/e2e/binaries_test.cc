@@ -58,9 +58,8 @@ TEST(BinariesTest, DemoTopologyIsMonitoredEndToEnd) {
         converged = converged && u.value == 1.0;
       }
       for (const char* c : {"prod-east", "legacy-44", "dr-west"}) {
-        converged = converged &&
-                    ValueOf(s, "neo4j_quorum_ok", {{"neo4j_cluster", c}, {"database", "neo4j"}}) ==
-                        1.0;
+        converged = converged && ValueOf(s, "neo4j_quorum_ok",
+                                         {{"neo4j_cluster", c}, {"database", "neo4j"}}) == 1.0;
       }
     }
     if (!converged) {

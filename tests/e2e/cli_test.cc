@@ -78,8 +78,8 @@ TEST(CliTest, NoClustersIsAnError) {
 }
 
 TEST(CliTest, PasswordOnTheCommandLineIsRefusedAndNotEchoed) {
-  std::string out = ExpectExit(
-      {"--cluster", "a=http://127.0.0.1:1", "--neo4j.password=hunter2-secret"}, 2);
+  std::string out =
+      ExpectExit({"--cluster", "a=http://127.0.0.1:1", "--neo4j.password=hunter2-secret"}, 2);
   EXPECT_EQ(out.find("hunter2-secret"), std::string::npos) << out;
   EXPECT_NE(out.find("--neo4j.password"), std::string::npos) << out;
 }
@@ -112,8 +112,8 @@ TEST(CliTest, MissingConfigFileIsNamed) {
 
 TEST(CliTest, AddressInUseIsARuntimeError) {
   // Occupy a port with a first agent, then start a second on the same port.
-  Process first({NCA_AGENT_BIN, "--web.listen-address=127.0.0.1:0", "--cluster",
-                 "a=http://127.0.0.1:1"});
+  Process first(
+      {NCA_AGENT_BIN, "--web.listen-address=127.0.0.1:0", "--cluster", "a=http://127.0.0.1:1"});
   auto line = first.WaitForOutput("msg=\"listening\"", seconds(20));
   ASSERT_TRUE(line.has_value()) << first.Stderr();
   auto port = ParsePortFromLogLine(*line);

@@ -103,9 +103,9 @@ TEST(ScenarioTest, LeaderKilledCountsOneFailoverAndReportsTheNewLeader) {
   std::vector<Sample> s;
   ASSERT_TRUE(env.WaitUntil([](const auto& x) { return HasLeader(x, "east"); }, kConverge, &s));
   // No failover is counted at start-up.
-  EXPECT_EQ(ValueOf(s, "neo4j_failover_events_total",
-                    {{"neo4j_cluster", "east"}, {"database", "neo4j"}}),
-            0.0);
+  EXPECT_EQ(
+      ValueOf(s, "neo4j_failover_events_total", {{"neo4j_cluster", "east"}, {"database", "neo4j"}}),
+      0.0);
   std::string old_leader = LeaderOf(s, "east", "neo4j");
   env.Fault(R"({"action":"stop_member","member":")" + old_leader + R"("})");
 
@@ -126,9 +126,9 @@ TEST(ScenarioTest, LeaderKilledCountsOneFailoverAndReportsTheNewLeader) {
   // Counted once, and still once after more collection rounds.
   ASSERT_TRUE(env.WaitForCollectorRounds(3, kConverge));
   s = env.Scrape();
-  EXPECT_EQ(ValueOf(s, "neo4j_failover_events_total",
-                    {{"neo4j_cluster", "east"}, {"database", "neo4j"}}),
-            1.0);
+  EXPECT_EQ(
+      ValueOf(s, "neo4j_failover_events_total", {{"neo4j_cluster", "east"}, {"database", "neo4j"}}),
+      1.0);
   // The other cluster saw nothing.
   EXPECT_EQ(ValueOf(s, "neo4j_failover_events_total",
                     {{"neo4j_cluster", "legacy"}, {"database", "neo4j"}}),
@@ -159,8 +159,9 @@ TEST(ScenarioTest, MinorityPartitionReportsQuorumLostOnThatSide) {
   ASSERT_TRUE(env.WaitUntil(
       [&](const auto& x) {
         std::string leader = LeaderOf(x, "legacy", "neo4j");
-        return ValueOf(x, "neo4j_member_database_has_quorum",
-                       {{"neo4j_cluster", "legacy"}, {"member", isolated}, {"database", "neo4j"}}) ==
+        return ValueOf(
+                   x, "neo4j_member_database_has_quorum",
+                   {{"neo4j_cluster", "legacy"}, {"member", isolated}, {"database", "neo4j"}}) ==
                    0.0 &&
                !leader.empty() && leader != isolated;
       },
@@ -273,7 +274,7 @@ TEST(ScenarioTest, MisbehavingMembersAreReportedAndIsolated) {
         for (const auto& [m, reason] : expected) {
           if (ValueOf(x, "neo4j_member_request_errors_total",
                       {{"neo4j_cluster", "east"}, {"member", m}, {"reason", reason}})
-                  .value_or(0) <= 0 ||
+                      .value_or(0) <= 0 ||
               ValueOf(x, "neo4j_up", {{"neo4j_cluster", "east"}, {"member", m}}) != 0.0) {
             return false;
           }
@@ -312,8 +313,9 @@ TEST(ScenarioTest, WrongPasswordIsReportedAsUnauthorized) {
   std::vector<Sample> s;
   ASSERT_TRUE(env.WaitUntil(
       [](const auto& x) {
-        return ValueOf(x, "neo4j_member_request_errors_total",
-                       {{"neo4j_cluster", "east"}, {"member", "east-1"}, {"reason", "unauthorized"}})
+        return ValueOf(
+                   x, "neo4j_member_request_errors_total",
+                   {{"neo4j_cluster", "east"}, {"member", "east-1"}, {"reason", "unauthorized"}})
                    .value_or(0) > 0;
       },
       kConverge, &s));

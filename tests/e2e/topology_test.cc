@@ -72,18 +72,17 @@ TEST(TopologyTest, HealthyTopologyFromTheKubernetesApi) {
       kConverge, &s);
   ASSERT_TRUE(ok) << "zone and latency metrics never settled";
   EXPECT_EQ(Value(s, "neo4j_zone_eligible_zones", east), 3);
-  EXPECT_EQ(Value(s, "neo4j_zone_skew", {{"neo4j_cluster", "prod-east"}, {"role", "primary"}}),
-            0);
+  EXPECT_EQ(Value(s, "neo4j_zone_skew", {{"neo4j_cluster", "prod-east"}, {"role", "primary"}}), 0);
   EXPECT_EQ(Value(s, "neo4j_zones_without_primary", east), 0);
-  EXPECT_EQ(Value(s, "neo4j_zone_members",
-                  {{"neo4j_cluster", "prod-east"}, {"neo4j_zone", "us-east-1a"},
-                   {"role", "secondary"}}),
-            1);
+  EXPECT_EQ(
+      Value(s, "neo4j_zone_members",
+            {{"neo4j_cluster", "prod-east"}, {"neo4j_zone", "us-east-1a"}, {"role", "secondary"}}),
+      1);
   // Every peer cluster is probed from prod-east, never prod-east itself.
   EXPECT_TRUE(ValueOf(s, "neo4j_cross_cluster_latency_seconds", Pair("prod-east", "legacy-44")));
   EXPECT_FALSE(ValueOf(s, "neo4j_cross_cluster_latency_seconds", Pair("prod-east", "prod-east")));
-  double latency = Value(s, "neo4j_cross_cluster_latency_seconds", Pair("prod-east", "dr-west"))
-                       .value_or(-1);
+  double latency =
+      Value(s, "neo4j_cross_cluster_latency_seconds", Pair("prod-east", "dr-west")).value_or(-1);
   EXPECT_GE(latency, 0);
   EXPECT_LT(latency, 0.5);
 }
@@ -161,8 +160,7 @@ TEST(TopologyTest, CutLinkFailsWithinOneProbeInterval) {
             0);
   EXPECT_TRUE(std::isinf(
       Value(s, "neo4j_cross_cluster_latency_seconds", Pair("prod-east", "dr-west")).value_or(0)));
-  EXPECT_GE(Value(s, "neo4j_cross_cluster_probe_consecutive_failures",
-                  Pair("prod-east", "dr-west"))
+  EXPECT_GE(Value(s, "neo4j_cross_cluster_probe_consecutive_failures", Pair("prod-east", "dr-west"))
                 .value_or(0),
             1);
   // The other peer is unaffected.
@@ -174,8 +172,8 @@ TEST(TopologyTest, CutLinkFailsWithinOneProbeInterval) {
       [&](const std::vector<Sample>& x) {
         return Is(x, "neo4j_cross_cluster_probe_success",
                   Phase("prod-east", "dr-west", "bolt_handshake"), 1) &&
-               Is(x, "neo4j_cross_cluster_probe_consecutive_failures",
-                  Pair("prod-east", "dr-west"), 0);
+               Is(x, "neo4j_cross_cluster_probe_consecutive_failures", Pair("prod-east", "dr-west"),
+                  0);
       },
       kConverge));
 }
@@ -186,8 +184,8 @@ TEST(TopologyTest, SeedFailureSinglePod) {
   SimAndAgent env(std::string(sim::DefaultTopologyYaml()), Topology());
   ASSERT_TRUE(env.Ok());
   std::vector<Sample> s;
-  ASSERT_TRUE(env.WaitUntil([&](const auto& x) { return HasLeader(x, "prod-east"); }, kConverge,
-                            &s));
+  ASSERT_TRUE(
+      env.WaitUntil([&](const auto& x) { return HasLeader(x, "prod-east"); }, kConverge, &s));
   const std::string old_leader = LeaderOf(s, "prod-east", "neo4j");
   env.Fault(R"({"action": "stop_member", "member": ")" + old_leader + R"("})");
   bool ok = env.WaitUntil(
@@ -195,8 +193,7 @@ TEST(TopologyTest, SeedFailureSinglePod) {
         std::string leader = LeaderOf(x, "prod-east", "neo4j");
         return !leader.empty() && leader != old_leader &&
                Is(x, "neo4j_up", {{"neo4j_cluster", "prod-east"}, {"member", old_leader}}, 0) &&
-               Is(x, "neo4j_quorum_ok", {{"neo4j_cluster", "prod-east"}, {"database", "neo4j"}},
-                  1);
+               Is(x, "neo4j_quorum_ok", {{"neo4j_cluster", "prod-east"}, {"database", "neo4j"}}, 1);
       },
       kConverge, &s);
   ASSERT_TRUE(ok) << "no failover observed";
@@ -248,8 +245,7 @@ TEST(TopologyTest, SeedFailureMultipleZones) {
                Is(x, "neo4j_quorum_ok", {{"neo4j_cluster", "prod-east"}, {"database", "neo4j"}},
                   0) &&
                HasLeader(x, "dr-west") &&
-               Is(x, "neo4j_quorum_ok", {{"neo4j_cluster", "dr-west"}, {"database", "neo4j"}},
-                  1) &&
+               Is(x, "neo4j_quorum_ok", {{"neo4j_cluster", "dr-west"}, {"database", "neo4j"}}, 1) &&
                Is(x, "neo4j_cross_cluster_probe_success",
                   Phase("prod-east", "dr-west", "bolt_handshake"), 1);
       },
@@ -274,17 +270,16 @@ TEST(TopologyTest, SeedFailureEntireRegion) {
       [&](const std::vector<Sample>& x) {
         bool all_down = true;
         for (int i = 1; i <= 5; ++i) {
-          all_down = all_down && Is(x, "neo4j_up",
-                                    {{"neo4j_cluster", "prod-east"},
-                                     {"member", "prod-east-" + std::to_string(i)}},
-                                    0);
+          all_down =
+              all_down &&
+              Is(x, "neo4j_up",
+                 {{"neo4j_cluster", "prod-east"}, {"member", "prod-east-" + std::to_string(i)}}, 0);
         }
         return all_down &&
                Is(x, "neo4j_cross_cluster_probe_success",
                   Phase("dr-west", "prod-east", "bolt_handshake"), 0) &&
                HasLeader(x, "dr-west") &&
-               Is(x, "neo4j_quorum_ok", {{"neo4j_cluster", "dr-west"}, {"database", "neo4j"}},
-                  1);
+               Is(x, "neo4j_quorum_ok", {{"neo4j_cluster", "dr-west"}, {"database", "neo4j"}}, 1);
       },
       kConverge, &s);
   ASSERT_TRUE(ok) << "expected the primary region unreachable and the DR cluster healthy";
@@ -367,9 +362,9 @@ TEST(TopologyTest, RescheduledMemberMovesZones) {
       kConverge, &s);
   EXPECT_TRUE(ok);
   EXPECT_EQ(Value(s, "neo4j_zone_loss_survivable", {{"neo4j_cluster", "prod-east"}}), 0);
-  EXPECT_LT(Value(s, "neo4j_zone_distribution_health", {{"neo4j_cluster", "prod-east"}})
-                .value_or(1),
-            0.8);
+  EXPECT_LT(
+      Value(s, "neo4j_zone_distribution_health", {{"neo4j_cluster", "prod-east"}}).value_or(1),
+      0.8);
 }
 
 // A DaemonSet agent with no cluster list: NODE_NAME from the downward API, the Kubernetes API
@@ -394,9 +389,10 @@ TEST(TopologyTest, NodeLocalDiscoveryMonitorsThisNodesPods) {
       kConverge, &s);
   ASSERT_TRUE(ok) << "the pod on prod-east-2-node was not discovered";
   EXPECT_EQ(Select(s, "neo4j_up").size(), 1u) << "only this node's pod is a member";
-  EXPECT_EQ(Value(s, "neo4j_zone_members",
-                  {{"neo4j_cluster", "prod-east"}, {"neo4j_zone", "us-east-1b"}, {"role", "primary"}}),
-            1);
+  EXPECT_EQ(
+      Value(s, "neo4j_zone_members",
+            {{"neo4j_cluster", "prod-east"}, {"neo4j_zone", "us-east-1b"}, {"role", "primary"}}),
+      1);
   EXPECT_NE(env.Agent().Stderr().find("msg=\"node-local members changed\" node=prod-east-2-node"),
             std::string::npos);
 }

@@ -129,8 +129,7 @@ INSTANTIATE_TEST_SUITE_P(
                "t.yml:3:20: clusters[0].bolt_endpoint: ", "no scheme"},
         BadKey{"EmptyMembersList", "clusters:\n  - name: a\n    members: []\n",
                "t.yml:3:14: clusters[0].members: ", "empty"},
-        BadKey{"MaxSkewZero",
-               "clusters:\n  - name: a\n    placement:\n      max_skew: 0\n",
+        BadKey{"MaxSkewZero", "clusters:\n  - name: a\n    placement:\n      max_skew: 0\n",
                "t.yml:4:17: clusters[0].placement.max_skew: ", "from 1"},
         BadKey{"MinDomainsWithScheduleAnyway",
                "clusters:\n  - name: a\n    placement:\n      min_domains: 2\n"
@@ -142,8 +141,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadKey{"BadAntiAffinity",
                "clusters:\n  - name: a\n    placement:\n      anti_affinity: always\n",
                "t.yml:4:22: clusters[0].placement.anti_affinity: ", "required, preferred"},
-        BadKey{"BadKubeMode", "kubernetes:\n  mode: sometimes\n", "t.yml:2:9: kubernetes.mode: ",
-               "auto, off, in_cluster or explicit"},
+        BadKey{"BadKubeMode", "kubernetes:\n  mode: sometimes\n",
+               "t.yml:2:9: kubernetes.mode: ", "auto, off, in_cluster or explicit"},
         BadKey{"ExplicitWithoutUrl", "kubernetes:\n  mode: explicit\n",
                "t.yml:2:3: kubernetes.api_url: ", "missing"},
         BadKey{"BadResourceRef", "kubernetes:\n  cluster_resources: [just-a-name]\n",
@@ -177,8 +176,8 @@ TEST(TopologyConfigTest, ClusterSpecFlagAddsTheManifestsClusters) {
 TEST(TopologyConfigTest, BrokenManifestNamesFileAndPosition) {
   Result<ParsedFlags> r = Flags({"--cluster-spec", Fixture("production-resilient-cluster.yaml")});
   ASSERT_FALSE(r.ok());
-  EXPECT_THAT(r.error().message, StartsWith("--cluster-spec: " +
-                                            Fixture("production-resilient-cluster.yaml") + ":"));
+  EXPECT_THAT(r.error().message,
+              StartsWith("--cluster-spec: " + Fixture("production-resilient-cluster.yaml") + ":"));
 }
 
 TEST(TopologyConfigTest, MissingManifestFileIsAnError) {
@@ -200,9 +199,9 @@ TEST(TopologyConfigTest, ManifestMergesWithConfiguredMembers) {
 }
 
 TEST(TopologyConfigTest, NodeNameComesFromTheEnvironmentUnlessFlagged) {
-  Result<ParsedFlags> env = Flags({"--cluster-spec", Fixture("dr-cluster.yaml"),
-                                   "--kubernetes.api-url", "http://127.0.0.1:1"},
-                                  MapEnv({{"NODE_NAME", "worker-3"}}));
+  Result<ParsedFlags> env = Flags(
+      {"--cluster-spec", Fixture("dr-cluster.yaml"), "--kubernetes.api-url", "http://127.0.0.1:1"},
+      MapEnv({{"NODE_NAME", "worker-3"}}));
   ASSERT_TRUE(env.ok()) << env.error().message;
   EXPECT_EQ(env->config.kubernetes.node_name, "worker-3");
   EXPECT_EQ(env->config.kubernetes.mode, KubernetesConfig::Mode::kExplicit);
@@ -224,8 +223,8 @@ TEST(TopologyConfigTest, ServiceAccountDirDefaultsToTheKubeletsPath) {
                                     "--kubernetes.service-account-dir", "/tmp/sa"});
   ASSERT_TRUE(flag.ok()) << flag.error().message;
   EXPECT_EQ(flag->config.kubernetes.service_account_dir, "/tmp/sa");
-  Result<ParsedFlags> empty = Flags({"--cluster-spec", Fixture("dr-cluster.yaml"),
-                                     "--kubernetes.service-account-dir="});
+  Result<ParsedFlags> empty =
+      Flags({"--cluster-spec", Fixture("dr-cluster.yaml"), "--kubernetes.service-account-dir="});
   ASSERT_FALSE(empty.ok());
   EXPECT_NE(empty.error().message.find("kubernetes.service-account-dir"), std::string::npos)
       << empty.error().message;
@@ -233,7 +232,8 @@ TEST(TopologyConfigTest, ServiceAccountDirDefaultsToTheKubeletsPath) {
 
 TEST(TopologyConfigTest, ClusterWithNothingToMonitorIsRejected) {
   // A manifest cluster without members, endpoint or discovery: nothing to do for it.
-  Result<ParsedFlags> r = Flags({"--cluster-spec", Fixture("production-resilient-cluster-fixed.yaml")});
+  Result<ParsedFlags> r =
+      Flags({"--cluster-spec", Fixture("production-resilient-cluster-fixed.yaml")});
   if (r.ok()) {
     // Every cluster of that manifest has an endpoint: then at least make sure they are probed.
     for (const auto& c : r->config.clusters) {
@@ -253,8 +253,8 @@ TEST(TopologyConfigTest, ClusterWithNothingToMonitorIsRejected) {
 }
 
 TEST(TopologyConfigTest, UnknownCrossClusterSourceIsRejected) {
-  Result<ParsedFlags> r = Flags({"--cluster", "a=http://127.0.0.1:7474",
-                                 "--cross-cluster.source", "b"});
+  Result<ParsedFlags> r =
+      Flags({"--cluster", "a=http://127.0.0.1:7474", "--cross-cluster.source", "b"});
   ASSERT_FALSE(r.ok());
   EXPECT_THAT(r.error().message, HasSubstr("no cluster named \"b\""));
 }

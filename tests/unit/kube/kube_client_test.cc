@@ -24,8 +24,14 @@ using FakeKubeApi = sim::KubeApi;  // the simulator's Kubernetes API emulation
 
 Pod MakePod(std::string name, std::string ns, Labels labels, std::string node,
             std::string phase = "Running", std::string deletion = "") {
-  return Pod{std::move(name), std::move(ns), std::move(labels), std::move(node), std::move(phase),
-             std::move(deletion), "", {}};
+  return Pod{std::move(name),
+             std::move(ns),
+             std::move(labels),
+             std::move(node),
+             std::move(phase),
+             std::move(deletion),
+             "",
+             {}};
 }
 
 class KubeClientTest : public ::testing::Test {
@@ -48,8 +54,7 @@ class KubeClientTest : public ::testing::Test {
 
   KubeClient& Client() {
     if (client_ == nullptr) {
-      auto config =
-          ExplicitConfig(api_.BaseUrl(), "", (dir_ / "token").string(), "neo4j");
+      auto config = ExplicitConfig(api_.BaseUrl(), "", (dir_ / "token").string(), "neo4j");
       EXPECT_TRUE(config.ok());
       client_ = std::make_unique<KubeClient>(
           *config, engine_, clock_,
@@ -94,8 +99,8 @@ TEST_F(KubeClientTest, ListPodsPaginatesAcrossThreePages) {
                         "node-" + std::to_string(i % 3)));
   }
   api_.AddPod(MakePod("other", "kube-system", {{"app", "neo4j"}}, "node-0"));
-  api_.AddPod(MakePod("dying", "neo4j", {{"app", "neo4j"}}, "node-1", "Running",
-                      "2026-11-22T08:00:00Z"));
+  api_.AddPod(
+      MakePod("dying", "neo4j", {{"app", "neo4j"}}, "node-1", "Running", "2026-11-22T08:00:00Z"));
   options_.page_size = 3;
   auto pods = Client().ListPods("neo4j", "", "", Deadline());
   ASSERT_TRUE(pods.ok()) << pods.error().ToString();
@@ -126,8 +131,8 @@ TEST_F(KubeClientTest, SelectorsAreEncodedAndApplied) {
   api_.AddPod(MakePod("a", "neo4j", {{"app", "neo4j"}, {"role", "primary"}}, "node-a"));
   api_.AddPod(MakePod("b", "neo4j", {{"app", "neo4j"}, {"role", "secondary"}}, "node-a"));
   api_.AddPod(MakePod("c", "neo4j", {{"app", "neo4j"}, {"role", "primary"}}, "node-b"));
-  auto pods = Client().ListPods("neo4j", "app=neo4j,role=primary", "spec.nodeName=node-a",
-                                Deadline());
+  auto pods =
+      Client().ListPods("neo4j", "app=neo4j,role=primary", "spec.nodeName=node-a", Deadline());
   ASSERT_TRUE(pods.ok()) << pods.error().ToString();
   ASSERT_EQ(pods->size(), 1u);
   EXPECT_EQ((*pods)[0].name, "a");
@@ -142,7 +147,9 @@ TEST_F(KubeClientTest, SelectorsAreEncodedAndApplied) {
 
 TEST_F(KubeClientTest, ListNodesParsesZonesAndTaints) {
   api_.AddNode(Node{"n1", {{"topology.kubernetes.io/zone", "z1"}}, false, {}});
-  api_.AddNode(Node{"n2", {{"topology.kubernetes.io/zone", "z2"}}, true,
+  api_.AddNode(Node{"n2",
+                    {{"topology.kubernetes.io/zone", "z2"}},
+                    true,
                     {Taint{"node.kubernetes.io/unschedulable", "", "NoSchedule"}}});
   api_.AddNode(Node{"n3", {{"other", "x"}}, false, {}});
   auto nodes = Client().ListNodes("topology.kubernetes.io/zone", Deadline());
@@ -217,8 +224,8 @@ TEST_F(KubeClientTest, ForbiddenExplainsMissingRbacRule) {
 
 TEST_F(KubeClientTest, ForbiddenOnCustomResourceNamesItsGroup) {
   api_.FailNext(403, -1, "denied");
-  auto obj = Client().GetCustomObject("neo4j.neo4j.com", "v1", "neo4j",
-                                      "neo4jenterpriseclusters", "prod", Deadline());
+  auto obj = Client().GetCustomObject("neo4j.neo4j.com", "v1", "neo4j", "neo4jenterpriseclusters",
+                                      "prod", Deadline());
   ASSERT_FALSE(obj.ok());
   EXPECT_NE(obj.error().message.find("needs \"get\" on \"neo4jenterpriseclusters\""),
             std::string::npos)
@@ -279,16 +286,16 @@ TEST_F(KubeClientTest, RetriesStopAtTheDeadline) {
 TEST_F(KubeClientTest, TransportErrorsAreRetried) {
   int port = 0;
   {
-    net::HttpServer closed(net::HttpServerOptions{}, [](const net::HttpRequest&,
-                                                        net::HttpExchange&) {});
+    net::HttpServer closed(net::HttpServerOptions{},
+                           [](const net::HttpRequest&, net::HttpExchange&) {});
     ASSERT_TRUE(closed.Start().ok());
     port = closed.Port();
   }
   options_.max_attempts = 3;
   auto config = ExplicitConfig("http://127.0.0.1:" + std::to_string(port), "", "", "neo4j");
   ASSERT_TRUE(config.ok());
-  KubeClient client(*config, engine_, clock_, [this](Duration d) { clock_.Advance(d); },
-                    options_);
+  KubeClient client(
+      *config, engine_, clock_, [this](Duration d) { clock_.Advance(d); }, options_);
   auto nodes = client.ListNodes("", Deadline());
   ASSERT_FALSE(nodes.ok());
   EXPECT_EQ(nodes.error().kind, ErrorKind::kConnectionRefused);
@@ -337,7 +344,8 @@ TEST_F(KubeClientTest, CustomObjectsAreReturnedAsRawJson) {
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().kind, ErrorKind::kNotFound);
   auto reqs = api_.Requests();
-  EXPECT_EQ(reqs.at(0).path, "/apis/neo4j.neo4j.com/v1/namespaces/neo4j/neo4jenterpriseclusters/prod");
+  EXPECT_EQ(reqs.at(0).path,
+            "/apis/neo4j.neo4j.com/v1/namespaces/neo4j/neo4jenterpriseclusters/prod");
 }
 
 }  // namespace

@@ -58,7 +58,8 @@ TEST(KubeObjectsTest, ParsesNodeListFields) {
   EXPECT_EQ(page->items[0].labels.at("topology.kubernetes.io/zone"), "eu-1a");
   EXPECT_TRUE(page->items[0].unschedulable);
   ASSERT_EQ(page->items[0].taints.size(), 2u);
-  EXPECT_EQ(page->items[0].taints[0], (Taint{"node.kubernetes.io/unschedulable", "", "NoSchedule"}));
+  EXPECT_EQ(page->items[0].taints[0],
+            (Taint{"node.kubernetes.io/unschedulable", "", "NoSchedule"}));
   EXPECT_EQ(page->items[0].taints[1], (Taint{"dedicated", "neo4j", "NoExecute"}));
   EXPECT_FALSE(page->items[1].unschedulable);
   EXPECT_TRUE(page->items[1].taints.empty());

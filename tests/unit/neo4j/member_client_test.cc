@@ -80,7 +80,6 @@ const json kDbRows = {
     {"neo4j", "standard", "localhost:7681", "primary", true, "online", "online", "", true},
     {"system", "system", "localhost:7681", "primary", false, "online", "online", "", false}};
 
-
 // A stub Neo4j member shared by the tests of a suite (routes are reset per test). Routes are
 // "METHOD /path" -> handler; GET / serves `discovery`.
 class FakeNeo4j {

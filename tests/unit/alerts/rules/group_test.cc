@@ -193,7 +193,6 @@ TEST(GroupTest, EvalTimestampIsSlottedWithStableOffset) {
   EXPECT_EQ(group.EvalTimestamp(t1 + kMin), t1 + kMin);
 }
 
-
 // Transitions: inactive -> pending -> firing -> inactive (resolved), each reported once.
 TEST(AlertingRuleTest, ReportsEachTransitionOnce) {
   AlertingRule rule(AlertDef(2 * kMin), {});
