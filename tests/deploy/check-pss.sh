@@ -36,6 +36,8 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/check-pss.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 failures=0
 fail() { failures=$((failures + 1)); echo "FAIL $*" >&2; }
+# shellcheck source=tests/deploy/entry-points.sh
+. "$here/entry-points.sh"
 
 # --- 1. self-test --------------------------------------------------------------------------------
 # One run over all fixtures; the verdicts are read per file from the lines "FILE: Kind/name: ID: ...".
@@ -67,24 +69,16 @@ for id in hostNamespaces privileged capabilities_baseline hostPathVolumes hostPo
 done
 
 # --- 2. the rendered manifests -------------------------------------------------------------------
-mapfile -t entries < <(sed -e 's/#.*//' -e 's/[[:space:]]*$//' "$here/entry-points.txt" | sed '/^$/d')
-while IFS= read -r k; do
-  d=$(dirname "${k#"$deploy"/}")
-  [ "$k" != "$deploy/kustomization.yaml" ] || d=.
-  grep -q '^kind: Component' "$k" && continue
-  printf '%s\n' "${entries[@]}" | grep -qxF -- "$d" || fail "entry point $d (has $(basename "$k")) is not in tests/deploy/entry-points.txt"
-done < <(find "$deploy" -name kustomization.yaml -o -name kustomization.yml -o -name Kustomization | sort)
+load_entry_points
 
 pods=0
 for d in "${entries[@]}"; do
-  out="$work/$( [ "$d" = . ] && echo root || echo "$d" | tr / _).yaml"
-  if ! kubectl kustomize "$deploy/$d" >"$out" 2>"$work/err"; then
-    fail "kubectl kustomize $d: $(cat "$work/err")"
-    continue
-  fi
+  render_entry_point "$d"
+  [ -n "$rendered_out" ] || continue
+  out=$rendered_out
   rc=0
   node "$here/pss-restricted.mjs" "$out" >"$work/out" 2>&1 || rc=$?
-  sed -e "s|^$work/||" -e "s|^OK |OK [$d] |" "$work/out" | grep -v '^pss-restricted: ' || true
+  sed -e "s|^$work/rendered-||" -e "s|^OK |OK [$d] |" "$work/out" | grep -v '^pss-restricted: ' || true
   [ "$rc" -eq 0 ] || fail "$d: Pod Security restricted violations (above)"
   grep -q '^pss-restricted: 0 pod spec' "$work/out" && fail "$d: no pod spec rendered"
   pods=$((pods + $(sed -n 's/^pss-restricted: \([0-9]*\) pod spec.*/\1/p' "$work/out")))

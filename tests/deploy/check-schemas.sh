@@ -39,6 +39,8 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/check-schemas.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 failures=0
 fail() { failures=$((failures + 1)); echo "FAIL $*" >&2; }
+# shellcheck source=tests/deploy/entry-points.sh
+. "$here/entry-points.sh"
 
 # --- 1. self-test --------------------------------------------------------------------------------
 # One run over all fixtures; problems are read per file from the lines "validate: FILE: ...".
@@ -69,23 +71,12 @@ done
 [ "$n_fixtures" -gt 1 ] || fail "self-test: no fixtures in $here/validate-fixtures"
 
 # --- 2. the rendered manifests -------------------------------------------------------------------
-mapfile -t entries < <(sed -e 's/#.*//' -e 's/[[:space:]]*$//' "$here/entry-points.txt" | sed '/^$/d')
-# Every kustomization directory (except Components, rendered through the overlays) is listed.
-while IFS= read -r k; do
-  d=$(dirname "${k#"$deploy"/}")
-  [ "$k" != "$deploy/kustomization.yaml" ] || d=.
-  grep -q '^kind: Component' "$k" && continue
-  printf '%s\n' "${entries[@]}" | grep -qxF -- "$d" || fail "entry point $d (has $(basename "$k")) is not in tests/deploy/entry-points.txt"
-done < <(find "$deploy" -name kustomization.yaml -o -name kustomization.yml -o -name Kustomization | sort)
+load_entry_points
 
 rendered=()
 for d in "${entries[@]}"; do
-  out="$work/rendered-$( [ "$d" = . ] && echo root || echo "$d" | tr / _).yaml"
-  if kubectl kustomize "$deploy/$d" >"$out" 2>"$work/err"; then
-    rendered+=("$out")
-  else
-    fail "kubectl kustomize $d: $(cat "$work/err")"
-  fi
+  render_entry_point "$d"
+  [ -z "$rendered_out" ] || rendered+=("$rendered_out")
 done
 extra=("$root/rules/prometheus/prometheus-rule.yaml")
 [ ! -f "$deploy/components/prometheus-operator/prometheusrule.yaml" ] || extra+=("$deploy/components/prometheus-operator/prometheusrule.yaml")

@@ -476,7 +476,7 @@ class DaemonSet {
 
   // Prometheus: the value of a scalar-valued (one-sample) query, or nullopt.
   std::optional<double> Scalar(const std::string& query) {
-    Json j = GetJson(prom_.base_url + "/api/v1/query?query=" + UrlEncode(query));
+    Json j = GetJson(prom_.base_url + "/api/v1/query?query=" + UrlEncodeQuery(query));
     if (!j.is_object() || j["status"] != "success") return std::nullopt;
     const Json& result = j["data"]["result"];
     if (!result.is_array() || result.size() != 1) return std::nullopt;
@@ -486,7 +486,7 @@ class DaemonSet {
   // Prometheus: label sets of the samples of an instant query.
   std::vector<LabelSet> Series(const std::string& query) {
     std::vector<LabelSet> out;
-    Json j = GetJson(prom_.base_url + "/api/v1/query?query=" + UrlEncode(query));
+    Json j = GetJson(prom_.base_url + "/api/v1/query?query=" + UrlEncodeQuery(query));
     if (!j.is_object() || j["status"] != "success") return out;
     for (const Json& r : j["data"]["result"]) out.push_back(LabelsOf(r["metric"]));
     return out;
@@ -571,21 +571,6 @@ class DaemonSet {
   sim::Simulator& Sim() { return *sim_; }
 
  private:
-  static std::string UrlEncode(const std::string& s) {
-    std::string out;
-    const char* hex = "0123456789ABCDEF";
-    for (unsigned char c : s) {
-      if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-        out += static_cast<char>(c);
-      } else {
-        out += '%';
-        out += hex[c >> 4];
-        out += hex[c & 15];
-      }
-    }
-    return out;
-  }
-
   bool ok_ = false;
   RealClock clock_;
   std::unique_ptr<sim::Simulator> sim_;

@@ -147,6 +147,25 @@ TEST(FlagsTest, ClusterFlagErrors) {
   EXPECT_THAT(dup, HasSubstr("cluster \"a\" given more than once"));
 }
 
+// The neo4j_metrics relay's flags: set the configuration; bad values name the flag.
+TEST(FlagsTest, Neo4jMetricsRelayFlags) {
+  auto r = Parse({"--cluster", "p=http://h", "--collector.neo4j_metrics.include=neo4j_tx_.*",
+                  "--collector.neo4j_metrics.exclude=.*_vm_.*",
+                  "--collector.neo4j_metrics.series-limit=42"});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->config.neo4j_metrics.include, "neo4j_tx_.*");
+  EXPECT_EQ(r->config.neo4j_metrics.exclude, ".*_vm_.*");
+  EXPECT_EQ(r->config.neo4j_metrics.series_limit, 42u);
+  EXPECT_THAT(ParseErr({"--cluster", "p=http://h", "--collector.neo4j_metrics.include=(x"}),
+              StartsWith("--collector.neo4j_metrics.include: invalid regular expression"));
+  for (const char* bad : {"0", "-1", "12x", "20000000"}) {
+    EXPECT_THAT(ParseErr({"--cluster", "p=http://h",
+                          std::string("--collector.neo4j_metrics.series-limit=") + bad}),
+                StartsWith("--collector.neo4j_metrics.series-limit: want a whole number"))
+        << bad;
+  }
+}
+
 TEST(FlagsTest, ClusterUrlWithCredentialsIsRedacted) {
   std::string message = ParseErr({"--cluster=prod=http://neo4j:s3cret@h:7474"});
   EXPECT_THAT(message, HasSubstr("user info in the URL is not allowed"));
