@@ -142,7 +142,9 @@ struct SimConfig {
   Duration model_step = Millis(50);     // largest model time step (Advance sub-steps)
   uint64_t seed = 1;                    // elections' tie-breaks and initial leaders
   int member_threads = 8;               // civetweb worker threads per member
-  int first_bolt_port = 17687;          // first allocated bolt port
+  // First allocated bolt port; 0: every allocated port is ephemeral (kept across restarts
+  // while free), for tests that run simulators side by side.
+  int first_bolt_port = 17687;
   TickerMode ticker = TickerMode::kAuto;
 };
 

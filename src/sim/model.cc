@@ -90,6 +90,8 @@ Result<Model> Model::Create(const SimConfig& config, MonoTime start) {
           ms.server_id.empty() ? DeterministicUuid(spec.name + "/member/" + ms.name) : ms.server_id;
       if (ms.bolt_port != 0) {
         member.bolt_port = ms.bolt_port;
+      } else if (config.first_bolt_port == 0) {
+        member.bolt_port = 0;  // the listener takes an ephemeral port when it starts
       } else {
         while (used_bolt.count(next_bolt) != 0) {
           ++next_bolt;

@@ -229,6 +229,9 @@ class SimBoltProbeTest : public ::testing::Test {
     sim::SimConfig config;
     config.ticker = sim::TickerMode::kOff;
     config.member_threads = 2;
+    // Ephemeral bolt ports: a fixed one may belong to a simulator in a test running alongside,
+    // which would answer for the stopped member.
+    config.first_bolt_port = 0;
     for (const auto& [name, version] :
          {std::pair{"v4", "4.4.26"}, std::pair{"v5", "5.26.0"}, std::pair{"cal", "2025.10.1"}}) {
       sim::ClusterSpec c;

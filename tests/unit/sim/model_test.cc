@@ -394,6 +394,17 @@ TEST_F(SimModelTest, MembersGetDistinctIdsAndBoltPorts) {
   EXPECT_EQ(model_->cluster(1).family, VersionFamily::kV4);
 }
 
+TEST_F(SimModelTest, FirstBoltPortZeroLeavesAllocatedPortsToTheListener) {
+  SimConfig config = MakeConfig();
+  config.first_bolt_port = 0;
+  config.clusters[0].members[1].bolt_port = 27687;  // configured ports are kept
+  Init(config);
+  const auto& members = model_->cluster(0).members;
+  EXPECT_EQ(members[0].bolt_port, 0);
+  EXPECT_EQ(members[1].bolt_port, 27687);
+  EXPECT_EQ(members[2].bolt_port, 0);
+}
+
 // ---- Property test: the one-leader-iff-majority invariant under random faults ----
 
 struct Oracle {
