@@ -30,6 +30,7 @@ RUN apt-get update \
       libspdlog1.10 \
       libstdc++6 \
       libyaml-cpp0.7 \
+      zlib1g \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/neo4j-cluster-agent /usr/local/bin/neo4j-cluster-agent
 USER 65534:65534

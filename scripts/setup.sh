@@ -12,7 +12,7 @@ fi
 packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   prometheus-cpp-dev libcivetweb-dev libcurl4-openssl-dev nlohmann-json3-dev libspdlog-dev
-  libconcurrentqueue-dev libyaml-cpp-dev libre2-dev
+  libconcurrentqueue-dev libyaml-cpp-dev libre2-dev zlib1g-dev
 )
 if [ "$build_only" -eq 0 ]; then
   packages+=(

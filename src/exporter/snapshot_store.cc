@@ -18,9 +18,16 @@ void SnapshotStore::Publish(CollectorSnapshot snapshot) {
       fresh->last_success = slot->last_success;
     }
     old = std::exchange(slot, fresh);
+    ++generation_;
   }
   if (listener_) {
     listener_(*fresh);
+  }
+  {
+    std::lock_guard lock(observers_mu_);
+    for (const auto& [id, observer] : observers_) {
+      observer();
+    }
   }
   // `old` (possibly the last reference to a large MetricSet) is released outside the lock.
 }
@@ -39,6 +46,18 @@ SnapshotPtr SnapshotStore::Get(const std::string& collector) const {
   std::lock_guard lock(mu_);
   auto it = snapshots_.find(collector);
   return it == snapshots_.end() ? nullptr : it->second;
+}
+
+int SnapshotStore::AddObserver(std::function<void()> observer) {
+  std::lock_guard lock(observers_mu_);
+  const int id = next_observer_++;
+  observers_.emplace(id, std::move(observer));
+  return id;
+}
+
+void SnapshotStore::RemoveObserver(int id) {
+  std::lock_guard lock(observers_mu_);
+  observers_.erase(id);
 }
 
 }  // namespace nca::exporter

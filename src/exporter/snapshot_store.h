@@ -3,6 +3,8 @@
 // waits on a collector (and so never on Neo4j).
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -61,10 +63,24 @@ class SnapshotStore {
   // The collector's latest snapshot, or nullptr before its first publication.
   SnapshotPtr Get(const std::string& collector) const;
 
+  // Incremented by every Publish (before the observers are called): what a reader of Latest()
+  // compares to know whether anything changed since.
+  uint64_t Generation() const { return generation_.load(); }
+
+  // Observers are called after every Publish (after the listener), on the publishing thread;
+  // they must be cheap and must not call back into the store. RemoveObserver waits for a call
+  // in progress, so an observer may capture an object that removes it in its destructor.
+  int AddObserver(std::function<void()> observer);
+  void RemoveObserver(int id);
+
  private:
   const Listener listener_;
   mutable std::mutex mu_;
   std::map<std::string, SnapshotPtr> snapshots_;  // guarded by mu_
+  std::atomic<uint64_t> generation_{0};
+  std::mutex observers_mu_;                         // held while observers run
+  std::map<int, std::function<void()>> observers_;  // guarded by observers_mu_
+  int next_observer_ = 0;                           // guarded by observers_mu_
 };
 
 }  // namespace nca::exporter

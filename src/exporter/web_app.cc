@@ -19,6 +19,8 @@ constexpr char kExporterName[] = "neo4j-cluster-agent";
 constexpr char kMetricsContentType[] = "text/plain; version=0.0.4; charset=utf-8";
 constexpr char kHealthyPath[] = "/-/healthy";
 constexpr char kReadyPath[] = "/-/ready";
+// zlib level for /metrics: 1 compresses the exposition about 6:1 at a third of level 6's cost.
+constexpr int kGzipLevel = 1;
 // Same label names as collectors::kClusterLabel / kMemberLabel.
 constexpr char kClusterLabel[] = "neo4j_cluster";
 constexpr char kMemberLabel[] = "member";
@@ -138,21 +140,6 @@ net::HttpResponse MethodNotAllowed() {
   return r;
 }
 
-// What HttpExchange::Send writes, without the body (HEAD keeps the GET Content-Length).
-std::string ResponseHead(const net::HttpResponse& r) {
-  std::string head = "HTTP/1.1 " + std::to_string(r.status) + " " +
-                     std::string(net::ReasonPhrase(r.status)) + "\r\n";
-  if (!r.content_type.empty()) {
-    head += "Content-Type: " + r.content_type + "\r\n";
-  }
-  for (const auto& [k, v] : r.headers) {
-    head += k + ": " + v + "\r\n";
-  }
-  head += "Content-Length: " + std::to_string(r.body.size()) + "\r\n";
-  head += "Connection: close\r\n\r\n";
-  return head;
-}
-
 std::string BuildLanding(const WebAppOptions& o) {
   std::string h;
   h += "<!DOCTYPE html>\n<html>\n<head><meta charset=\"utf-8\"><title>";
@@ -261,7 +248,7 @@ std::vector<ClusterSummary> SummariseClusters(const std::vector<config::ClusterC
   return out;
 }
 
-WebApp::WebApp(WebAppOptions options, const SnapshotStore& store)
+WebApp::WebApp(WebAppOptions options, SnapshotStore& store)
     : options_(std::move(options)), store_(store) {
   for (auto& c : options_.clusters) {
     for (auto& m : c.members) {
@@ -269,25 +256,36 @@ WebApp::WebApp(WebAppOptions options, const SnapshotStore& store)
     }
   }
   landing_ = BuildLanding(options_);
+  observer_id_ = store_.AddObserver([this] { MetricsChanged(); });
 }
 
-WebApp::~WebApp() { Stop(); }
+WebApp::~WebApp() {
+  Stop();
+  store_.RemoveObserver(observer_id_);
+}
 
 Status WebApp::Start() {
   if (server_ != nullptr) {
     return OkStatus();
   }
-  net::HttpServerOptions o;
+  net::EventServerOptions o;
   o.listen_address = options_.listen_address;
-  o.num_threads = options_.num_threads;
   o.max_request_body = 64u << 10;
-  auto server = std::make_unique<net::HttpServer>(
-      o, [this](const net::HttpRequest& req, net::HttpExchange& ex) { Serve(req, ex); });
+  o.logger_name = "exporter.web";
+  auto server = std::make_unique<net::EventServer>(
+      o, [this](const net::HttpRequest& req) { return Respond(req); });
   Status st = server->Start();
   if (!st) {
     return st;
   }
   server_ = std::move(server);
+  (void)RenderNow();  // the first scrape finds a rendering
+  {
+    std::lock_guard lock(loop_mu_);
+    loop_stop_ = false;
+  }
+  renderer_ = std::thread([this] { RenderLoop(); });
+  renderer_running_ = true;
   GetLogger("exporter.web")
       ->info("msg=\"listening\" address={} port={} telemetry_path={}",
              LogQuote(options_.listen_address), server_->Port(), LogQuote(options_.telemetry_path));
@@ -299,17 +297,75 @@ void WebApp::Stop() {
     server_->Stop();
     server_.reset();
   }
+  if (renderer_.joinable()) {
+    {
+      std::lock_guard lock(loop_mu_);
+      loop_stop_ = true;
+    }
+    loop_cv_.notify_all();
+    renderer_.join();
+    renderer_running_ = false;
+  }
 }
 
 int WebApp::Port() const { return server_ == nullptr ? 0 : server_->Port(); }
 
-void WebApp::Serve(const net::HttpRequest& request, net::HttpExchange& exchange) const {
-  net::HttpResponse response = HandleRequest(request);
-  if (request.method == "HEAD") {
-    exchange.SendRaw(ResponseHead(response));
-    return;
+void WebApp::MetricsChanged() {
+  {
+    // Under the loop's lock, so that the renderer cannot miss the change between its check and
+    // its wait.
+    std::lock_guard lock(loop_mu_);
+    ++changes_;
   }
-  exchange.Send(response);
+  loop_cv_.notify_one();
+}
+
+void WebApp::RenderLoop() {
+  std::unique_lock lock(loop_mu_);
+  for (;;) {
+    loop_cv_.wait(lock, [this] {
+      if (loop_stop_) {
+        return true;
+      }
+      std::lock_guard cache_lock(cache_mu_);
+      return cache_ == nullptr || cache_->generation != store_.Generation() ||
+             cache_->changes != changes_.load();
+    });
+    if (loop_stop_) {
+      return;
+    }
+    lock.unlock();
+    (void)RenderNow();
+    lock.lock();
+  }
+}
+
+std::shared_ptr<const WebApp::Rendered> WebApp::RenderNow() const {
+  std::lock_guard render_lock(render_mu_);
+  auto r = std::make_shared<Rendered>();
+  // The stamps first: a change during the render makes this rendering out of date at once.
+  r->generation = store_.Generation();
+  r->changes = changes_.load();
+  auto text = std::make_shared<const std::string>(RenderMainText());
+  r->gzip = std::make_shared<const net::GzipPrefix>(net::GzipStart(*text, kGzipLevel));
+  r->text = std::move(text);
+  ++renders_;
+  std::shared_ptr<const Rendered> out = std::move(r);
+  std::lock_guard lock(cache_mu_);
+  cache_ = out;
+  return out;
+}
+
+std::shared_ptr<const WebApp::Rendered> WebApp::Cached() const {
+  {
+    std::lock_guard lock(cache_mu_);
+    if (cache_ != nullptr &&
+        ((cache_->generation == store_.Generation() && cache_->changes == changes_.load()) ||
+         renderer_running_.load())) {
+      return cache_;  // current, or the previous one while the renderer works on the next
+    }
+  }
+  return RenderNow();
 }
 
 net::HttpResponse WebApp::HandleRequest(const net::HttpRequest& request) const {
@@ -319,7 +375,7 @@ net::HttpResponse WebApp::HandleRequest(const net::HttpRequest& request) const {
       if (!IsGetOrHead(request.method)) {
         return MethodNotAllowed();
       }
-      net::HttpResponse r = TextResponse(200, RenderMetrics());
+      net::HttpResponse r = TextResponse(200, *Cached()->text + RenderTailText());
       r.content_type = kMetricsContentType;
       return r;
     }
@@ -374,7 +430,82 @@ net::HttpResponse WebApp::HandleRequest(const net::HttpRequest& request) const {
   return TextResponse(500, "Internal Server Error\n");
 }
 
-std::string WebApp::RenderMetrics() const {
+net::ServerResponse WebApp::Respond(const net::HttpRequest& request) const {
+  if (request.path == options_.telemetry_path && IsGetOrHead(request.method)) {
+    try {
+      const std::shared_ptr<const Rendered> cached = Cached();
+      const std::string tail = RenderTailText();
+      net::ServerResponse r;
+      r.content_type = kMetricsContentType;
+      r.headers.emplace_back("Vary", "Accept-Encoding");
+      if (net::AcceptsEncoding(request.Header("accept-encoding"), "gzip")) {
+        r.headers.emplace_back("Content-Encoding", "gzip");
+        // Shares the cached prefix; only the tail is compressed here.
+        r.body.push_back(
+            net::BodyPiece{std::shared_ptr<const std::string>(cached->gzip, &cached->gzip->bytes),
+                           cached->gzip->bytes});
+        r.body.push_back(net::BodyPiece::Of(
+            std::make_shared<const std::string>(net::GzipFinish(*cached->gzip, tail, kGzipLevel))));
+      } else {
+        r.body.push_back(net::BodyPiece::Of(cached->text));
+        r.body.push_back(net::BodyPiece::Of(std::make_shared<const std::string>(tail)));
+      }
+      return r;
+    } catch (const std::exception& e) {
+      GetLogger("exporter.web")->error("msg=\"render failed\" err={}", LogQuote(e.what()));
+      return net::ServerResponse::Text(500, "Internal Server Error\n");
+    }
+  }
+  net::HttpResponse h = HandleRequest(request);
+  net::ServerResponse r = net::ServerResponse::Text(h.status, std::move(h.body));
+  r.content_type = std::move(h.content_type);
+  r.headers = std::move(h.headers);
+  return r;
+}
+
+std::string WebApp::RenderMetrics() const { return RenderMainText() + RenderTailText(); }
+
+std::string WebApp::RenderTailText() const {
+  MetricSet own;
+  AppendVolatileSelfMetrics(own);
+  std::vector<MetricSet> extra;
+  extra.reserve(options_.extra_metrics.size());
+  for (const auto& provider : options_.extra_metrics) {
+    extra.push_back(provider());
+  }
+  std::vector<const prometheus::MetricFamily*> families;
+  for (const auto& f : own) {
+    families.push_back(&f);
+  }
+  for (const auto& set : extra) {
+    for (const auto& f : set) {
+      families.push_back(&f);
+    }
+  }
+  return prometheus::TextSerializer().Serialize(MergeAndSort(std::move(families)));
+}
+
+void WebApp::AppendVolatileSelfMetrics(MetricSet& out) const {
+  MetricSetBuilder b;
+  if (options_.discovered_members) {
+    auto discovered = b.Gauge("neo4j_kubernetes_discovered_members",
+                              "Neo4j members that node-local Kubernetes discovery found on this "
+                              "agent's node, by the label convention their pods follow (operator, "
+                              "helm or custom) and cluster; as of the latest successful listing.");
+    for (const DiscoveredCount& d : options_.discovered_members()) {
+      discovered.Add({{"convention", d.convention}, {kClusterLabel, d.cluster}},
+                     static_cast<double>(d.members));
+    }
+  }
+
+  MetricSet built = std::move(b).Build();
+  out.insert(out.end(), std::make_move_iterator(built.begin()),
+             std::make_move_iterator(built.end()));
+  AppendProcessMetrics(options_.process_stats ? options_.process_stats() : process_reader_.Read(),
+                       out);
+}
+
+std::string WebApp::RenderMainText() const {
   // Shared pointers only: the store lock is released before anything is formatted.
   const std::vector<SnapshotPtr> snapshots = store_.Latest();
   MetricSet self;
@@ -394,22 +525,13 @@ std::string WebApp::RenderMetrics() const {
   for (const auto& f : self) {
     families.push_back(&f);
   }
-  std::vector<MetricSet> extra;
-  extra.reserve(options_.extra_metrics.size());
-  for (const auto& provider : options_.extra_metrics) {
-    extra.push_back(provider());
-  }
-  for (const auto& set : extra) {
-    for (const auto& f : set) {
-      families.push_back(&f);
-    }
-  }
   return prometheus::TextSerializer().Serialize(MergeAndSort(std::move(families)));
 }
 
 MetricSet WebApp::SelfMetrics() const {
   MetricSet self;
   AppendSelfMetrics(store_.Latest(), self);
+  AppendVolatileSelfMetrics(self);
   return self;
 }
 
@@ -498,20 +620,7 @@ void WebApp::AppendSelfMetrics(const std::vector<SnapshotPtr>& snapshots, Metric
     }
   }
 
-  if (options_.discovered_members) {
-    auto discovered = b.Gauge("neo4j_kubernetes_discovered_members",
-                              "Neo4j members that node-local Kubernetes discovery found on this "
-                              "agent's node, by the label convention their pods follow (operator, "
-                              "helm or custom) and cluster; as of the latest successful listing.");
-    for (const DiscoveredCount& d : options_.discovered_members()) {
-      discovered.Add({{"convention", d.convention}, {kClusterLabel, d.cluster}},
-                     static_cast<double>(d.members));
-    }
-  }
-
   out = std::move(b).Build();
-  AppendProcessMetrics(options_.process_stats ? options_.process_stats() : process_reader_.Read(),
-                       out);
 }
 
 }  // namespace nca::exporter

@@ -6,18 +6,32 @@
 //   /-/reload                            POST/PUT: re-read the rule files (when rules are on)
 //   /api/v1/rules, /api/v1/alerts        the local rule evaluation, in Prometheus' JSON shapes
 //
-// /metrics is built from the latest collector snapshots (SnapshotStore) plus self-metrics computed
-// at serialisation time (build info, per-collector duration/success/last success/interval,
-// per-member up/info/errors, members found by node-local Kubernetes discovery, process_*). It never
-// collects from Neo4j and never waits on a collector: a scrape while a member hangs stays fast.
+// /metrics is built from the latest collector snapshots (SnapshotStore) plus self-metrics (build
+// info, per-collector duration/success/last success/interval, per-member up/info/errors, members
+// found by node-local Kubernetes discovery, rule evaluation and notifier families). What changes
+// only with snapshots (collectors' series, build, collector and member self-metrics) is rendered
+// by a renderer thread once whenever a snapshot is published (or the owner calls MetricsChanged),
+// as text and as the start of a gzip member; a scrape sends those cached bytes and appends the
+// small families that change on their own (discovered members, the extra_metrics of rule
+// evaluation and notifier, process_* from /proc), rendered at scrape time (for gzip: their
+// compressed tail and the trailer, net/gzip.h). A scrape never renders the collectors' series
+// and never waits for a render in progress: it serves the previous rendering until the next one
+// is complete. It never collects from Neo4j and never waits on a collector.
+//
+// The server is net::EventServer (keep-alive, pipelining, bounded clients); Accept-Encoding:
+// gzip is honoured on /metrics.
 #pragma once
 
+#include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/clock.h"
@@ -26,6 +40,8 @@
 #include "exporter/metric_set.h"
 #include "exporter/process_metrics.h"
 #include "exporter/snapshot_store.h"
+#include "net/event_server.h"
+#include "net/gzip.h"
 #include "net/http_server.h"
 
 namespace nca::exporter {
@@ -73,7 +89,6 @@ struct CollectorInfo {
 struct WebAppOptions {
   std::string listen_address = ":9474";
   std::string telemetry_path = "/metrics";
-  int num_threads = 4;
   std::vector<CollectorInfo> collectors;  // the enabled ones
   std::vector<ClusterSummary> clusters;
   // Readiness (/-/ready); typically Scheduler::AllRanOnce. Empty: always ready.
@@ -89,7 +104,8 @@ struct WebAppOptions {
   // Process metrics source. Empty: ProcessMetricsReader on /proc. Must be thread-safe.
   std::function<ProcessStats()> process_stats;
   // More families for /metrics (rule evaluation, notifier), asked at every scrape. Must be
-  // thread-safe and fast. They are not part of SelfMetrics().
+  // thread-safe and fast, and their names must not be those of any snapshot's families. They
+  // are not part of SelfMetrics().
   std::vector<std::function<MetricSet()>> extra_metrics;
   // Local alerting endpoints; empty: 404 (rule evaluation is off). Must be thread-safe.
   std::function<std::string(const std::string& type)> rules_json;  // GET /api/v1/rules?type=
@@ -97,14 +113,14 @@ struct WebAppOptions {
   std::function<Status()> reload;                                  // POST /-/reload
 };
 
-// Thread-safety: Start/Stop/destructor from one owning thread. Requests are served concurrently
-// on the HTTP server's threads; RenderMetrics/RenderLanding/HandleRequest are thread-safe (they
-// only read the thread-safe SnapshotStore, immutable options and the providers, which must be
-// thread-safe themselves).
+// Thread-safety: Start/Stop/destructor from one owning thread. Requests are served on the
+// server's loop thread; RenderMetrics, RenderLanding, HandleRequest, Respond and MetricsChanged
+// are thread-safe (they read the thread-safe SnapshotStore, immutable options, the providers,
+// which must be thread-safe themselves, and the cache under its lock).
 class WebApp {
  public:
-  // `store` must outlive the WebApp.
-  WebApp(WebAppOptions options, const SnapshotStore& store);
+  // `store` must outlive the WebApp (the WebApp observes its publications).
+  WebApp(WebAppOptions options, SnapshotStore& store);
   ~WebApp();  // Stop()
   WebApp(const WebApp&) = delete;
   WebApp& operator=(const WebApp&) = delete;
@@ -115,26 +131,66 @@ class WebApp {
   // The bound port after Start (useful with port 0).
   int Port() const;
 
-  // The /metrics body: all families, sorted by name, series sorted by labels; a family that
-  // appears in several snapshots is emitted once with the series of all of them.
+  // The /metrics body, rendered now: the families that change with snapshots, sorted by name,
+  // then those that change by themselves (discovered members, extra_metrics, process_*), sorted
+  // by name; series sorted by labels; a family that appears in several snapshots is emitted once
+  // with the series of all of them.
   std::string RenderMetrics() const;
   // The agent's own families (build info, collector and member self-metrics, process), as in
   // /metrics but without the collectors' snapshots and the extra_metrics providers.
   MetricSet SelfMetrics() const;
   // The landing page HTML.
   const std::string& RenderLanding() const { return landing_; }
-  // Routes one request (what the HTTP server calls). Never throws.
+  // Routes one request and returns the response with its body as one string. Never throws.
   net::HttpResponse HandleRequest(const net::HttpRequest& request) const;
+  // What the server sends: as HandleRequest, but /metrics comes from the cache without copying
+  // (gzip when the request's Accept-Encoding admits it). Never throws.
+  net::ServerResponse Respond(const net::HttpRequest& request) const;
+
+  // Something behind member_status changed outside a collector run: /metrics is rendered again (by
+  // the renderer thread once started, else at the next scrape). Published snapshots do this by
+  // themselves. Cheap; any thread.
+  void MetricsChanged();
+  // Renders of /metrics so far (tests and benchmarks).
+  uint64_t Renders() const { return renders_.load(); }
 
  private:
-  void Serve(const net::HttpRequest& request, net::HttpExchange& exchange) const;
+  // One rendering of everything but process_*.
+  struct Rendered {
+    uint64_t generation = 0;  // SnapshotStore::Generation() it was rendered from
+    uint64_t changes = 0;     // changes_ it was rendered from
+    std::shared_ptr<const std::string> text;
+    std::shared_ptr<const net::GzipPrefix> gzip;
+  };
+  // The latest rendering; renders inline when there is none yet, or when it is out of date and
+  // the renderer thread is not running (tests, before Start).
+  std::shared_ptr<const Rendered> Cached() const;
+  std::shared_ptr<const Rendered> RenderNow() const;  // renders and installs it
+  std::string RenderMainText() const;
+  // What changes without a snapshot: discovered members, extra_metrics, process_*.
+  std::string RenderTailText() const;
+  void AppendVolatileSelfMetrics(MetricSet& out) const;
+  void RenderLoop();
+  // The self-metrics that change only with snapshots (build, collectors, members).
   void AppendSelfMetrics(const std::vector<SnapshotPtr>& snapshots, MetricSet& out) const;
 
   WebAppOptions options_;
-  const SnapshotStore& store_;
+  SnapshotStore& store_;
   ProcessMetricsReader process_reader_;
   std::string landing_;
-  std::unique_ptr<net::HttpServer> server_;
+  std::unique_ptr<net::EventServer> server_;
+  int observer_id_ = -1;
+
+  std::atomic<uint64_t> changes_{0};
+  mutable std::atomic<uint64_t> renders_{0};
+  mutable std::mutex render_mu_;  // serialises renders
+  mutable std::mutex cache_mu_;
+  mutable std::shared_ptr<const Rendered> cache_;  // guarded by cache_mu_
+  std::mutex loop_mu_;
+  std::condition_variable loop_cv_;
+  bool loop_stop_ = false;  // guarded by loop_mu_
+  std::atomic<bool> renderer_running_{false};
+  std::thread renderer_;
 };
 
 }  // namespace nca::exporter

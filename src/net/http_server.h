@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "net/http1.h"
 
 struct mg_context;
 struct mg_connection;
@@ -42,14 +43,6 @@ struct HttpResponse {
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
   std::string body;
 };
-
-// Standard reason phrase for a status code ("OK", "Not Found", ...).
-std::string_view ReasonPhrase(int status);
-
-// Percent-decodes a query component ('+' stays '+': Kubernetes clients do not form-encode).
-std::string PercentDecode(std::string_view text);
-// "a=1&b=x%3Dy" -> {a: 1, b: x=y}; a key without '=' maps to "". Empty parts are skipped.
-std::map<std::string, std::string> ParseQuery(std::string_view query);
 
 // The connection handed to a handler. Exactly one of Send/SendRaw should be used.
 class HttpExchange {

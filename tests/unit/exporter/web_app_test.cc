@@ -16,9 +16,11 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/build_version.h"
+#include "net/gzip.h"
 
 namespace nca::exporter {
 namespace {
@@ -185,7 +187,6 @@ std::vector<MemberStatus> TwoMembers() {
 WebAppOptions BaseOptions() {
   WebAppOptions o;
   o.listen_address = "127.0.0.1:0";
-  o.num_threads = 2;
   o.collectors = {{"failover", 5}, {"quorum", 5}, {"role", 5}};
   o.process_stats = [] { return FixedProcessStats(); };
   o.member_status = [] { return TwoMembers(); };
@@ -407,7 +408,17 @@ TEST_F(WebAppRenderTest, FamiliesSortedByNameAndSeriesByLabels) {
 
   std::string text = app.RenderMetrics();
   std::vector<std::string> order = TypeOrder(text);
-  EXPECT_TRUE(std::is_sorted(order.begin(), order.end())) << text;
+  // Two sorted parts: what changes with snapshots, then what changes by itself (process_*).
+  auto volatile_part = std::find(order.begin(), order.end(), "process_cpu_seconds_total");
+  ASSERT_NE(volatile_part, order.end());
+  EXPECT_TRUE(std::is_sorted(order.begin(), volatile_part)) << text;
+  EXPECT_TRUE(std::is_sorted(volatile_part, order.end())) << text;
+  EXPECT_TRUE(std::all_of(volatile_part, order.end(), [](const std::string& n) {
+    return n.rfind("process_", 0) == 0;
+  })) << text;
+  std::vector<std::string> unique = order;
+  std::sort(unique.begin(), unique.end());
+  EXPECT_EQ(std::unique(unique.begin(), unique.end()), unique.end()) << "a family twice";
   EXPECT_NE(std::find(order.begin(), order.end(), "alpha_metric"), order.end());
   EXPECT_NE(std::find(order.begin(), order.end(), "zeta_metric"), order.end());
   EXPECT_NE(std::find(order.begin(), order.end(), "process_open_fds"), order.end());
@@ -669,6 +680,117 @@ TEST_F(WebAppHttpTest, StartFailsOnAnAddressInUse) {
   o.listen_address = "127.0.0.1:" + std::to_string(app_->Port());
   WebApp second(std::move(o), *store_);
   EXPECT_FALSE(second.Start().ok());
+}
+
+// --- the rendering cache, gzip and keep-alive ---
+
+// A server of its own (the suite's shared one is not told about publications in between).
+class WebAppCacheTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    PublishRepresentative(store_);
+    app_ = std::make_unique<WebApp>(BaseOptions(), store_);
+    ASSERT_TRUE(app_->Start().ok());
+  }
+  // Polls until the renderer has rendered at least `n` times in all.
+  bool WaitRenders(uint64_t n) {
+    const auto deadline = std::chrono::steady_clock::now() + seconds(5);
+    while (app_->Renders() < n && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return app_->Renders() >= n;
+  }
+  SnapshotStore store_;
+  std::unique_ptr<WebApp> app_;
+};
+
+TEST_F(WebAppCacheTest, ScrapesServeOneRenderingUntilASnapshotIsPublished) {
+  const uint64_t start = app_->Renders();
+  EXPECT_GE(start, 1u);  // Start renders once
+  const Fetched a = Fetch(app_->Port(), "GET", "/metrics");
+  const Fetched b = Fetch(app_->Port(), "GET", "/metrics");
+  ASSERT_TRUE(a.ok && b.ok);
+  EXPECT_EQ(a.body, b.body);
+  EXPECT_EQ(app_->Renders(), start) << "a scrape rendered although nothing changed";
+
+  MetricSetBuilder more;
+  more.Gauge("neo4j_fresh_family", "Published after start.").Add({{"member", "m9"}}, 42);
+  store_.Publish(Snap("fresh", std::move(more).Build(), true, 0.1, 1700000100));
+  ASSERT_TRUE(WaitRenders(start + 1));
+  const Fetched c = Fetch(app_->Port(), "GET", "/metrics");
+  EXPECT_EQ(Samples(c.body)["neo4j_fresh_family{member=\"m9\"}"], "42");
+  EXPECT_EQ(app_->Renders(), start + 1);
+}
+
+TEST_F(WebAppCacheTest, GzipWhenAskedDecodesToTheSameExposition) {
+  // curl with a raw Accept-Encoding header does not decode: the body is what was sent.
+  CURL* c = curl_easy_init();
+  ASSERT_NE(c, nullptr);
+  const std::string url = "http://127.0.0.1:" + std::to_string(app_->Port()) + "/metrics";
+  std::string body;
+  std::map<std::string, std::string> headers;
+  curl_slist* h = curl_slist_append(nullptr, "Accept-Encoding: gzip");
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &AppendBody);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, &AppendHeader);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &headers);
+  ASSERT_EQ(curl_easy_perform(c), CURLE_OK);
+  curl_slist_free_all(h);
+  curl_easy_cleanup(c);
+  EXPECT_EQ(headers["content-encoding"], "gzip");
+  EXPECT_EQ(headers["vary"], "Accept-Encoding");
+  EXPECT_EQ(headers["content-length"], std::to_string(body.size()));
+  auto plain = net::Gunzip(body);
+  ASSERT_TRUE(plain.ok()) << plain.error().message;
+  const Fetched identity = Fetch(app_->Port(), "GET", "/metrics");
+  EXPECT_EQ(identity.headers.count("content-encoding"), 0u);
+  EXPECT_EQ(*plain, identity.body);  // fixed process stats: byte for byte
+  EXPECT_LT(body.size(), identity.body.size() / 3);
+}
+
+TEST_F(WebAppCacheTest, OneConnectionServesManyScrapes) {
+  // libcurl reuses the connection of an easy handle when the server keeps it open.
+  CURL* c = curl_easy_init();
+  ASSERT_NE(c, nullptr);
+  const std::string url = "http://127.0.0.1:" + std::to_string(app_->Port()) + "/metrics";
+  std::string body;
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &AppendBody);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
+  long connects = 0;
+  for (int i = 0; i < 5; ++i) {
+    body.clear();
+    ASSERT_EQ(curl_easy_perform(c), CURLE_OK);
+    long n = 0;
+    curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &n);
+    connects += n;
+    EXPECT_NE(body.find("# TYPE neo4j_up gauge"), std::string::npos);
+  }
+  curl_easy_cleanup(c);
+  EXPECT_EQ(connects, 1);
+}
+
+TEST_F(WebAppCacheTest, VolatileFamiliesAreCurrentAtEveryScrapeWithoutARender) {
+  WebAppOptions o = BaseOptions();
+  // process_* come from the provider at each scrape: a changing value shows at once.
+  std::atomic<int> cpu{1};
+  SnapshotStore store;
+  o.process_stats = [&cpu] {
+    ProcessStats p = FixedProcessStats();
+    p.cpu_seconds_total = cpu.load();
+    return p;
+  };
+  WebApp app(std::move(o), store);
+  ASSERT_TRUE(app.Start().ok());
+  const uint64_t before = app.Renders();
+  EXPECT_EQ(Samples(Fetch(app.Port(), "GET", "/metrics").body)["process_cpu_seconds_total"], "1");
+  cpu = 7;
+  EXPECT_EQ(Samples(Fetch(app.Port(), "GET", "/metrics").body)["process_cpu_seconds_total"], "7");
+  EXPECT_EQ(app.Renders(), before);
 }
 
 // --- promtool lint of the real /metrics output ---

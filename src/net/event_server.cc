@@ -1,0 +1,547 @@
+#include "net/event_server.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "common/logging.h"
+
+namespace nca::net {
+
+using Clock = std::chrono::steady_clock;
+
+struct EventServer::Conn {
+  int fd = -1;
+  std::string peer;
+  std::string in;  // received, not yet consumed
+  // Output: the response head, then the body pieces; written in order.
+  std::string out_head;
+  std::vector<BodyPiece> out_body;
+  std::size_t out_index = 0;   // 0: in out_head; k>0: in out_body[k-1]
+  std::size_t out_offset = 0;  // within the current piece
+  bool writing = false;
+  bool close_after = false;  // close once the output is flushed
+  bool peer_eof = false;     // the client shut down its side
+  bool continue_sent = false;
+  bool want_write = false;              // current epoll interest
+  Clock::time_point request_started{};  // first byte of the request in progress
+  Clock::time_point last_progress{};    // last read or write
+};
+
+namespace {
+
+constexpr std::size_t kReadChunk = 16384;
+constexpr int kMaxEvents = 64;
+
+std::string ErrnoText(int err) { return std::strerror(err); }
+
+std::string PeerName(const sockaddr_storage& ss) {
+  char host[INET6_ADDRSTRLEN] = "?";
+  int port = 0;
+  if (ss.ss_family == AF_INET) {
+    const auto* a = reinterpret_cast<const sockaddr_in*>(&ss);
+    inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
+    port = ntohs(a->sin_port);
+  } else if (ss.ss_family == AF_INET6) {
+    const auto* a = reinterpret_cast<const sockaddr_in6*>(&ss);
+    inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
+    port = ntohs(a->sin6_port);
+    // An IPv4 client on a dual-stack socket: show it as IPv4.
+    if (std::strncmp(host, "::ffff:", 7) == 0 && std::strchr(host + 7, ':') == nullptr) {
+      return std::string(host + 7) + ":" + std::to_string(port);
+    }
+    return "[" + std::string(host) + "]:" + std::to_string(port);
+  }
+  return std::string(host) + ":" + std::to_string(port);
+}
+
+}  // namespace
+
+ServerResponse ServerResponse::Text(int status, std::string body) {
+  ServerResponse r;
+  r.status = status;
+  r.body.push_back(BodyPiece::Of(std::make_shared<const std::string>(std::move(body))));
+  return r;
+}
+
+std::size_t ServerResponse::BodySize() const {
+  std::size_t n = 0;
+  for (const auto& p : body) {
+    n += p.bytes.size();
+  }
+  return n;
+}
+
+Result<std::pair<int, int>> ListenTcp(const std::string& address, int backlog) {
+  std::string host;
+  std::string port;
+  const auto colon = address.rfind(':');
+  if (colon == std::string::npos) {
+    port = address;
+  } else {
+    host = address.substr(0, colon);
+    port = address.substr(colon + 1);
+  }
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  if (port.empty() || port.size() > 5 ||
+      !std::all_of(port.begin(), port.end(), [](unsigned char c) { return std::isdigit(c); }) ||
+      std::stoi(port) > 65535) {
+    return MakeError(ErrorKind::kInvalidArgument,
+                     "listen address \"" + address + "\" must be host:port, :port or port");
+  }
+  // Candidates: the host's addresses, or for an empty host the IPv6 wildcard (dual-stack) and
+  // then the IPv4 one.
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  hints.ai_family = host.empty() ? AF_INET6 : AF_UNSPEC;
+  addrinfo* res = nullptr;
+  int gai = getaddrinfo(host.empty() ? nullptr : host.c_str(), port.c_str(), &hints, &res);
+  if (gai != 0 && host.empty()) {
+    hints.ai_family = AF_INET;
+    gai = getaddrinfo(nullptr, port.c_str(), &hints, &res);
+  }
+  if (gai != 0) {
+    return MakeError(ErrorKind::kInvalidArgument,
+                     "listen address \"" + address + "\": " + gai_strerror(gai));
+  }
+  std::string last_error = "no address";
+  int fd = -1;
+  for (addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) {
+    fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+    if (fd < 0) {
+      last_error = ErrnoText(errno);
+      continue;
+    }
+    int one = 1;
+    (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (ai->ai_family == AF_INET6 && host.empty()) {
+      int zero = 0;
+      (void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+    }
+    if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, backlog) == 0) {
+      break;
+    }
+    last_error = ErrnoText(errno);
+    close(fd);
+    fd = -1;
+  }
+  freeaddrinfo(res);
+  if (fd < 0 && host.empty() && hints.ai_family == AF_INET6) {
+    // No IPv6 on this host (e.g. disabled in the pod): every IPv4 address instead.
+    return ListenTcp("0.0.0.0:" + port, backlog);
+  }
+  if (fd < 0) {
+    return MakeError(ErrorKind::kInvalidArgument,
+                     "cannot listen on " + address + ": " + last_error);
+  }
+  sockaddr_storage ss{};
+  socklen_t len = sizeof(ss);
+  (void)getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
+  const int bound = ss.ss_family == AF_INET6
+                        ? ntohs(reinterpret_cast<const sockaddr_in6*>(&ss)->sin6_port)
+                        : ntohs(reinterpret_cast<const sockaddr_in*>(&ss)->sin_port);
+  return std::pair<int, int>{fd, bound};
+}
+
+EventServer::EventServer(EventServerOptions options, ServerHandler handler)
+    : options_(std::move(options)), handler_(std::move(handler)) {}
+
+EventServer::~EventServer() { Stop(); }
+
+Status EventServer::Start() {
+  if (thread_.joinable()) {
+    return OkStatus();
+  }
+  auto listened = ListenTcp(options_.listen_address, 512);
+  if (!listened) {
+    return listened.error();
+  }
+  listen_fd_ = listened->first;
+  port_ = listened->second;
+  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (epoll_fd_ < 0 || wake_fd_ < 0) {
+    const int err = errno;
+    Stop();
+    return MakeError(ErrorKind::kInternal, "epoll: " + ErrnoText(err));
+  }
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.fd = listen_fd_;
+  (void)epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_fd_, &ev);
+  ev.data.fd = wake_fd_;
+  (void)epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev);
+  thread_ = std::thread([this] { Loop(); });
+  return OkStatus();
+}
+
+void EventServer::Stop() {
+  if (thread_.joinable()) {
+    const uint64_t one = 1;
+    (void)write(wake_fd_, &one, sizeof(one));
+    thread_.join();
+  }
+  for (auto& c : conns_) {
+    if (c) {
+      close(c->fd);
+      c.reset();
+    }
+  }
+  open_ = 0;
+  for (int* fd : {&listen_fd_, &epoll_fd_, &wake_fd_}) {
+    if (*fd >= 0) {
+      close(*fd);
+      *fd = -1;
+    }
+  }
+}
+
+void EventServer::Loop() {
+  auto logger = GetLogger(options_.logger_name);
+  epoll_event events[kMaxEvents];
+  auto next_sweep = Clock::now() + std::chrono::seconds(1);
+  for (;;) {
+    const int n = epoll_wait(epoll_fd_, events, kMaxEvents, 1000);
+    if (n < 0 && errno != EINTR) {
+      logger->error("msg=\"epoll_wait failed\" err={}", LogQuote(ErrnoText(errno)));
+      return;
+    }
+    for (int i = 0; i < n; ++i) {
+      const int fd = events[i].data.fd;
+      if (fd == wake_fd_) {
+        return;
+      }
+      if (fd == listen_fd_) {
+        Accept();
+        continue;
+      }
+      if (static_cast<std::size_t>(fd) >= conns_.size() || !conns_[static_cast<std::size_t>(fd)]) {
+        continue;
+      }
+      Conn& c = *conns_[static_cast<std::size_t>(fd)];
+      if (events[i].events & (EPOLLERR | EPOLLHUP)) {
+        CloseConn(fd);
+        continue;
+      }
+      if (events[i].events & EPOLLOUT) {
+        OnWritable(c);
+      } else if (events[i].events & (EPOLLIN | EPOLLRDHUP)) {
+        OnReadable(c);
+      }
+    }
+    if (Clock::now() >= next_sweep) {
+      Sweep();
+      next_sweep = Clock::now() + std::chrono::seconds(1);
+    }
+  }
+}
+
+void EventServer::Accept() {
+  auto logger = GetLogger(options_.logger_name);
+  for (;;) {
+    sockaddr_storage ss{};
+    socklen_t len = sizeof(ss);
+    const int fd =
+        accept4(listen_fd_, reinterpret_cast<sockaddr*>(&ss), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EINTR || errno == ECONNABORTED) {
+        continue;
+      }
+      if (errno != EAGAIN && errno != EWOULDBLOCK) {
+        // EMFILE and friends: log and retry at the next readiness (the backlog keeps them).
+        logger->warn("msg=\"accept failed\" err={}", LogQuote(ErrnoText(errno)));
+      }
+      return;
+    }
+    if (open_.load() >= options_.max_connections) {
+      logger->warn("msg=\"too many connections; closing a new one\" limit={}",
+                   options_.max_connections);
+      close(fd);
+      continue;
+    }
+    int one = 1;
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    auto conn = std::make_unique<Conn>();
+    conn->fd = fd;
+    conn->peer = PeerName(ss);
+    conn->last_progress = Clock::now();
+    if (static_cast<std::size_t>(fd) >= conns_.size()) {
+      conns_.resize(static_cast<std::size_t>(fd) + 1);
+    }
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLRDHUP;
+    ev.data.fd = fd;
+    if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
+      close(fd);
+      continue;
+    }
+    conns_[static_cast<std::size_t>(fd)] = std::move(conn);
+    ++open_;
+  }
+}
+
+void EventServer::CloseConn(int fd) {
+  auto& slot = conns_[static_cast<std::size_t>(fd)];
+  if (!slot) {
+    return;
+  }
+  (void)epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+  close(fd);
+  slot.reset();
+  --open_;
+}
+
+void EventServer::SetInterest(Conn& c, bool want_write) {
+  if (c.want_write == want_write) {
+    return;
+  }
+  epoll_event ev{};
+  ev.events = want_write ? EPOLLOUT : (EPOLLIN | EPOLLRDHUP);
+  ev.data.fd = c.fd;
+  (void)epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, c.fd, &ev);
+  c.want_write = want_write;
+}
+
+void EventServer::OnReadable(Conn& c) {
+  const int fd = c.fd;
+  const std::size_t cap = options_.max_head_bytes + options_.max_request_body + kReadChunk;
+  for (;;) {
+    if (c.in.size() >= cap) {
+      break;  // Process() answers 431/413 or consumes; do not buffer without bound
+    }
+    const std::size_t old = c.in.size();
+    c.in.resize(old + kReadChunk);
+    const ssize_t r = recv(fd, c.in.data() + old, kReadChunk, 0);
+    if (r > 0) {
+      c.in.resize(old + static_cast<std::size_t>(r));
+      if (old == 0) {
+        c.request_started = Clock::now();
+      }
+      c.last_progress = Clock::now();
+      continue;
+    }
+    c.in.resize(old);
+    if (r == 0) {
+      c.peer_eof = true;
+      break;
+    }
+    if (errno == EINTR) {
+      continue;
+    }
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      break;
+    }
+    CloseConn(fd);
+    return;
+  }
+  Process(c);
+  // Process may have closed the connection.
+  if (conns_[static_cast<std::size_t>(fd)] && c.peer_eof && !c.writing) {
+    CloseConn(fd);
+  }
+}
+
+void EventServer::Process(Conn& c) {
+  const int fd = c.fd;
+  HeadLimits limits;
+  limits.max_head_bytes = options_.max_head_bytes;
+  limits.max_body_bytes = options_.max_request_body;
+  while (!c.writing && !c.in.empty()) {
+    HeadParse p = ParseRequestHead(c.in, limits);
+    if (p.status == HeadStatus::kIncomplete) {
+      return;
+    }
+    if (p.status == HeadStatus::kError) {
+      GetLogger(options_.logger_name)
+          ->debug("msg=\"bad request\" peer={} status={} err={}", c.peer, p.error_status,
+                  LogQuote(p.error));
+      ServerResponse r = ServerResponse::Text(p.error_status, p.error + "\n");
+      r.close = true;
+      c.in.clear();
+      Queue(c, std::move(r), false);
+      break;
+    }
+    RequestHead& h = p.head;
+    const std::size_t total = p.consumed + h.content_length;
+    if (c.in.size() < total) {
+      auto expect = h.headers.find("expect");
+      if (!c.continue_sent && expect != h.headers.end() && h.content_length > 0) {
+        static constexpr char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
+        (void)send(fd, kContinue, sizeof(kContinue) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+        c.continue_sent = true;
+      }
+      return;  // the body is still coming
+    }
+    HttpRequest req;
+    req.method = std::move(h.method);
+    req.path = std::move(h.path);
+    req.query = std::move(h.query);
+    req.headers = std::move(h.headers);
+    req.body = c.in.substr(p.consumed, h.content_length);
+    req.remote_addr = c.peer;
+    c.in.erase(0, total);
+    c.continue_sent = false;
+    c.request_started = Clock::now();
+    ServerResponse response;
+    try {
+      response = handler_(req);
+    } catch (const std::exception& e) {
+      GetLogger(options_.logger_name)
+          ->error("msg=\"handler failed\" path={} err={}", LogQuote(req.path), LogQuote(e.what()));
+      response = ServerResponse::Text(500, "Internal Server Error\n");
+    } catch (...) {
+      response = ServerResponse::Text(500, "Internal Server Error\n");
+    }
+    if (!h.keep_alive) {
+      response.close = true;
+    }
+    Queue(c, std::move(response), req.method == "HEAD");
+    if (!conns_[static_cast<std::size_t>(fd)]) {
+      return;
+    }
+  }
+}
+
+void EventServer::Queue(Conn& c, ServerResponse response, bool head_only) {
+  const long long now_s = std::chrono::duration_cast<std::chrono::seconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
+  if (now_s != date_second_) {
+    date_ = FormatHttpDate(now_s);
+    date_second_ = now_s;
+  }
+  c.close_after = response.close;
+  c.out_head = FormatResponseHead(response.status, response.content_type, response.headers,
+                                  response.BodySize(), !response.close, date_);
+  c.out_body = head_only ? std::vector<BodyPiece>{} : std::move(response.body);
+  c.out_index = 0;
+  c.out_offset = 0;
+  c.writing = true;
+  c.last_progress = Clock::now();
+  if (Flush(c) && c.writing) {
+    SetInterest(c, true);
+  }
+}
+
+bool EventServer::Flush(Conn& c) {
+  const int fd = c.fd;
+  for (;;) {
+    iovec iov[8];
+    int n = 0;
+    std::size_t index = c.out_index;
+    std::size_t offset = c.out_offset;
+    while (n < 8 && index <= c.out_body.size()) {
+      const std::string_view piece =
+          index == 0 ? std::string_view(c.out_head) : c.out_body[index - 1].bytes;
+      if (offset < piece.size()) {
+        iov[n].iov_base = const_cast<char*>(piece.data() + offset);
+        iov[n].iov_len = piece.size() - offset;
+        ++n;
+      }
+      ++index;
+      offset = 0;
+    }
+    if (n == 0) {
+      break;  // everything written
+    }
+    msghdr msg{};
+    msg.msg_iov = iov;
+    msg.msg_iovlen = static_cast<std::size_t>(n);
+    const ssize_t w = sendmsg(fd, &msg, MSG_NOSIGNAL);
+    if (w < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        return true;  // wait for EPOLLOUT
+      }
+      CloseConn(fd);
+      return false;
+    }
+    c.last_progress = Clock::now();
+    // Advance past what was written.
+    auto left = static_cast<std::size_t>(w);
+    while (left > 0) {
+      const std::size_t size =
+          c.out_index == 0 ? c.out_head.size() : c.out_body[c.out_index - 1].bytes.size();
+      const std::size_t rest = size - c.out_offset;
+      if (left < rest) {
+        c.out_offset += left;
+        left = 0;
+      } else {
+        left -= rest;
+        ++c.out_index;
+        c.out_offset = 0;
+      }
+    }
+  }
+  // Done with this response.
+  c.writing = false;
+  c.out_head.clear();
+  c.out_body.clear();
+  if (c.close_after) {
+    // Let the client read the response before the FIN: half-close, then close.
+    (void)shutdown(fd, SHUT_WR);
+    CloseConn(fd);
+    return false;
+  }
+  c.request_started = Clock::now();
+  SetInterest(c, false);
+  return true;
+}
+
+void EventServer::OnWritable(Conn& c) {
+  const int fd = c.fd;
+  if (!Flush(c)) {
+    return;
+  }
+  if (!c.writing) {
+    Process(c);  // pipelined requests already buffered
+    if (conns_[static_cast<std::size_t>(fd)] && c.peer_eof && !c.writing) {
+      CloseConn(fd);
+    }
+  }
+}
+
+void EventServer::Sweep() {
+  const auto now = Clock::now();
+  auto logger = GetLogger(options_.logger_name);
+  for (auto& slot : conns_) {
+    if (!slot) {
+      continue;
+    }
+    Conn& c = *slot;
+    const char* why = nullptr;
+    if (c.writing) {
+      if (now - c.last_progress > options_.write_timeout) {
+        why = "write timeout";
+      }
+    } else if (c.in.empty()) {
+      if (now - c.last_progress > options_.idle_timeout) {
+        why = "idle timeout";
+      }
+    } else if (now - c.request_started > options_.request_timeout) {
+      why = "request timeout";
+    }
+    if (why != nullptr) {
+      logger->debug("msg=\"closing connection\" peer={} reason={}", c.peer, LogQuote(why));
+      CloseConn(c.fd);
+    }
+  }
+}
+
+}  // namespace nca::net
