@@ -285,6 +285,10 @@ void RuleManager::Install(RuleFiles files) {
   std::vector<rules::RuleFile> for_range;
   std::size_t rule_count = 0;
   std::optional<std::set<std::string>> wanted = rules::SelectedMetricNames(files.groups);
+  std::map<std::string, std::optional<std::set<std::string>>> reads;
+  for (const auto& def : files.groups) {
+    reads[GroupKey(def)] = rules::SelectedMetricNames({def});
+  }
   for (auto& def : files.groups) {
     for_range.push_back(rules::RuleFile{def.file, {def}});
     rule_count += def.rules.size();
@@ -300,6 +304,7 @@ void RuleManager::Install(RuleFiles files) {
     if (it != old.end()) g->CopyStateFrom(*it->second);
   }
   groups_ = std::move(fresh);
+  reads_ = std::move(reads);
   wanted_ = wanted ? std::make_shared<const std::set<std::string>>(std::move(*wanted)) : nullptr;
   GetLogger("rules")->info("msg=\"rules loaded\" files={} groups={} rules={}", files.files.size(),
                            groups_.size(), rule_count);
@@ -332,6 +337,49 @@ void RuleManager::Ingest(std::string_view source, SystemTime t,
   const auto wanted = Wanted();
   history_.AppendBatch(std::string("collector/") + std::string(source), ToMs(t),
                        ToSamples(metrics, wanted.get()));
+  if (options_.evaluate_on_ingest) {
+    std::set<std::string> names;
+    for (const auto& f : metrics) {
+      names.insert(f.name);
+      if (f.type == prometheus::MetricType::Histogram) {
+        names.insert(f.name + "_bucket");
+      }
+      if (f.type == prometheus::MetricType::Histogram ||
+          f.type == prometheus::MetricType::Summary) {
+        names.insert(f.name + "_sum");
+        names.insert(f.name + "_count");
+      }
+    }
+    MarkReaders(names);
+  }
+}
+
+void RuleManager::MarkReaders(const std::set<std::string>& names) {
+  std::vector<std::string> keys;
+  {
+    std::lock_guard lock(mu_);
+    auto reads_any = [](const std::set<std::string>& reads, const std::set<std::string>& of) {
+      return std::any_of(of.begin(), of.end(),
+                         [&reads](const std::string& n) { return reads.count(n) != 0; });
+    };
+    for (const auto& [key, reads] : reads_) {
+      // A collector run also changes the agent's own series (neo4j_up, neo4j_agent_collector_*).
+      if (!reads || reads_any(*reads, names) || reads_any(*reads, self_names_)) {
+        keys.push_back(key);
+      }
+    }
+  }
+  if (keys.empty()) {
+    return;
+  }
+  {
+    std::lock_guard lock(loop_mu_);
+    dirty_.insert(keys.begin(), keys.end());
+    if (!dirty_since_ms_) {
+      dirty_since_ms_ = ToMs(clock_.Now());
+    }
+  }
+  loop_cv_.notify_all();
 }
 
 std::vector<std::shared_ptr<rules::Group>> RuleManager::Groups() const {
@@ -348,7 +396,16 @@ void RuleManager::EvaluateGroup(rules::Group& group, int64_t ts) {
   auto log = GetLogger("rules");
   if (options_.self_metrics) {
     const auto wanted = Wanted();
-    history_.AppendBatch("agent", ts, ToSamples(options_.self_metrics(), wanted.get()));
+    const exporter::MetricSet self = options_.self_metrics();
+    history_.AppendBatch("agent", ts, ToSamples(self, wanted.get()));
+    std::set<std::string> names;
+    for (const auto& f : self) {
+      names.insert(f.name);
+    }
+    std::lock_guard lock(mu_);
+    if (names != self_names_) {
+      self_names_ = std::move(names);
+    }
   }
   const std::vector<rules::RuleStatus> before = group.RuleStatuses();
   group.Eval(ts, rules::EngineQueryFunc(engine_, history_), history_);
@@ -419,9 +476,16 @@ void RuleManager::Stop() {
 }
 
 void RuleManager::Loop() {
-  std::map<std::string, int64_t> next_due;  // by group key
+  std::map<std::string, int64_t> next_due;  // by group key: the next grid slot
   std::unique_lock lock(loop_mu_);
   while (!stopping_) {
+    // Groups marked by Ingest, once the burst's debounce has passed.
+    std::set<std::string> dirty;
+    const int64_t now_before = ToMs(clock_.Now());
+    if (dirty_since_ms_ && now_before >= *dirty_since_ms_ + options_.debounce_ms) {
+      dirty.swap(dirty_);
+      dirty_since_ms_.reset();
+    }
     lock.unlock();
     int64_t wake;
     {
@@ -433,12 +497,22 @@ void RuleManager::Loop() {
       for (const auto& g : Groups()) {
         const std::string key = GroupKey(g->def());
         const int64_t interval = std::max<int64_t>(g->interval_ms(), 1);
+        const int64_t last = g->last_eval_ms().value_or(std::numeric_limits<int64_t>::min());
         auto it = next_due.find(key);
         int64_t slot = it != next_due.end() ? it->second : g->EvalTimestamp(now) + interval;
+        std::optional<int64_t> ts;
         if (slot <= now) {
           slot += (now - slot) / interval * interval;  // skip missed slots
-          due.emplace_back(slot, g);
+          if (slot > last) {
+            ts = slot;
+          }
           slot += interval;
+        }
+        if (dirty.count(key) != 0 && now > last) {
+          ts = now;  // data arrived: evaluate at their arrival (later than any due slot)
+        }
+        if (ts) {
+          due.emplace_back(*ts, g);
         }
         next[key] = slot;
         wake = std::min(wake, slot);
@@ -449,8 +523,14 @@ void RuleManager::Loop() {
       for (const auto& [ts, g] : due) EvaluateGroup(*g, ts);
     }
     lock.lock();
+    if (dirty_since_ms_) {
+      wake = std::min(wake, *dirty_since_ms_ + options_.debounce_ms);
+    }
     const int64_t wait_ms = std::max<int64_t>(wake - ToMs(clock_.Now()), 1);
-    loop_cv_.wait_for(lock, std::chrono::milliseconds(wait_ms), [this] { return stopping_; });
+    // Woken early by Stop() or by the first mark of a burst (to wait for its debounce instead).
+    const std::optional<int64_t> seen = dirty_since_ms_;
+    loop_cv_.wait_for(lock, std::chrono::milliseconds(wait_ms),
+                      [this, &seen] { return stopping_ || dirty_since_ms_ != seen; });
   }
 }
 

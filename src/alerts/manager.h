@@ -12,6 +12,16 @@
 // rules' own outputs (recording rules, ALERTS, ALERTS_FOR_STATE). Values pass through the same text
 // formatting as /metrics (%.16g), so the local engine sees the same numbers as a scraper.
 //
+// Schedule: each group is evaluated on Prometheus' grid (every `interval` at its hash-offset slot,
+// manager.go EvalTimestamp) and, with evaluate_on_ingest, also as soon as a collector publishes a
+// snapshot with series the group reads (or when the agent's own series it reads may have changed,
+// that is after any collector run). Such an evaluation runs at the snapshot's arrival time;
+// every evaluation has a timestamp and a group's timestamps only increase (a grid slot at or
+// before the group's last evaluation is skipped), so `for`, `keep_firing_for` and the resend
+// delay keep Prometheus' meaning: they count evaluation time. An alert turns pending at the first
+// evaluation after the data show it, that is about a collector's run after the fault, instead of
+// up to an interval later.
+//
 // Reload (SIGHUP, POST /-/reload) re-reads the rule files and manifests; when anything is
 // invalid the previous rules stay in force and the error is returned (and logged). Alert states
 // carry over to rules with the same group, name and labels (Prometheus' CopyState).
@@ -67,6 +77,11 @@ struct RuleManagerOptions {
   std::function<void(std::vector<NotifyAlert>)> notify;
   // The agent's own series (fed to the history at each evaluation). Must be thread-safe.
   std::function<exporter::MetricSet()> self_metrics;
+  // Evaluate a group as soon as a snapshot it reads arrives (Ingest), besides its interval
+  // slots: at the arrival time, `debounce_ms` after the first of a burst of snapshots (collectors
+  // finishing together make one evaluation). Off: Prometheus' schedule only.
+  bool evaluate_on_ingest = true;
+  int64_t debounce_ms = 50;
 };
 
 // The rule groups of one load, in file order then group order.
@@ -134,6 +149,8 @@ class RuleManager {
   std::shared_ptr<const std::set<std::string>> Wanted() const;
   void EvaluateGroup(rules::Group& group, int64_t ts_ms);  // eval_mu_ held
   void Loop();
+  // Marks the groups that read any of `names` (or the agent's own series) for evaluation.
+  void MarkReaders(const std::set<std::string>& names);
 
   const RuleManagerOptions options_;
   const Clock& clock_;
@@ -150,9 +167,15 @@ class RuleManager {
   bool last_reload_ok_ = true;                           // guarded by mu_
   std::optional<SystemTime> last_reload_success_;        // guarded by mu_
 
+  // Per group key: the metric names its rules read; nullopt: it reads every series.
+  std::map<std::string, std::optional<std::set<std::string>>> reads_;  // guarded by mu_
+  std::set<std::string> self_names_;  // series names of the latest self_metrics; guarded by mu_
+
   std::mutex loop_mu_;
   std::condition_variable loop_cv_;
-  bool stopping_ = false;  // guarded by loop_mu_
+  bool stopping_ = false;                  // guarded by loop_mu_
+  std::set<std::string> dirty_;            // group keys to evaluate; guarded by loop_mu_
+  std::optional<int64_t> dirty_since_ms_;  // first mark of the burst; guarded by loop_mu_
   std::thread thread_;
 };
 

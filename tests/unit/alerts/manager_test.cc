@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -504,6 +505,78 @@ TEST(RuleManagerTest, EvaluationThreadRunsGroups) {
   // Evaluations happen on the group's slots: timestamps are a multiple of the interval apart.
   const int64_t last = *(*m)->Groups()[0]->last_eval_ms();
   EXPECT_EQ((*m)->Groups()[0]->EvalTimestamp(last), last);
+}
+
+TEST(RuleManagerTest, ArrivingDataAreEvaluatedAtOnceByTheGroupsThatReadThem) {
+  TempDir dir;
+  RealClock clock;
+  RuleManagerOptions o;
+  // Hour-long intervals: without the data trigger nothing would run during the test.
+  o.sources.rule_files = {dir.Write("r.yml", R"(groups:
+- name: reads-foo
+  interval: 1h
+  rules:
+  - alert: FooHigh
+    expr: foo > 1
+    for: 10m
+- name: reads-bar
+  interval: 1h
+  rules:
+  - alert: BarHigh
+    expr: bar > 1
+)")};
+  auto m = RuleManager::Create(std::move(o), clock);
+  ASSERT_TRUE(m.ok()) << m.error().message;
+  (*m)->Start();
+  const int64_t published = Ms(clock.Now());
+  (*m)->Ingest("test", clock.Now(), Foo(2));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  std::string state;
+  while (state != "pending" && std::chrono::steady_clock::now() < deadline) {
+    auto alerts = nlohmann::json::parse((*m)->AlertsJson())["data"]["alerts"];
+    state = alerts.empty() ? "" : alerts[0]["state"].get<std::string>();
+    if (state != "pending") std::this_thread::sleep_for(std::chrono::milliseconds(5));  // poll
+  }
+  const auto groups = (*m)->Groups();
+  (*m)->Stop();
+  ASSERT_EQ(state, "pending");
+  ASSERT_EQ(groups.size(), 2u);
+  // Evaluated at the arrival (after the debounce), not at a slot of the hour grid.
+  ASSERT_TRUE(groups[0]->last_eval_ms().has_value());
+  EXPECT_GE(*groups[0]->last_eval_ms(), published);
+  EXPECT_LT(*groups[0]->last_eval_ms(), published + 10000);
+  // The group that does not read foo was not evaluated with it (same pass: it would be set).
+  EXPECT_FALSE(groups[1]->last_eval_ms().has_value());
+}
+
+TEST(RuleManagerTest, GridSlotsNeverGoBackBeforeADataTriggeredEvaluation) {
+  TempDir dir;
+  RealClock clock;
+  RuleManagerOptions o;
+  o.sources.rule_files = {dir.Write("r.yml", R"(groups:
+- name: fast
+  interval: 100ms
+  rules:
+  - record: foo_seen
+    expr: foo
+)")};
+  o.debounce_ms = 1;
+  auto m = RuleManager::Create(std::move(o), clock);
+  ASSERT_TRUE(m.ok()) << m.error().message;
+  (*m)->Start();
+  // Data arriving between slots, many times: the evaluation timestamps must only increase.
+  std::vector<int64_t> seen;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (seen.size() < 20 && std::chrono::steady_clock::now() < deadline) {
+    (*m)->Ingest("test", clock.Now(), Foo(static_cast<double>(seen.size())));
+    const auto last = (*m)->Groups()[0]->last_eval_ms();
+    if (last && (seen.empty() || *last != seen.back())) seen.push_back(*last);
+    std::this_thread::sleep_for(std::chrono::milliseconds(7));  // pacing the producer
+  }
+  (*m)->Stop();
+  ASSERT_GE(seen.size(), 20u);
+  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+  EXPECT_EQ(std::adjacent_find(seen.begin(), seen.end()), seen.end());
 }
 
 }  // namespace
