@@ -13,16 +13,18 @@
 // by a renderer thread once whenever a snapshot is published (or the owner calls MetricsChanged),
 // as text and as the start of a gzip member; a scrape sends those cached bytes and appends the
 // small families that change on their own (discovered members, the extra_metrics of rule
-// evaluation and notifier, process_* from /proc), rendered at scrape time (for gzip: their
-// compressed tail and the trailer, net/gzip.h). A scrape never renders the collectors' series
-// and never waits for a render in progress: it serves the previous rendering until the next one
-// is complete. It never collects from Neo4j and never waits on a collector.
+// evaluation and notifier, process_* from /proc), rendered at scrape time, at most once per
+// `volatile_max_age` (for gzip: their compressed tail and the trailer, net/gzip.h). A scrape never
+// renders the collectors' series and never waits for a render in progress: it serves the previous
+// rendering until the next one is complete. It never collects from Neo4j and never waits on a
+// collector.
 //
 // The server is net::EventServer (keep-alive, pipelining, bounded clients); Accept-Encoding:
 // gzip is honoured on /metrics.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -110,7 +112,11 @@ struct WebAppOptions {
   // Local alerting endpoints; empty: 404 (rule evaluation is off). Must be thread-safe.
   std::function<std::string(const std::string& type)> rules_json;  // GET /api/v1/rules?type=
   std::function<std::string()> alerts_json;                        // GET /api/v1/alerts
-  std::function<Status()> reload;                                  // POST /-/reload
+  // How old the families that change by themselves (process_*, extra_metrics, discovered
+  // members) may be on /metrics: scrapes within this time share one rendering of them, so a
+  // flood of scrapes costs no /proc reads. Zero: rendered at every scrape.
+  std::chrono::milliseconds volatile_max_age{1000};
+  std::function<Status()> reload;  // POST /-/reload
 };
 
 // Thread-safety: Start/Stop/destructor from one owning thread. Requests are served on the
@@ -166,6 +172,17 @@ class WebApp {
   // the renderer thread is not running (tests, before Start).
   std::shared_ptr<const Rendered> Cached() const;
   std::shared_ptr<const Rendered> RenderNow() const;  // renders and installs it
+  // What a scrape appends to `main`: rendered again when older than volatile_max_age (or made
+  // for another rendering, or without the gzip form asked for).
+  struct Tail {
+    std::shared_ptr<const Rendered> main;
+    std::chrono::steady_clock::time_point at;
+    std::string text;
+    std::string gzip;  // net::GzipFinish of text after main's prefix
+    bool has_gzip = false;
+  };
+  std::shared_ptr<const Tail> CurrentTail(const std::shared_ptr<const Rendered>& main,
+                                          bool gzip) const;
   std::string RenderMainText() const;
   // What changes without a snapshot: discovered members, extra_metrics, process_*.
   std::string RenderTailText() const;
@@ -186,6 +203,8 @@ class WebApp {
   mutable std::mutex render_mu_;  // serialises renders
   mutable std::mutex cache_mu_;
   mutable std::shared_ptr<const Rendered> cache_;  // guarded by cache_mu_
+  mutable std::mutex tail_mu_;
+  mutable std::shared_ptr<const Tail> tail_;  // guarded by tail_mu_
   std::mutex loop_mu_;
   std::condition_variable loop_cv_;
   bool loop_stop_ = false;  // guarded by loop_mu_

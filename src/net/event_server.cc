@@ -61,7 +61,11 @@ std::string PeerName(const sockaddr_storage& ss) {
     if (std::strncmp(host, "::ffff:", 7) == 0 && std::strchr(host + 7, ':') == nullptr) {
       return std::string(host + 7) + ":" + std::to_string(port);
     }
-    return "[" + std::string(host) + "]:" + std::to_string(port);
+    std::string out = "[";  // (appends: GCC 12's -Wrestrict misfires on "[" + std::string)
+    out += host;
+    out += "]:";
+    out += std::to_string(port);
+    return out;
   }
   return std::string(host) + ":" + std::to_string(port);
 }

@@ -118,7 +118,11 @@ Result<std::string> ToCivetListen(const std::string& address) {
     return port;
   }
   if (host.front() == '[' && host.back() == ']') {
-    return "[" + host.substr(1, host.size() - 2) + "]:" + port;  // IPv6 literal
+    std::string out = "[";  // IPv6 literal (appends: GCC 12's -Wrestrict misfires on "[" + ...)
+    out += host.substr(1, host.size() - 2);
+    out += "]:";
+    out += port;
+    return out;
   }
   return host + ":" + port;
 }

@@ -190,6 +190,7 @@ WebAppOptions BaseOptions() {
   o.collectors = {{"failover", 5}, {"quorum", 5}, {"role", 5}};
   o.process_stats = [] { return FixedProcessStats(); };
   o.member_status = [] { return TwoMembers(); };
+  o.volatile_max_age = std::chrono::milliseconds(0);  // deterministic: rendered at every scrape
   return o;
 }
 
@@ -776,6 +777,7 @@ TEST_F(WebAppCacheTest, OneConnectionServesManyScrapes) {
 
 TEST_F(WebAppCacheTest, VolatileFamiliesAreCurrentAtEveryScrapeWithoutARender) {
   WebAppOptions o = BaseOptions();
+  o.volatile_max_age = std::chrono::milliseconds(0);
   // process_* come from the provider at each scrape: a changing value shows at once.
   std::atomic<int> cpu{1};
   SnapshotStore store;
@@ -791,6 +793,35 @@ TEST_F(WebAppCacheTest, VolatileFamiliesAreCurrentAtEveryScrapeWithoutARender) {
   cpu = 7;
   EXPECT_EQ(Samples(Fetch(app.Port(), "GET", "/metrics").body)["process_cpu_seconds_total"], "7");
   EXPECT_EQ(app.Renders(), before);
+}
+
+TEST_F(WebAppCacheTest, VolatileFamiliesAreSharedByScrapesWithinTheirMaxAge) {
+  WebAppOptions o = BaseOptions();
+  o.volatile_max_age = std::chrono::hours(1);
+  std::atomic<int> cpu{1};
+  std::atomic<int> reads{0};
+  SnapshotStore store;
+  o.process_stats = [&cpu, &reads] {
+    ++reads;
+    ProcessStats p = FixedProcessStats();
+    p.cpu_seconds_total = cpu.load();
+    return p;
+  };
+  WebApp app(std::move(o), store);
+  ASSERT_TRUE(app.Start().ok());
+  EXPECT_EQ(Samples(Fetch(app.Port(), "GET", "/metrics").body)["process_cpu_seconds_total"], "1");
+  const int after_first = reads.load();
+  cpu = 7;
+  EXPECT_EQ(Samples(Fetch(app.Port(), "GET", "/metrics").body)["process_cpu_seconds_total"], "1");
+  EXPECT_EQ(reads.load(), after_first);  // no /proc read for the second scrape
+  // A new rendering of the snapshots' part brings a new tail.
+  store.Publish(Snap("x", {}, true, 0.1, 1700000300));
+  const auto deadline = std::chrono::steady_clock::now() + seconds(5);
+  std::string cpu_seen;
+  while (cpu_seen != "7" && std::chrono::steady_clock::now() < deadline) {
+    cpu_seen = Samples(Fetch(app.Port(), "GET", "/metrics").body)["process_cpu_seconds_total"];
+  }
+  EXPECT_EQ(cpu_seen, "7");
 }
 
 // --- promtool lint of the real /metrics output ---
