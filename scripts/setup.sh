@@ -26,6 +26,9 @@ if [ "$build_only" -eq 0 ]; then
     # jsonnet: renders the monitoring mixin (mixin/) into dashboards/grafana/ and checks that the
     # rendered files are current (scripts/gen-dashboards.sh --check).
     jsonnet
+    # wrk, nginx-light: bench-only, bench/scrape-vs-nginx.sh (the agent's /metrics against nginx
+    # serving the same bytes). nginx-light's service is not used; the script starts its own.
+    wrk nginx-light
   )
   # npm for the pinned test-only tools of tests/deploy (Debian's, unless the machine has one).
   if ! command -v npm > /dev/null 2>&1; then
