@@ -335,6 +335,11 @@ void WebApp::RenderLoop() {
     if (loop_stop_) {
       return;
     }
+    // Collectors on the same interval finish close together: one render for the burst.
+    if (options_.render_debounce.count() > 0 &&
+        loop_cv_.wait_for(lock, options_.render_debounce, [this] { return loop_stop_; })) {
+      return;
+    }
     lock.unlock();
     (void)RenderNow();
     // A render and the collector run before it free megabytes of short-lived blocks (merged

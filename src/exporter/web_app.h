@@ -116,6 +116,9 @@ struct WebAppOptions {
   // members) may be on /metrics: scrapes within this time share one rendering of them, so a
   // flood of scrapes costs no /proc reads. Zero: rendered at every scrape.
   std::chrono::milliseconds volatile_max_age{1000};
+  // How long the renderer waits after a change before rendering, so that the snapshots of
+  // collectors finishing together make one rendering (until then scrapes get the previous one).
+  std::chrono::milliseconds render_debounce{250};
   std::function<Status()> reload;  // POST /-/reload
 };
 
