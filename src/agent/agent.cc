@@ -288,6 +288,9 @@ Status Agent::ReloadRules() {
     return MakeError(ErrorKind::kInvalidArgument, "local rule evaluation is off");
   }
   Status st = rules_->Reload();
+  if (web_) {
+    web_->VolatileMetricsChanged();  // neo4j_agent_rules_last_reload_* on the next scrape
+  }
   if (!st.ok()) {
     log->error("msg=\"reload failed; the previous rules stay in force\" err={}",
                LogQuote(st.error().message));

@@ -407,7 +407,9 @@ net::HttpResponse WebApp::HandleRequest(const net::HttpRequest& request) const {
       if (request.method != "POST" && request.method != "PUT") {
         return TextResponse(405, "Only POST or PUT requests allowed");
       }
-      if (Status st = options_.reload(); !st.ok()) {
+      const Status st = options_.reload();
+      VolatileMetricsChanged();  // the reload's own series change at once
+      if (!st.ok()) {
         return TextResponse(500, "failed to reload config: " + st.error().message);
       }
       return TextResponse(200, "");
@@ -482,12 +484,13 @@ std::shared_ptr<const WebApp::Tail> WebApp::CurrentTail(const std::shared_ptr<co
   const auto now = std::chrono::steady_clock::now();
   {
     std::lock_guard lock(tail_mu_);
-    if (tail_ != nullptr && tail_->main == main && now - tail_->at <= options_.volatile_max_age &&
-        (!gzip || tail_->has_gzip)) {
+    if (tail_ != nullptr && tail_->main == main && tail_->epoch == tail_epoch_.load() &&
+        now - tail_->at <= options_.volatile_max_age && (!gzip || tail_->has_gzip)) {
       return tail_;
     }
   }
   auto t = std::make_shared<Tail>();
+  t->epoch = tail_epoch_.load();  // before rendering: a change during it makes this one stale
   t->main = main;
   t->at = now;
   t->text = RenderTailText();

@@ -160,6 +160,10 @@ class WebApp {
   // the renderer thread once started, else at the next scrape). Published snapshots do this by
   // themselves. Cheap; any thread.
   void MetricsChanged();
+  // Something behind extra_metrics or discovered_members changed in a way a scraper must see at
+  // once (a reload): the next scrape renders them again instead of reusing a rendering younger
+  // than volatile_max_age. Cheap; any thread. /-/reload calls it itself.
+  void VolatileMetricsChanged() const { ++tail_epoch_; }
   // Renders of /metrics so far (tests and benchmarks).
   uint64_t Renders() const { return renders_.load(); }
 
@@ -183,6 +187,7 @@ class WebApp {
     std::string text;
     std::string gzip;  // net::GzipFinish of text after main's prefix
     bool has_gzip = false;
+    uint64_t epoch = 0;  // tail_epoch_ it was rendered at
   };
   std::shared_ptr<const Tail> CurrentTail(const std::shared_ptr<const Rendered>& main,
                                           bool gzip) const;
@@ -208,6 +213,7 @@ class WebApp {
   mutable std::shared_ptr<const Rendered> cache_;  // guarded by cache_mu_
   mutable std::mutex tail_mu_;
   mutable std::shared_ptr<const Tail> tail_;  // guarded by tail_mu_
+  mutable std::atomic<uint64_t> tail_epoch_{0};
   std::mutex loop_mu_;
   std::condition_variable loop_cv_;
   bool loop_stop_ = false;  // guarded by loop_mu_

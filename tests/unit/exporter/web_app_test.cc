@@ -824,6 +824,35 @@ TEST_F(WebAppCacheTest, VolatileFamiliesAreSharedByScrapesWithinTheirMaxAge) {
   EXPECT_EQ(cpu_seen, "7");
 }
 
+TEST_F(WebAppCacheTest, AReloadShowsItsSeriesOnTheNextScrape) {
+  WebAppOptions o = BaseOptions();
+  o.volatile_max_age = std::chrono::hours(1);
+  std::atomic<int> reload_ok{1};
+  o.extra_metrics.push_back([&reload_ok] {
+    MetricSetBuilder b;
+    b.Gauge("neo4j_agent_rules_last_reload_successful", "Test.").Add({}, reload_ok.load());
+    return std::move(b).Build();
+  });
+  o.reload = [&reload_ok] {
+    reload_ok = 0;
+    return MakeError(ErrorKind::kInvalidArgument, "broken file");
+  };
+  o.rules_json = [](const std::string&) { return std::string("{}"); };
+  o.alerts_json = [] { return std::string("{}"); };
+  SnapshotStore store;
+  WebApp app(std::move(o), store);
+  ASSERT_TRUE(app.Start().ok());
+  EXPECT_EQ(
+      Samples(
+          Fetch(app.Port(), "GET", "/metrics").body)["neo4j_agent_rules_last_reload_successful"],
+      "1");
+  EXPECT_EQ(Fetch(app.Port(), "POST", "/-/reload").status, 500);
+  EXPECT_EQ(
+      Samples(
+          Fetch(app.Port(), "GET", "/metrics").body)["neo4j_agent_rules_last_reload_successful"],
+      "0");
+}
+
 // --- promtool lint of the real /metrics output ---
 
 std::string TempFile(const std::string& content) {
