@@ -391,7 +391,7 @@ void ReadRoot(const Reader& r, const YAML::Node& root_node, ClusterSpecDoc& doc)
 Result<ClusterSpecDoc> ParseClusterSpec(std::string_view yaml, const std::string& source) {
   std::vector<YAML::Node> docs;
   try {
-    docs = YAML::LoadAll(std::string(yaml));
+    docs = LoadAllDocuments(std::string(yaml));
   } catch (const YAML::Exception& e) {
     std::string where = source;
     if (!e.mark.is_null()) {

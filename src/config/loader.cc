@@ -843,7 +843,7 @@ Result<LoadedConfig> ParseConfigWithOptions(std::string_view yaml, const std::st
   }
   std::vector<YAML::Node> docs;
   try {
-    docs = YAML::LoadAll(std::string(yaml));
+    docs = LoadAllDocuments(std::string(yaml));
   } catch (const YAML::Exception& e) {
     std::string where = source_name;
     if (!e.mark.is_null()) {

@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "common/json_depth.h"
+
 namespace nca::kube {
 namespace {
 
@@ -60,6 +62,9 @@ Result<const json*> ParseEnvelope(const json& doc, std::string* cont) {
 
 template <typename T, typename F>
 Result<ListPage<T>> ParseList(std::string_view body, const char* what, F parse_item) {
+  if (!JsonDepthWithin(body)) {
+    return MakeError(ErrorKind::kMalformed, std::string(what) + " answer is nested too deeply");
+  }
   json doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) {
     return MakeError(ErrorKind::kMalformed, std::string(what) + " answer is not valid JSON");
@@ -151,6 +156,9 @@ Result<ListPage<std::string>> ParseRawList(std::string_view body) {
 }
 
 std::string StatusMessage(std::string_view body) {
+  if (!JsonDepthWithin(body)) {
+    return "";
+  }
   json doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded() || !doc.is_object() || StringAt(doc, "kind") != "Status") {
     return "";

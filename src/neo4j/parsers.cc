@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "common/json_depth.h"
 #include "common/strings.h"
 
 namespace nca::neo4j {
@@ -21,8 +22,12 @@ using nlohmann::json;
 
 constexpr std::size_t kMaxSnippet = 200;
 
-// Parses without exceptions; nullopt when the body is not one JSON value.
+// Parses without exceptions; nullopt when the body is not one JSON value, or nests deeper than
+// kMaxJsonDepth (copying such a value would overflow the stack).
 std::optional<json> ParseJson(std::string_view body) {
+  if (!JsonDepthWithin(body)) {
+    return std::nullopt;
+  }
   json parsed = json::parse(body.begin(), body.end(), /*cb=*/nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded()) {
     return std::nullopt;
@@ -80,12 +85,14 @@ std::string Sanitise(std::string_view text) {
 }
 
 // True when untrusted text looks like it could echo request headers (a proxy error page): such
-// text is never copied into an Error.
+// text is never copied into an Error. Checked on the text as Sanitise prints it too, where
+// control characters are spaces: "Basic\t<credentials>" would print as "Basic <credentials>".
 bool MayEchoCredentials(std::string_view text) {
-  const std::string lower = Lower(text);
-  for (std::string_view needle : {"authorization", "basic ", "bearer ", "password="}) {
-    if (lower.find(needle) != std::string::npos) {
-      return true;
+  for (const std::string& lower : {Lower(text), Lower(Sanitise(text))}) {
+    for (std::string_view needle : {"authorization", "basic ", "bearer ", "password="}) {
+      if (lower.find(needle) != std::string::npos) {
+        return true;
+      }
     }
   }
   return false;

@@ -95,8 +95,10 @@ TEST(TopologyTest, LatencyFollowsTheInjectedDelay) {
     env.Fault(R"({"action": "link_slow", "from": "prod-east", "to": "dr-west", "delay": ")" +
               std::to_string(delay_ms) + R"(ms"})");
     const double want = delay_ms / 1000.0;
-    // Five fresh probes after the change (the first one seen may predate it); their median must
-    // be within 5 ms of the delay, so one scheduling hiccup on a loaded machine does not decide.
+    // Five fresh probes after the change (the first one seen may predate it); their median is
+    // the delay plus the probe's own cost: never less than the delay, and at most 25 ms more
+    // (connect, handshake and scheduling on a loaded 2-core machine under ASan; one slow probe
+    // does not decide).
     std::vector<double> values;
     double last_stamp = -1;
     bool first = true;
@@ -118,7 +120,8 @@ TEST(TopologyTest, LatencyFollowsTheInjectedDelay) {
         kConverge);
     ASSERT_TRUE(ok) << "delay " << delay_ms << " ms: not enough successful probes";
     std::sort(values.begin(), values.end());
-    EXPECT_NEAR(values[2], want, 0.005) << "delay " << delay_ms << " ms";
+    EXPECT_GE(values[2], want) << "delay " << delay_ms << " ms";
+    EXPECT_LE(values[2], want + 0.025) << "delay " << delay_ms << " ms";
   }
 }
 

@@ -1,17 +1,28 @@
 #!/usr/bin/env bash
 # Usage: tests/fuzz/run-fuzzer.sh TARGET SECONDS
+#        tests/fuzz/run-fuzzer.sh all SECONDS
 # Builds tests/fuzz/TARGET_fuzzer.cc with the sources listed in tests/fuzz/TARGET.sources under
 # libFuzzer + ASan + UBSan (clang++), then fuzzes for SECONDS seconds: new inputs go to a fresh
-# temporary corpus, tests/fuzz/corpus/TARGET/ is read only (a run never modifies the repository).
+# directory in the work dir, tests/fuzz/corpus/TARGET/ is read only (a run never modifies the
+# repository). `all` builds and fuzzes every target (SECONDS each, FUZZ_JOBS at a time).
+# Every source file is compiled once into an object (-fsanitize=fuzzer-no-link,address,undefined)
+# by a generated ninja file in the cache dir, and the harnesses are linked against those objects;
+# ninja rebuilds only what changed (sources, headers, flags), so a kept cache dir makes later runs
+# start in seconds.
 # Environment: FUZZ_BUILD_DIR (work dir, kept; default a temporary one, removed unless a run
-# fails), FUZZ_CRASH_DIR (where a failing input is copied; default /tmp/nca-fuzz-crashes),
-# CXX_FUZZ (default clang++), FUZZ_ARGS (extra libFuzzer flags, e.g. -jobs=2 -workers=2).
+# fails), FUZZ_CACHE_DIR (objects and fuzzer binaries, kept; default the work dir),
+# FUZZ_OPT (optimisation level of the objects, default -O1; ctest uses -O0, which builds in half
+# the time and fuzzes slower), FUZZ_JOBS (parallel compilations and, for `all`, parallel fuzzers;
+# default nproc), FUZZ_CRASH_DIR (where a failing input is copied; default
+# /tmp/nca-fuzz-crashes), CXX_FUZZ (default clang++), FUZZ_ARGS (extra libFuzzer flags, e.g.
+# -jobs=2 -workers=2).
 # Exit: 0 no crash; 1 a crash, leak, timeout or OOM (the input is copied and its path printed),
-# or the harness does not build; 2 usage; 77 clang++ or its libFuzzer runtime missing.
+# or a harness does not build; 2 usage; 77 clang++, its libFuzzer runtime or ninja missing.
 set -uo pipefail
 
 usage() {
-  echo "usage: $0 TARGET SECONDS   (TARGET: one of tests/fuzz/*_fuzzer.cc without _fuzzer.cc)" >&2
+  echo "usage: $0 TARGET|all SECONDS" \
+    "  (TARGET: one of tests/fuzz/*_fuzzer.cc without _fuzzer.cc)" >&2
   exit 2
 }
 [ $# -eq 2 ] || usage
@@ -20,21 +31,40 @@ seconds=$2
 [[ $target =~ ^[a-z0-9_]+$ ]] || usage
 [[ $seconds =~ ^[1-9][0-9]*$ ]] || usage
 
+start_time=$(date +%s)
 fuzz_dir=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$fuzz_dir/../.." && pwd)
-harness=$fuzz_dir/${target}_fuzzer.cc
-sources_file=$fuzz_dir/$target.sources
-corpus=$fuzz_dir/corpus/$target
-for f in "$harness" "$sources_file" "$corpus"; do
-  [ -e "$f" ] || { echo "run-fuzzer: $f not found" >&2; usage; }
+
+# Every target (a harness with its sources file and corpus), or the one asked for.
+all_targets=()
+for harness in "$fuzz_dir"/*_fuzzer.cc; do
+  name=$(basename "$harness" _fuzzer.cc)
+  [ "$name" != all ] && all_targets+=("$name")
+done
+if [ "$target" = all ]; then
+  targets=("${all_targets[@]}")
+else
+  targets=("$target")
+fi
+for t in "${targets[@]}"; do
+  for f in "$fuzz_dir/${t}_fuzzer.cc" "$fuzz_dir/$t.sources" "$fuzz_dir/corpus/$t"; do
+    [ -e "$f" ] || { echo "run-fuzzer: $f not found" >&2; usage; }
+  done
 done
 
 cxx=${CXX_FUZZ:-clang++}
 missing_toolchain() {
-  echo "run-fuzzer: SKIP: $1; scripts/setup.sh installs clang and libclang-rt-14-dev" >&2
+  echo "run-fuzzer: SKIP: $1; scripts/setup.sh installs clang, libclang-rt-14-dev and" \
+    "ninja-build" >&2
   exit 77
 }
 command -v "$cxx" > /dev/null 2>&1 || missing_toolchain "$cxx not found"
+command -v ninja > /dev/null 2>&1 || missing_toolchain "ninja not found"
+jobs=${FUZZ_JOBS:-$(nproc 2> /dev/null || echo 2)}
+if ! [[ $jobs =~ ^[1-9][0-9]*$ ]]; then
+  echo "run-fuzzer: FUZZ_JOBS must be a positive number" >&2
+  exit 2
+fi
 
 if [ -n "${FUZZ_BUILD_DIR:-}" ]; then
   work=$FUZZ_BUILD_DIR
@@ -44,82 +74,191 @@ else
   work=$(mktemp -d "${TMPDIR:-/tmp}/nca-fuzz-$target.XXXXXX") || exit 1
   keep_work=0
 fi
+work=$(cd "$work" && pwd)
+cache=${FUZZ_CACHE_DIR:-$work}
+mkdir -p "$cache" || exit 1
+cache=$(cd "$cache" && pwd)
 # shellcheck disable=SC2317  # called by the EXIT trap
 cleanup() { [ "$keep_work" -eq 1 ] || rm -rf "$work"; }
 trap cleanup EXIT
 
 # shellcheck disable=SC2054  # the commas are part of one flag
-flags=(-std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all)
+sanitizers=(-fsanitize=address,undefined -fno-sanitize-recover=all)
+# Objects (harnesses included) get the coverage instrumentation only; libFuzzer's main is linked in.
+cxxflags=(-std=c++20 "${FUZZ_OPT:--O1}" -gline-tables-only -fsanitize=fuzzer-no-link
+  "${sanitizers[@]}" "-I$repo/src")
+ldflags=(-fsanitize=fuzzer "${sanitizers[@]}")
 
 # The toolchain: clang++ can link a trivial libFuzzer target (clang-14 without libclang-rt-14-dev
 # has no libclang_rt.fuzzer / asan / ubsan).
 printf 'extern "C" int LLVMFuzzerTestOneInput(const unsigned char*, unsigned long) { return 0; }\n' \
   > "$work/probe.cc"
-if ! "$cxx" "${flags[@]}" "$work/probe.cc" -o "$work/probe" > "$work/probe.log" 2>&1; then
+if ! "$cxx" -fsanitize=fuzzer "${sanitizers[@]}" "$work/probe.cc" -o "$work/probe" \
+  > "$work/probe.log" 2>&1; then
   cat "$work/probe.log" >&2
   missing_toolchain "$cxx cannot link -fsanitize=fuzzer,address,undefined"
 fi
+rm -f "$work/probe" "$work/probe.cc" "$work/probe.log"
 
-# The sources file: repository-relative source paths and linker flags, # comments.
-srcs=()
-libs=()
-set -f  # no globbing of the words
-while read -r line; do
-  for word in ${line%%#*}; do
-    case $word in
-      -*) libs+=("$word") ;;
-      *) srcs+=("$repo/$word") ;;
-    esac
+# The build: one ninja file for every target, written to the cache dir. A sources file lists
+# repository-relative source paths and linker flags, # comments.
+ninja_escape() {
+  local s=${1//\$/\$\$}
+  s=${s// /\$ }
+  printf '%s' "${s//:/\$:}"
+}
+words() {
+  local -a out=()
+  local line
+  set -f  # no globbing of the words
+  while read -r line || [ -n "$line" ]; do
+    for word in ${line%%#*}; do out+=("$word"); done
+  done < "$1"
+  set +f
+  printf '%s\n' "${out[@]}"
+}
+{
+  echo "# Generated by tests/fuzz/run-fuzzer.sh; rewritten on every run."
+  echo "cxx = $(ninja_escape "$cxx")"
+  printf 'cxxflags ='
+  for f in "${cxxflags[@]}"; do printf ' %s' "$(ninja_escape "$f")"; done
+  printf '\nldflags ='
+  for f in "${ldflags[@]}"; do printf ' %s' "$(ninja_escape "$f")"; done
+  printf '\n'
+  echo "rule cxx"
+  echo "  command = \$cxx \$cxxflags -MD -MF \$out.d -c \$in -o \$out"
+  echo "  depfile = \$out.d"
+  echo "  deps = gcc"
+  echo "  description = CXX \$in"
+  echo "rule link"
+  echo "  command = \$cxx \$ldflags \$in -o \$out \$libs"
+  echo "  description = LINK \$out"
+  declare -A object_rule=()
+  for t in "${all_targets[@]}"; do
+    [ -f "$fuzz_dir/$t.sources" ] || continue
+    objs=()
+    libs=()
+    srcs=("tests/fuzz/${t}_fuzzer.cc")
+    while read -r word; do
+      case $word in
+        '') ;;
+        -*) libs+=("$(ninja_escape "$word")") ;;
+        *) srcs+=("$word") ;;
+      esac
+    done < <(words "$fuzz_dir/$t.sources")
+    for src in "${srcs[@]}"; do
+      obj=$(ninja_escape "obj/${src%.*}.o")
+      objs+=("$obj")
+      if [ -z "${object_rule[$obj]:-}" ]; then
+        object_rule[$obj]=1
+        echo "build $obj: cxx $(ninja_escape "$repo/$src")"
+      fi
+    done
+    echo "build ${t}_fuzzer: link ${objs[*]}"
+    echo "  libs = ${libs[*]}"
   done
-done < "$sources_file"
-set +f
+} > "$cache/build.ninja.tmp" && mv "$cache/build.ninja.tmp" "$cache/build.ninja" || exit 1
 
-bin=$work/${target}_fuzzer
-echo "run-fuzzer: building $bin"
+bins=()
+for t in "${targets[@]}"; do bins+=("${t}_fuzzer"); done
+echo "run-fuzzer: building ${bins[*]} in $cache ($jobs jobs)"
 build_start=$(date +%s)
-if ! (cd "$repo" && "$cxx" "${flags[@]}" -Isrc "$harness" "${srcs[@]}" -o "$bin" \
-  "${libs[@]}"); then
-  echo "run-fuzzer: FAIL: the $target harness does not build" >&2
+(
+  # Two runs sharing a cache dir build one after the other.
+  if command -v flock > /dev/null 2>&1; then flock 9; fi
+  ninja -C "$cache" -j "$jobs" "${bins[@]}"
+) 9> "$cache/.lock"
+build_status=$?
+if [ "$build_status" -ne 0 ]; then
+  if [ "$target" = all ]; then
+    echo "run-fuzzer: FAIL: a harness does not build (ninja exited with $build_status)" >&2
+  else
+    echo "run-fuzzer: FAIL: the $target harness does not build" >&2
+  fi
   keep_work=1
   exit 1
 fi
 echo "run-fuzzer: built in $(($(date +%s) - build_start)) s"
 
 run_id=$(date +%Y%m%d-%H%M%S)-$$
-new_corpus=$work/corpus-$run_id
-artifacts=$work/artifacts-$run_id
-mkdir -p "$new_corpus" "$artifacts" || exit 1
-log=$work/fuzz-$target.log
-echo "run-fuzzer: fuzzing $target for $seconds s (corpus $corpus, new inputs in $new_corpus)"
-# shellcheck disable=SC2086  # FUZZ_ARGS is a list of flags
-(cd "$work" && "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-  -max_len=1048576 -print_final_stats=1 -artifact_prefix="$artifacts/" ${FUZZ_ARGS:-} \
-  "$new_corpus" "$corpus") > "$log" 2>&1
-status=$?
+# One fuzzing run of target $1: new inputs in $work/$1-corpus-$run_id, findings in
+# $work/$1-artifacts-$run_id, output in $work/$1-fuzz-$run_id.log, exit status in .status.
+fuzz_one() {
+  local t=$1
+  local new_corpus=$work/$t-corpus-$run_id
+  local artifacts=$work/$t-artifacts-$run_id
+  local log=$work/$t-fuzz-$run_id.log
+  mkdir -p "$new_corpus" "$artifacts" || { echo 1 > "$log.status"; return; }
+  # shellcheck disable=SC2086  # FUZZ_ARGS is a list of flags
+  (cd "$work" && "$cache/${t}_fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+    -max_len=1048576 -print_final_stats=1 -artifact_prefix="$artifacts/" ${FUZZ_ARGS:-} \
+    "$new_corpus" "$fuzz_dir/corpus/$t") > "$log" 2>&1
+  echo $? > "$log.status"
+}
 
-# The summary: what was loaded, how far it got, the final stats.
-grep -E '^(INFO: seed corpus|#[0-9]+[[:space:]]+(INITED|DONE)|Done [0-9]+ runs|stat::)' "$log"
-crashes=$(find "$artifacts" -type f \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' \
-  -o -name 'oom-*' \) | sort)
-if [ "$status" -eq 0 ] && [ -z "$crashes" ]; then
-  echo "run-fuzzer: PASS: $target, $seconds s, no crash ($(find "$new_corpus" -type f | wc -l) new inputs)"
+# What a finished run left: its summary, and on failure the report and the failing inputs.
+# Returns 1 when the run failed.
+report_one() {
+  local t=$1
+  local new_corpus=$work/$t-corpus-$run_id
+  local artifacts=$work/$t-artifacts-$run_id
+  local log=$work/$t-fuzz-$run_id.log
+  local status crashes report crash_dir copy c
+  status=$(cat "$log.status" 2> /dev/null || echo 1)
+  # The summary: what was loaded, how far it got, the final stats.
+  grep -E '^(INFO: seed corpus|#[0-9]+[[:space:]]+(INITED|DONE)|Done [0-9]+ runs|stat::)' "$log"
+  crashes=$(find "$artifacts" -type f \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' \
+    -o -name 'oom-*' \) | sort)
+  if [ "$status" -eq 0 ] && [ -z "$crashes" ]; then
+    echo "run-fuzzer: PASS: $t, $seconds s, no crash" \
+      "($(find "$new_corpus" -type f | wc -l) new inputs)"
+    return 0
+  fi
+  # The report: from the first error line on (sanitizer, libFuzzer or a harness invariant).
+  echo "---- libFuzzer output ($log) ----"
+  report=$(sed -n '/ERROR: \|runtime error: \|invariant failed: \|ALARM: /,$p' "$log" | head -n 150)
+  if [ -n "$report" ]; then echo "$report"; else tail -n 60 "$log"; fi
+  echo "----"
+  crash_dir=${FUZZ_CRASH_DIR:-/tmp/nca-fuzz-crashes}
+  mkdir -p "$crash_dir"
+  for c in $crashes; do
+    copy=$crash_dir/$t-$(basename "$c")
+    cp "$c" "$copy"
+    echo "run-fuzzer: FAIL: failing input copied to $copy"
+    echo "run-fuzzer: reproduce with: $cache/${t}_fuzzer $copy"
+  done
+  [ -n "$crashes" ] || echo "run-fuzzer: FAIL: $t: libFuzzer exited with $status and left no input"
+  return 1
+}
+
+if [ "$target" = all ]; then
+  echo "run-fuzzer: fuzzing ${targets[*]} for $seconds s each, $jobs at a time (corpora in" \
+    "$fuzz_dir/corpus, new inputs in $work)"
+else
+  echo "run-fuzzer: fuzzing $target for $seconds s (corpus $fuzz_dir/corpus/$target, new inputs" \
+    "in $work)"
+fi
+running=0
+for t in "${targets[@]}"; do
+  if [ "$running" -ge "$jobs" ]; then
+    wait -n
+    running=$((running - 1))
+  fi
+  fuzz_one "$t" &
+  running=$((running + 1))
+done
+wait
+
+failed=()
+for t in "${targets[@]}"; do
+  [ "${#targets[@]}" -eq 1 ] || echo "==== $t"
+  report_one "$t" || failed+=("$t")
+done
+elapsed=$(($(date +%s) - start_time))
+if [ "${#failed[@]}" -eq 0 ]; then
+  echo "run-fuzzer: ${#targets[@]} target(s) passed in $elapsed s (build included)"
   exit 0
 fi
-
 keep_work=1
-# The report: from the first error line on (sanitizer, libFuzzer or a harness invariant).
-echo "---- libFuzzer output ($log) ----"
-report=$(sed -n '/ERROR: \|runtime error: \|invariant failed: \|ALARM: /,$p' "$log" | head -n 150)
-if [ -n "$report" ]; then echo "$report"; else tail -n 60 "$log"; fi
-echo "----"
-crash_dir=${FUZZ_CRASH_DIR:-/tmp/nca-fuzz-crashes}
-mkdir -p "$crash_dir"
-for c in $crashes; do
-  copy=$crash_dir/$target-$(basename "$c")
-  cp "$c" "$copy"
-  echo "run-fuzzer: FAIL: failing input copied to $copy"
-  echo "run-fuzzer: reproduce with: $bin $copy"
-done
-[ -n "$crashes" ] || echo "run-fuzzer: FAIL: libFuzzer exited with $status and left no input"
-echo "run-fuzzer: work dir kept: $work"
+echo "run-fuzzer: FAIL: ${failed[*]} ($elapsed s); work dir kept: $work"
 exit 1

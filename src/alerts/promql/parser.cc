@@ -1,11 +1,13 @@
 #include "alerts/promql/parser.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -27,6 +29,12 @@ struct ParseError {
 
 // Thrown inside the parser for a syntax error (yacc stops there too); never escapes Parse().
 struct SyntaxAbort {};
+
+// How deep expressions may nest (parentheses, operands, arguments, operator chains). Parsing,
+// type checking, printing, evaluating and freeing a tree all recurse once per level, so without a
+// bound a few KB of "((((" or "1+1+1+..." overflow the stack. Prometheus has no such limit (Go
+// stacks grow); real expressions nest a few tens of levels at most.
+constexpr int kMaxExprDepth = 256;
 
 // Operator precedence (generated_parser.y, increasing).
 constexpr int kPrecOr = 1;
@@ -408,7 +416,11 @@ std::string GoRegexpErrorCode(RE2::ErrorCode code) {
 
 class Parser {
  public:
-  explicit Parser(std::string_view input) : input_(input), tokens_(lex::Tokenize(input)) {}
+  explicit Parser(std::string_view input) : input_(input), tokens_(lex::Tokenize(input)) {
+    for (std::size_t i = 0; i < input_.size(); ++i) {
+      if (input_[i] == '\n') breaks_.push_back(static_cast<int>(i));
+    }
+  }
 
   Result<ExprPtr> Run() {
     ExprPtr expr;
@@ -474,45 +486,71 @@ class Parser {
     throw SyntaxAbort{};
   }
 
+  // The 1-based line of byte offset `pos` and the offset of the '\n' before it (-1 on line 1),
+  // from the offsets of the input's line breaks: a binary search, so that a position costs
+  // O(log n) rather than a scan from the start (quadratic over a large expression).
+  std::pair<int, int> LineOf(int pos) const {
+    const int limit = std::min<int>(pos, static_cast<int>(input_.size()));
+    const auto it = std::lower_bound(breaks_.begin(), breaks_.end(), limit);
+    const int line = 1 + static_cast<int>(it - breaks_.begin());
+    return {line, it == breaks_.begin() ? -1 : *(it - 1)};
+  }
+
   std::string ErrorText() const {
     std::string out;
     for (const auto& e : errors_) {
       if (!out.empty()) out += "\n";
-      int line = 1;
-      int last_break = -1;
-      int limit = std::min<int>(e.pos, static_cast<int>(input_.size()));
-      for (int i = 0; i < limit; ++i) {
-        if (input_[static_cast<std::size_t>(i)] == '\n') {
-          last_break = i;
-          ++line;
-        }
-      }
+      const auto [line, last_break] = LineOf(e.pos);
       out += std::to_string(line) + ":" + std::to_string(e.pos - last_break) +
              ": parse error: " + e.message;
     }
     return out;
   }
 
+  // The depth of a tree built by Make (1 for a leaf, 0 for none).
+  int Depth(const ExprPtr& e) const {
+    if (!e) return 0;
+    auto it = depths_.find(e.get());
+    return it != depths_.end() ? it->second : 1;
+  }
+
+  [[noreturn]] void TooDeep(int pos) {
+    Unsupported(pos, "expression nested too deeply (more than " + std::to_string(kMaxExprDepth) +
+                         " levels)");
+  }
+
   template <typename Node>
   ExprPtr Make(Node node, int start, int end) {
+    int children = 0;
+    if constexpr (std::is_same_v<Node, BinaryExpr>) {
+      children = std::max(Depth(node.lhs), Depth(node.rhs));
+    } else if constexpr (std::is_same_v<Node, UnaryExpr> || std::is_same_v<Node, ParenExpr>) {
+      children = Depth(node.expr);
+    } else if constexpr (std::is_same_v<Node, AggregateExpr>) {
+      children = std::max(Depth(node.expr), Depth(node.param));
+    } else if constexpr (std::is_same_v<Node, Call>) {
+      for (const ExprPtr& arg : node.args) children = std::max(children, Depth(arg));
+    }
+    if (children + 1 > kMaxExprDepth) TooDeep(start);
     auto e = std::make_unique<Expr>();
     e->node = std::move(node);
     e->pos.offset = start;
     e->pos.end = end;
-    int line = 1;
-    int last_break = -1;
-    for (int i = 0; i < start && i < static_cast<int>(input_.size()); ++i) {
-      if (input_[static_cast<std::size_t>(i)] == '\n') {
-        last_break = i;
-        ++line;
-      }
-    }
+    const auto [line, last_break] = LineOf(start);
     e->pos.line = line;
     e->pos.column = start - last_break;
+    depths_[e.get()] = children + 1;  // also replaces what a freed node at this address left
     return e;
   }
 
   ExprPtr ParseExpr(int min_prec) {
+    // Parenthesised expressions, arguments and unary operands recurse before Make sees a node.
+    if (nesting_ >= kMaxExprDepth) TooDeep(Peek().pos);
+    ++nesting_;
+    struct Unnest {
+      int& n;
+      ~Unnest() { --n; }
+    } unnest{nesting_};
     ExprPtr lhs = ParseUnary();
     while (true) {
       BinaryOp op;
@@ -982,11 +1020,14 @@ class Parser {
   }
 
   std::string_view input_;
+  std::vector<int> breaks_;  // offsets of the '\n' of input_, ascending
   std::vector<Token> tokens_;
   std::size_t idx_ = 0;
   int last_end_ = 0;
   std::vector<ParseError> errors_;
   std::unordered_map<const Expr*, int> op_positions_;
+  std::unordered_map<const Expr*, int> depths_;  // of every node Make built
+  int nesting_ = 0;                              // active ParseExpr calls
 };
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "alerts/rules/manifest_rules.h"
 
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <utility>
@@ -72,6 +73,30 @@ std::optional<std::string> Substitute(Expr& e, const std::map<std::string, const
       e.node);
 }
 
+// `text` as alert template text that expands to exactly `text`. Label values and annotations are
+// templates, and manifest text (a condition may hold "{{" inside a PromQL string) is data: text
+// with "{{" becomes one action printing it as a string constant, in which only '"', '\\' and
+// control characters are escaped (\", \\, \xNN: escapes the template engine reads back byte for
+// byte; every other byte, invalid UTF-8 included, stays as it is).
+std::string TemplateText(const std::string& text) {
+  if (text.find("{{") == std::string::npos) return text;
+  std::string out = "{{ \"";
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (byte < 0x20 || byte == 0x7f) {
+      char escaped[5];
+      std::snprintf(escaped, sizeof(escaped), "\\x%02x", byte);
+      out += escaped;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\" }}";
+}
+
 }  // namespace
 
 Result<std::optional<GroupDef>> MonitoringRules(const config::ClusterSpecDoc& doc) {
@@ -120,13 +145,14 @@ Result<std::optional<GroupDef>> MonitoringRules(const config::ClusterSpecDoc& do
     r.name = alert.name;
     r.expr_text = text;
     r.expr = std::shared_ptr<const Expr>(std::move(expr).value());
-    if (!alert.severity.empty()) r.labels["severity"] = alert.severity;
-    r.labels["manifest"] = manifest;
+    if (!alert.severity.empty()) r.labels["severity"] = TemplateText(alert.severity);
+    r.labels["manifest"] = TemplateText(manifest);
     r.annotations["summary"] =
-        "Manifest " + manifest + " alert " + alert.name + ": " + alert.condition;
+        TemplateText("Manifest " + manifest + " alert " + alert.name + ": " + alert.condition);
     r.annotations["description"] =
-        "The condition \"" + alert.condition + "\" of Neo4jEnterpriseCluster " + manifest +
-        " holds (value {{ $value }}{{ with $labels.cluster }}, cluster {{ . }}{{ end }}).";
+        TemplateText("The condition \"" + alert.condition + "\" of Neo4jEnterpriseCluster " +
+                     manifest + " holds (value ") +
+        "{{ $value }}{{ with $labels.cluster }}, cluster {{ . }}{{ end }}).";
     group.rules.push_back(std::move(r));
   }
   return std::optional<GroupDef>(std::move(group));

@@ -179,6 +179,12 @@ Result<RuleFile> ParseRuleFile(std::string_view content, std::string_view file_n
         std::vector<YAML::Node> rnodes;
         const YAML::Node rules = g["rules"];
         if (rules.IsDefined() && !rules.IsNull()) {
+          // Iterating a mapping as a list yields invalid nodes, which throw when read.
+          if (!rules.IsSequence()) {
+            throw DecodeError{"yaml: unmarshal errors:\n  line " +
+                              std::to_string(rules.Mark().line + 1) + ": cannot unmarshal !!" +
+                              (rules.IsMap() ? "map" : "str") + " into []rulefmt.RuleNode"};
+          }
           for (const auto& r : rules) {
             if (!r.IsMap()) {
               throw DecodeError{"yaml: unmarshal errors:\n  line " +

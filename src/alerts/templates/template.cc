@@ -123,9 +123,17 @@ class Lexer {
   }
 
  private:
-  int LineAt(std::size_t pos) const {
-    return 1 +
-           static_cast<int>(std::count(in_.begin(), in_.begin() + static_cast<long>(pos), '\n'));
+  // The 1-based line of `pos`. Tokens come in input order, so the count continues from the last
+  // position asked for instead of rescanning from the start (quadratic over a large template).
+  int LineAt(std::size_t pos) {
+    if (pos < counted_to_) {
+      counted_to_ = 0;
+      line_ = 1;
+    }
+    line_ += static_cast<int>(std::count(in_.begin() + static_cast<long>(counted_to_),
+                                         in_.begin() + static_cast<long>(pos), '\n'));
+    counted_to_ = pos;
+    return line_;
   }
   void Emit(Tok t, std::size_t start, std::size_t end) {
     toks_.push_back(Token{t, std::string(in_.substr(start, end - start)), static_cast<int>(start),
@@ -388,6 +396,8 @@ class Lexer {
   std::string_view in_;
   std::size_t pos_ = 0;
   std::vector<Token> toks_;
+  std::size_t counted_to_ = 0;  // LineAt: line_ is the line of this position
+  int line_ = 1;
 };
 
 }  // namespace
@@ -577,6 +587,21 @@ class Parser {
     throw ParseError{"template: " + name_ + ":" + std::to_string(at.line) + ": " + msg};
   }
 
+  // Actions, control structures and parenthesized pipelines nest: parsing, executing and freeing
+  // the tree recurse once per level, so the depth is bounded (Go's parser stops at 10000 with
+  // this message; a C++ stack holds less, and real templates nest a few levels).
+  static constexpr int kMaxDepth = 256;
+  struct Nested {
+    Nested(Parser& p, const Token& at) : parser(p) {
+      if (parser.depth_ >= kMaxDepth) parser.Fail(at, "max expression depth exceeded");
+      ++parser.depth_;
+    }
+    ~Nested() { --parser.depth_; }
+    Nested(const Nested&) = delete;
+    Nested& operator=(const Nested&) = delete;
+    Parser& parser;
+  };
+
   const Token& Peek() const { return toks_[std::min(i_, toks_.size() - 1)]; }
   Token Next() {
     Token t = Peek();
@@ -621,6 +646,7 @@ class Parser {
 
   Item Action() {
     const Token& t = PeekNonSpace();
+    const Nested guard(*this, t);
     switch (t.type) {
       case Tok::kElse: {
         Token e = Next();
@@ -713,6 +739,7 @@ class Parser {
 
   // Parses the rest of an "else if"/"else with" node up to the shared {{end}}.
   std::shared_ptr<Node> ElseChain(std::shared_ptr<Node> n, const std::string& ctx) {
+    const Nested guard(*this, Peek());
     std::size_t saved_vars = vars_.size();
     n->pipe = ParsePipe(ctx, Tok::kRightDelim);
     while (true) {
@@ -745,6 +772,7 @@ class Parser {
   }
 
   std::shared_ptr<Pipe> ParsePipe(const std::string& context, Tok end) {
+    const Nested guard(*this, PeekNonSpace());
     auto pipe = std::make_shared<Pipe>();
     pipe->pos = PeekNonSpace().pos;
     // Declarations: $x := / $x = / $k, $v :=
@@ -958,6 +986,7 @@ class Parser {
   std::vector<Token> toks_;
   std::size_t i_ = 0;
   std::vector<std::string> vars_;  // variables in scope
+  int depth_ = 0;                  // active Nested scopes
 };
 
 // ---------------------------------------------------------------------------------------------

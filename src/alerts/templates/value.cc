@@ -403,10 +403,14 @@ std::string GoSprintf(std::string_view format, const std::vector<Value>& args) {
         break;
       }
     }
+    // Go's fmt rejects widths and precisions beyond +-1e6 (tooLarge): a `*` argument that large
+    // is a bad width, and digits that large end the format (parsenum returns its end).
+    constexpr int64_t kMaxNum = 1000000;
     auto read_num = [&](int& target) {
       if (i < format.size() && format[i] == '*') {
         ++i;
-        if (argi < args.size() && args[argi].kind() == Value::Kind::kInt) {
+        if (argi < args.size() && args[argi].kind() == Value::Kind::kInt &&
+            args[argi].AsInt() <= kMaxNum && args[argi].AsInt() >= -kMaxNum) {
           target = static_cast<int>(args[argi].AsInt());
           ++argi;
         } else {
@@ -417,6 +421,11 @@ std::string GoSprintf(std::string_view format, const std::vector<Value>& args) {
       }
       int n = -1;
       while (i < format.size() && format[i] >= '0' && format[i] <= '9') {
+        if (n > kMaxNum) {
+          n = -1;
+          i = format.size();
+          break;
+        }
         n = (n < 0 ? 0 : n * 10) + (format[i] - '0');
         ++i;
       }

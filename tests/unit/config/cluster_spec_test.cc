@@ -411,5 +411,12 @@ TEST(ClusterSpecTest, MissingFileNamesFile) {
   EXPECT_THAT(r.error().message, HasSubstr("No such file"));
 }
 
+// yaml-cpp 0.7's LoadAll looped forever on a token no node starts with (found by tests/fuzz,
+// cluster_spec target).
+TEST(ClusterSpecTest, StrayTokenIsAnErrorNotAHang) {
+  EXPECT_EQ(ErrorOf(",z{"),
+            "m.yaml:1:1: invalid YAML: unexpected token (no YAML node starts here)");
+}
+
 }  // namespace
 }  // namespace nca::config

@@ -628,5 +628,15 @@ TEST(ValidationTest, MemberUrlQueryAndFragmentRejected) {
   EXPECT_THAT(ParseMemberUrl("http://h:").error().message, HasSubstr("invalid port"));
 }
 
+// A token no YAML node starts with, at document level, made yaml-cpp 0.7's LoadAll loop forever
+// (allocating a null document per turn); found by tests/fuzz (config target).
+TEST(LoaderTest, StrayTokenIsAnErrorNotAHang) {
+  EXPECT_EQ(ErrorOf(",\n"), "t.yml:1:1: invalid YAML: unexpected token (no YAML node starts here)");
+  EXPECT_EQ(ErrorOf("web: {}\n---\n,\n"),
+            "t.yml:3:1: invalid YAML: unexpected token (no YAML node starts here)");
+  // Empty documents still count as documents.
+  EXPECT_THAT(ErrorOf("---\n---\n"), HasSubstr("multiple YAML documents are not supported"));
+}
+
 }  // namespace
 }  // namespace nca::config

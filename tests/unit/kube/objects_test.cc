@@ -92,5 +92,22 @@ TEST(KubeObjectsTest, StatusMessage) {
   EXPECT_EQ(StatusMessage("<html>"), "");
 }
 
+// Lists nested deeper than kMaxJsonDepth are rejected before parsing: serialising a raw item
+// recursed once per level and overflowed the stack (found by tests/fuzz, kube_objects target).
+TEST(KubeObjectsTest, DeeplyNestedAnswersAreMalformed) {
+  const std::string nested = std::string(10000, '[') + std::string(10000, ']');
+  const std::string body = R"({"kind":"List","items":[)" + nested + "]}";
+  auto raw = ParseRawList(body);
+  ASSERT_FALSE(raw.ok());
+  EXPECT_EQ(raw.error().kind, ErrorKind::kMalformed);
+  EXPECT_EQ(raw.error().message, "list answer is nested too deeply");
+  EXPECT_EQ(ParsePodList(body).error().message, "PodList answer is nested too deeply");
+  EXPECT_EQ(StatusMessage(R"({"kind":"Status","message":"m","details":)" + nested + "}"), "");
+  // 1000 levels (the limit) are fine.
+  auto ok = ParseRawList(R"({"items":[)" + std::string(998, '[') + std::string(998, ']') + "]}");
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  EXPECT_EQ(ok->items.size(), 1u);
+}
+
 }  // namespace
 }  // namespace nca::kube

@@ -22,6 +22,7 @@ using nlohmann::json;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 using ::testing::Optional;
 using ::testing::StartsWith;
 
@@ -1768,6 +1769,42 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, EveryFixtureTest, ::testing::ValuesIn(AllFixt
                            }
                            return name;
                          });
+
+// JSON nested deeper than kMaxJsonDepth is rejected before parsing: copying the parsed rows
+// recursed once per level and overflowed the stack at a few thousand levels (found by
+// tests/fuzz, neo4j_json target).
+TEST(ParsersDepthTest, DeeplyNestedBodiesAreMalformed) {
+  const auto nested = [](std::size_t n) { return std::string(n, '[') + std::string(n, ']'); };
+  const std::string deep =
+      R"({"results":[{"columns":["a"],"data":[{"row":[)" + nested(10000) + R"(]}]}],"errors":[]})";
+  auto r = ParseTxCommit(deep);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::kMalformed);
+  EXPECT_EQ(r.error().message, "tx/commit response: invalid JSON");
+  EXPECT_FALSE(ParseQueryApi(R"({"data":{"fields":["a"],"values":[)" + nested(1001) + "]}}").ok());
+  // Up to the limit is accepted: 4 levels of envelope and row, 996 in the value.
+  auto ok = ParseQueryApi(R"({"data":{"fields":["a"],"values":[[)" + nested(996) + "]]}}");
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  EXPECT_EQ(ok->rows.size(), 1u);
+  // Brackets inside strings do not count.
+  EXPECT_TRUE(
+      ParseQueryApi(R"({"data":{"fields":["a"],"values":[[")" + std::string(5000, '[') + R"("]]}})")
+          .ok());
+}
+
+// A body echoing credentials after a tab or another control character: Sanitise prints those as
+// spaces, so the echo check looks at the printed form too (found by tests/fuzz, neo4j_json).
+TEST(ErrorFromHttpTest, CredentialsAfterControlCharactersAreNotEchoed) {
+  const Error e = ErrorFromHttp(502, "upstream rejected: Basic\tbmVvNGo6c2VjcmV0\r\n", "");
+  EXPECT_EQ(e.message, "HTTP 502 Bad Gateway");
+  EXPECT_THAT(e.message, Not(HasSubstr("bmVvNGo6c2VjcmV0")));
+  auto a = ParseEndpointAnswer(503, "Bearer\x01token", "");
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->message, "database unavailable");
+  // Text without credentials is still shown.
+  EXPECT_EQ(ErrorFromHttp(502, "upstream\tdown", "").message,
+            "HTTP 502 Bad Gateway: upstream down");
+}
 
 }  // namespace
 }  // namespace nca::neo4j

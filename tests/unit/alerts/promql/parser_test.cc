@@ -422,5 +422,32 @@ TEST(PromqlParserTest, UnsupportedConstructsNameTheirPosition) {
             "got scalar");
 }
 
+// Expressions nest at most kMaxExprDepth (256) levels: parsing, type checking, printing and
+// freeing recurse once per level, and a few KB of "((((" or "1+1+1+..." overflowed the stack
+// (found by tests/fuzz, promql target).
+TEST(PromqlParserTest, NestingDepthIsBounded) {
+  const auto parens = [](int n) { return std::string(n, '(') + "1" + std::string(n, ')'); };
+  const auto chain = [](int n) {
+    std::string s = "up";
+    for (int i = 1; i < n; ++i) s += " + up";
+    return s;
+  };
+  constexpr char kTooDeep[] = "parse error: expression nested too deeply (more than 256 levels)";
+  EXPECT_EQ(ParseError(parens(255)), "OK");
+  EXPECT_EQ(ParseError(parens(256)), std::string("1:257: ") + kTooDeep);
+  EXPECT_EQ(ParseError(parens(3000)), std::string("1:257: ") + kTooDeep);
+  EXPECT_EQ(ParseError(std::string(300, '-') + "1"), std::string("1:257: ") + kTooDeep);
+  EXPECT_EQ(ParseError(chain(256)), "OK");
+  EXPECT_EQ(ParseError(chain(3000)), std::string("1:1: ") + kTooDeep);
+  // Wide is fine: many arguments or matchers are not deep.
+  std::string wide = "label_join(up, \"dst\", \",\"";
+  for (int i = 0; i < 3000; ++i) wide += ",\n\"src\"";
+  EXPECT_EQ(ParseError(wide + ")"), "OK");
+  // ... and positions on its last lines are right (found with a binary search over the line
+  // breaks now: scanning from the start for every node was quadratic).
+  EXPECT_EQ(ParseError(wide + ", )"),
+            "3001:6: parse error: trailing commas not allowed in function call args");
+}
+
 }  // namespace
 }  // namespace nca::alerts::promql

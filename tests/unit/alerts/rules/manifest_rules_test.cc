@@ -7,6 +7,7 @@
 #include "alerts/promql/ast.h"
 #include "alerts/promql/engine.h"
 #include "alerts/promql/memory.h"
+#include "alerts/templates/template.h"
 
 namespace nca::alerts::rules {
 namespace {
@@ -123,6 +124,56 @@ TEST(MonitoringRulesTest, BadQueriesAndDuplicatesAreErrors) {
       bad.error().message.find("spec.monitoring.metrics[0] (zone_distribution_health): query"),
       std::string::npos)
       << bad.error().message;
+}
+
+// Manifest text is data in the rules' templates: "{{" in a condition (inside a PromQL string),
+// an alert name or a severity was template code, run on every expansion or breaking it (found by
+// tests/fuzz, cluster_spec target).
+TEST(MonitoringRulesTest, ManifestTextIsNotTemplateCode) {
+  config::ClusterSpecDoc doc = SeedDoc();
+  doc.monitoring.alerts = {{"x {{", R"(up{job="{{ $value }}"} == 0)", "{{ .Value }}"},
+                           {"y", R"(up{job="{{"} == 0)", ""}};
+  auto group = MonitoringRules(doc);
+  ASSERT_TRUE(group.ok()) << group.error().message;
+  ASSERT_TRUE(group->has_value());
+  const GroupDef& g = **group;
+  ASSERT_EQ(g.rules.size(), 2u);
+  templates::AlertTemplateData data;
+  data.value = 7;
+  data.labels = {{"cluster", "c1"}};
+  const RuleDef& x = g.rules[0];
+  for (const auto* texts : {&x.labels, &x.annotations}) {
+    for (const auto& [name, text] : *texts) {
+      EXPECT_TRUE(templates::CheckAlertTemplate(x.name, text).ok()) << name << ": " << text;
+    }
+  }
+  EXPECT_EQ(templates::ExpandAlertTemplate(x.name, x.annotations.at("summary"), data),
+            R"(Manifest neo4j/prod-east alert x {{: up{job="{{ $value }}"} == 0)");
+  EXPECT_EQ(templates::ExpandAlertTemplate(x.name, x.annotations.at("description"), data),
+            R"(The condition "up{job="{{ $value }}"} == 0" of Neo4jEnterpriseCluster )"
+            "neo4j/prod-east holds (value 7, cluster c1).");
+  EXPECT_EQ(templates::ExpandAlertTemplate(x.name, x.labels.at("severity"), data), "{{ .Value }}");
+  const RuleDef& y = g.rules[1];
+  EXPECT_TRUE(templates::CheckAlertTemplate(y.name, y.annotations.at("summary")).ok());
+  EXPECT_EQ(templates::ExpandAlertTemplate(y.name, y.annotations.at("summary"), data),
+            R"(Manifest neo4j/prod-east alert y: up{job="{{"} == 0)");
+  // Bytes of any kind come back as they were: quotes, backslashes, control characters, invalid
+  // UTF-8 and non-printable characters (escaped as \uXXXX by Go's quoting, which the template
+  // engine does not decode).
+  config::ClusterSpecDoc bytes = SeedDoc();
+  const std::string name = "n\x01{{\xef\x83\x83\xff\"\\\n";
+  bytes.monitoring.alerts = {{name, "up == 0", ""}};
+  auto odd = MonitoringRules(bytes);
+  ASSERT_TRUE(odd.ok()) << odd.error().message;
+  const RuleDef& z = (**odd).rules[0];
+  EXPECT_TRUE(templates::CheckAlertTemplate(z.name, z.annotations.at("summary")).ok());
+  EXPECT_EQ(templates::ExpandAlertTemplate(z.name, z.annotations.at("summary"), data),
+            "Manifest neo4j/prod-east alert " + name + ": up == 0");
+  // Text without "{{" is kept as written.
+  auto seed = MonitoringRules(SeedDoc());
+  ASSERT_TRUE(seed.ok());
+  EXPECT_EQ((**seed).rules[0].annotations.at("summary"),
+            "Manifest neo4j/prod-east alert zone-imbalance: zone_distribution_health < 0.8");
 }
 
 }  // namespace

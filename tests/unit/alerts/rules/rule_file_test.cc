@@ -79,5 +79,20 @@ INSTANTIATE_TEST_SUITE_P(BadFiles, PromtoolCheckTest,
                                            "bad_rules_unknown_field.yml", "example_rules.yml",
                                            "alert_rules.yml"));
 
+// `rules:` given as a mapping (a missing "-") threw YAML::InvalidNode out of ParseRuleFile
+// (found by tests/fuzz, rule_file target); it is promtool's unmarshal error.
+TEST(RuleFileTest, RulesMustBeAList) {
+  auto m = ParseRuleFile("groups:\n- name: g\n  rules:\n    alert: X\n    expr: up\n", "f.yml");
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.error().message,
+            "f.yml: yaml: unmarshal errors:\n  line 4: cannot unmarshal !!map into "
+            "[]rulefmt.RuleNode");
+  auto s = ParseRuleFile("groups:\n- name: g\n  rules: x\n", "f.yml");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().message,
+            "f.yml: yaml: unmarshal errors:\n  line 3: cannot unmarshal !!str into "
+            "[]rulefmt.RuleNode");
+}
+
 }  // namespace
 }  // namespace nca::alerts::rules

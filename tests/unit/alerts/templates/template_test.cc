@@ -279,5 +279,46 @@ TEST(TemplateQueryTest, WithoutProviderQueryFails) {
   EXPECT_FALSE(CheckAlertTemplate("A", "{{ queryx \"up\" }}").ok());
 }
 
+// Nesting is bounded (found by tests/fuzz, template target: 3000 nested parenthesized pipelines
+// overflowed the stack), with Go's message.
+TEST(TemplateTest, NestingDepthIsBounded) {
+  const auto parens = [](int n) {
+    return "{{ " + std::string(n, '(') + "1" + std::string(n, ')') + " }}";
+  };
+  EXPECT_TRUE(Template::Parse("t", parens(254)).ok());
+  auto deep = Template::Parse("t", parens(3000));
+  ASSERT_FALSE(deep.ok());
+  EXPECT_EQ(deep.error().message, "template: t:1: max expression depth exceeded");
+  std::string ifs;
+  for (int i = 0; i < 300; ++i) ifs += "{{ if 1 }}";
+  for (int i = 0; i < 300; ++i) ifs += "{{ end }}";
+  EXPECT_EQ(Template::Parse("t", ifs).error().message,
+            "template: t:1: max expression depth exceeded");
+  std::string else_ifs = "{{ if 0 }}";
+  for (int i = 0; i < 300; ++i) else_ifs += "{{ else if 0 }}";
+  else_ifs += "{{ end }}";
+  EXPECT_FALSE(Template::Parse("t", else_ifs).ok());
+}
+
+// Line numbers of a long template (the lexer counts on from the previous token instead of from
+// the start: quadratic time before, found by tests/fuzz).
+TEST(TemplateTest, LineNumbersOfLongTemplates) {
+  std::string text;
+  for (int i = 0; i < 2999; ++i) text += "{{ 1 }}\n";
+  text += "{{ nosuch }}";
+  EXPECT_EQ(Template::Parse("t", text).error().message,
+            "template: t:3000: function \"nosuch\" not defined");
+}
+
+// Widths and precisions beyond Go's limit (1e6) are errors as in Go's fmt, not a signed overflow
+// (found by tests/fuzz, template target).
+TEST(TemplateTest, PrintfHugeWidthsAndPrecisions) {
+  EXPECT_EQ(Expand(R"({{ printf "%99999999999d|" 1 }})", 0), "%!(NOVERB)%!(EXTRA int=1)");
+  EXPECT_EQ(Expand(R"({{ printf "%.99999999999f|" 2.5 }})", 0), "%!(NOVERB)%!(EXTRA float64=2.5)");
+  EXPECT_EQ(Expand(R"({{ printf "%*d|" 10000000 1 }})", 0), "%!(BADWIDTH)1|");
+  EXPECT_EQ(Expand(R"({{ printf "%*d|" -3 1 }})", 0), "1  |");
+  EXPECT_EQ(Expand(R"({{ printf "%1000000d" 1 | len }})", 0), "1000000");
+}
+
 }  // namespace
 }  // namespace nca::alerts::templates
