@@ -23,21 +23,10 @@ for tool in prometheus curl python3; do
     { echo "alert-latency: $tool not found (scripts/setup.sh installs it)" >&2; exit 1; }
 done
 
-mkdir -p "$build_dir"
-cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DNCA_BUILD_BENCH=ON \
-  -DNCA_BUILD_TESTS=OFF -DNCA_SANITIZE=OFF > "$build_dir.configure.log" 2>&1 ||
-  { cat "$build_dir.configure.log"; exit 1; }
-cmake --build "$build_dir" -j "$(nproc)" --target neo4j-cluster-agent neo4j-cluster-sim > /dev/null
+. bench/lib.sh
+bench_build
 
-work=$(mktemp -d /tmp/nca-alert-bench.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2> /dev/null || true; done
-  wait 2> /dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+bench_workdir nca-alert-bench
 now() { date +%s.%N; }
 
 control_port=$(free_port)

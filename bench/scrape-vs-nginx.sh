@@ -28,42 +28,13 @@ for tool in wrk nginx curl python3; do
 done
 nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
 
-mkdir -p "$build_dir"
-cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DNCA_BUILD_BENCH=ON \
-  -DNCA_BUILD_TESTS=OFF -DNCA_SANITIZE=OFF > "$build_dir.configure.log" 2>&1 ||
-  { cat "$build_dir.configure.log"; exit 1; }
-cmake --build "$build_dir" -j "$(nproc)" --target neo4j-cluster-agent neo4j-cluster-sim > /dev/null
+. bench/lib.sh
+bench_build
 
-work=$(mktemp -d /tmp/nca-scrape-bench.XXXXXX)
+bench_workdir nca-scrape-bench
 chmod 755 "$work"  # nginx's workers run as an unprivileged user and must read the files
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2> /dev/null || true; done
-  wait 2> /dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-# 3 clusters (5.x, 4.4, 2025.x) of 3 primaries and 12 secondaries each.
-write_3x15() {
-  local i m
-  echo "clusters:"
-  i=0
-  for spec in "c5:5.26.0" "c44:4.4.26" "c25:2025.10.1"; do
-    i=$((i + 1))
-    echo "  - name: ${spec%%:*}"
-    echo "    version: ${spec#*:}"
-    echo "    zones: [z$i-a, z$i-b, z$i-c]"
-    echo "    credentials: {username: neo4j, password: demo-password-not-secret}"
-    echo "    members:"
-    for m in $(seq 1 15); do
-      if [ "$m" -le 3 ]; then mode=primary; else mode=secondary; fi
-      echo "      - {name: ${spec%%:*}-$m, mode: $mode}"
-    done
-  done
-}
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }

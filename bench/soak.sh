@@ -19,38 +19,12 @@ for tool in wrk curl python3; do
   command -v "$tool" > /dev/null 2>&1 ||
     { echo "soak: $tool not found (scripts/setup.sh installs it)" >&2; exit 1; }
 done
-mkdir -p "$build_dir"
-cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DNCA_BUILD_BENCH=ON \
-  -DNCA_BUILD_TESTS=OFF -DNCA_SANITIZE=OFF > "$build_dir.configure.log" 2>&1 ||
-  { cat "$build_dir.configure.log"; exit 1; }
-cmake --build "$build_dir" -j "$(nproc)" --target neo4j-cluster-agent neo4j-cluster-sim > /dev/null
+. bench/lib.sh
+bench_build
 
-work=$(mktemp -d /tmp/nca-soak.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2> /dev/null || true; done
-  wait 2> /dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+bench_workdir nca-soak
 
-{
-  echo "clusters:"
-  i=0
-  for spec in "c5:5.26.0" "c44:4.4.26" "c25:2025.10.1"; do
-    i=$((i + 1))
-    echo "  - name: ${spec%%:*}"
-    echo "    version: ${spec#*:}"
-    echo "    zones: [z$i-a, z$i-b, z$i-c]"
-    echo "    credentials: {username: neo4j, password: demo-password-not-secret}"
-    echo "    members:"
-    for m in $(seq 1 15); do
-      if [ "$m" -le 3 ]; then mode=primary; else mode=secondary; fi
-      echo "      - {name: ${spec%%:*}-$m, mode: $mode}"
-    done
-  done
-} > "$work/topology.yml"
+write_3x15 > "$work/topology.yml"
 
 control_port=$(free_port)
 "$build_dir/neo4j-cluster-sim" --topology "$work/topology.yml" --kube-address "" \

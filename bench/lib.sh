@@ -1,0 +1,49 @@
+# Shared by the whole-process benchmarks (bench/*.sh): sourced, not run. Defines
+#   bench_build               Release build of the agent and the simulator in $build_dir
+#   bench_workdir PREFIX      a fresh $work directory and $pids, both cleaned up on exit
+#   free_port                 a loopback port the kernel considers free now
+#   write_3x15                the 3 clusters x 15 members topology (YAML on stdout)
+# Callers set build_dir first.
+
+bench_build() {
+  mkdir -p "$build_dir"
+  cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DNCA_BUILD_BENCH=ON \
+    -DNCA_BUILD_TESTS=OFF -DNCA_SANITIZE=OFF > "$build_dir.configure.log" 2>&1 ||
+    { cat "$build_dir.configure.log"; exit 1; }
+  cmake --build "$build_dir" -j "$(nproc)" --target neo4j-cluster-agent neo4j-cluster-sim \
+    > /dev/null
+}
+
+bench_cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2> /dev/null || true; done
+  wait 2> /dev/null || true
+  rm -rf "$work"
+}
+
+bench_workdir() {
+  work=$(mktemp -d "/tmp/$1.XXXXXX")
+  pids=()
+  trap bench_cleanup EXIT INT TERM
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# 3 clusters (5.x, 4.4, 2025.x) of 3 primaries and 12 secondaries each.
+write_3x15() {
+  local i=0 m mode spec
+  echo "clusters:"
+  for spec in "c5:5.26.0" "c44:4.4.26" "c25:2025.10.1"; do
+    i=$((i + 1))
+    echo "  - name: ${spec%%:*}"
+    echo "    version: ${spec#*:}"
+    echo "    zones: [z$i-a, z$i-b, z$i-c]"
+    echo "    credentials: {username: neo4j, password: demo-password-not-secret}"
+    echo "    members:"
+    for m in $(seq 1 15); do
+      if [ "$m" -le 3 ]; then mode=primary; else mode=secondary; fi
+      echo "      - {name: ${spec%%:*}-$m, mode: $mode}"
+    done
+  done
+}
