@@ -164,36 +164,43 @@ std::string FormatRfc3339(SystemTime t) {
   return buf;
 }
 
+namespace {
+
+// Appends one alert as a JSON object (see EncodeAlerts for the field order).
+void AppendAlert(std::string& out, const NotifyAlert& a) {
+  out += '{';
+  if (!a.annotations.empty()) {
+    out += "\"annotations\":";
+    AppendJsonObject(out, a.annotations);
+    out += ',';
+  }
+  if (a.ends_at.has_value()) {
+    out += "\"endsAt\":";
+    AppendJsonString(out, FormatRfc3339(*a.ends_at));
+    out += ',';
+  }
+  out += "\"startsAt\":";
+  AppendJsonString(out, FormatRfc3339(a.starts_at));
+  out += ',';
+  if (!a.generator_url.empty()) {
+    out += "\"generatorURL\":";
+    AppendJsonString(out, a.generator_url);
+    out += ',';
+  }
+  out += "\"labels\":";
+  AppendJsonObject(out, a.labels);
+  out += '}';
+}
+
+}  // namespace
+
 std::string EncodeAlerts(const std::vector<NotifyAlert>& alerts) {
   std::string out = "[";
-  bool first = true;
-  for (const auto& a : alerts) {
-    if (!first) {
+  for (std::size_t i = 0; i < alerts.size(); ++i) {
+    if (i > 0) {
       out += ',';
     }
-    first = false;
-    out += '{';
-    if (!a.annotations.empty()) {
-      out += "\"annotations\":";
-      AppendJsonObject(out, a.annotations);
-      out += ',';
-    }
-    if (a.ends_at.has_value()) {
-      out += "\"endsAt\":";
-      AppendJsonString(out, FormatRfc3339(*a.ends_at));
-      out += ',';
-    }
-    out += "\"startsAt\":";
-    AppendJsonString(out, FormatRfc3339(a.starts_at));
-    out += ',';
-    if (!a.generator_url.empty()) {
-      out += "\"generatorURL\":";
-      AppendJsonString(out, a.generator_url);
-      out += ',';
-    }
-    out += "\"labels\":";
-    AppendJsonObject(out, a.labels);
-    out += '}';
+    AppendAlert(out, alerts[i]);
   }
   out += ']';
   return out;
@@ -203,93 +210,147 @@ std::string EncodeAlerts(const std::vector<NotifyAlert>& alerts) {
 
 namespace {
 
-// State shared with HTTP completion callbacks, which may outlive the notifier (requests abandoned
-// at Stop()). Everything is guarded by `mu`.
-struct Shared {
-  struct Completion {
-    std::size_t target = 0;
-    Result<neo4j::HttpResult> result;
-  };
+// One alert handed to Send(), shared by the queues of every Alertmanager (never copied per
+// Alertmanager). Each Alertmanager settles its copy once: it accepted it, or gave it up (queue
+// overflow, failed or rejected batch, shutdown). `pending` counts the Alertmanagers that have not
+// settled it yet; the one that settles it last counts it as dropped when none accepted it.
+struct Tracked {
+  Tracked(NotifyAlert a, std::size_t alertmanagers) : alert(std::move(a)), pending(alertmanagers) {}
+  const NotifyAlert alert;
+  std::atomic<std::size_t> pending;
+  std::atomic<bool> accepted{false};
+};
+using Entry = std::shared_ptr<Tracked>;
 
+std::string EncodeEntries(const std::vector<Entry>& entries) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    if (i > 0) {
+      out += ',';
+    }
+    AppendAlert(out, entries[i]->alert);
+  }
+  out += ']';
+  return out;
+}
+
+// The state of one Alertmanager's sending thread that other threads touch: Send(), Stop(),
+// WaitUntilIdle() and HTTP completion callbacks, which may outlive the notifier (requests
+// abandoned at Stop()). Everything is guarded by `mu`.
+struct Channel {
   std::mutex mu;
-  std::condition_variable cv;               // the sending thread waits on it
-  mutable std::condition_variable idle_cv;  // WaitUntilIdle waits on it
-  bool more = false;                        // Send() queued alerts since the thread last looked
+  std::condition_variable cv;       // the sending thread waits on it
+  std::condition_variable idle_cv;  // WaitUntilIdle waits on it
+  bool more = false;                // Send() queued alerts since the thread last looked
   bool stop = false;
   bool busy = false;  // the sending thread is delivering batches
   MonoTime drain_deadline;
-  std::uint64_t batch_id = 0;  // completions of other batches are ignored
-  std::vector<Completion> completions;
-};
-
-// Per-Alertmanager counters, guarded by Impl::metrics_mu.
-struct TargetStats {
-  double sent = 0;
-  double errors = 0;
-  std::optional<double> last_latency_seconds;
+  std::uint64_t request_id = 0;  // the request awaited; answers to other requests are ignored
+  std::optional<Result<neo4j::HttpResult>> answer;  // the answer to `request_id`
 };
 
 }  // namespace
 
 struct Notifier::Impl {
+  // One configured Alertmanager: its own queue, sending thread and counters. Nothing here is
+  // shared with the other Alertmanagers except the alerts themselves (Tracked).
+  struct Target {
+    std::string post_url;  // with userinfo (sent)
+    std::string label;     // redacted (metrics and logs)
+    moodycamel::ConcurrentQueue<Entry> queue;
+    // Alerts queued: incremented before enqueueing and decremented after dequeueing, so never
+    // below the number of alerts actually in the queue.
+    std::atomic<std::int64_t> queued{0};
+    const std::shared_ptr<Channel> channel = std::make_shared<Channel>();
+    std::thread thread;  // owning thread only
+    // Guarded by Impl::metrics_mu.
+    double sent = 0;
+    double errors = 0;
+    double abandoned = 0;
+    std::optional<double> last_latency_seconds;
+  };
+
   Impl(NotifierOptions o, neo4j::HttpEngine& h, const Clock& c)
-      : options(std::move(o)),
-        http(h),
-        clock(c),
-        logger(GetLogger("notifier")),
-        shared(std::make_shared<Shared>()) {
+      : options(std::move(o)), http(h), clock(c), logger(GetLogger("notifier")) {
     for (const auto& base : options.alertmanager_urls) {
-      post_urls.push_back(PostUrl(base));
-      labels.push_back(neo4j::RedactUrl(post_urls.back()));
+      auto t = std::make_unique<Target>();
+      t->post_url = PostUrl(base);
+      t->label = neo4j::RedactUrl(t->post_url);
+      targets.push_back(std::move(t));
     }
-    stats.resize(post_urls.size());
   }
 
   void Enqueue(std::vector<NotifyAlert> alerts);
-  void Run();
-  // Takes up to max_batch alerts off the queue and delivers them; false if the queue was empty.
-  bool SendOneBatch();
-  // Sends `body` to every Alertmanager (with retries); true if at least one accepted it.
-  bool Deliver(const std::string& body, std::size_t count);
-  void Submit(std::size_t target, std::uint64_t batch, const std::string& body);
-  // Empties the queue, counting its alerts as dropped; returns how many.
-  std::size_t DropQueued();
-  void AddDropped(std::size_t n) {
-    std::lock_guard lock(metrics_mu);
-    dropped += static_cast<double>(n);
-  }
+  // The sending thread of `t`.
+  void Run(Target& t);
+  // Takes up to max_batch alerts off t's queue and delivers them; false if the queue was empty.
+  bool SendOneBatch(Target& t);
+  // Sends `body` to t (with retries); true if it accepted it.
+  bool Deliver(Target& t, const std::string& body, std::size_t count);
+  void Submit(Target& t, std::uint64_t request, const std::string& body);
+  // t is done with `entries`: it accepted them or gave them up. Counts t's abandoned alerts and
+  // the alerts that no Alertmanager accepted (dropped).
+  void Settle(Target& t, const std::vector<Entry>& entries, bool accepted);
+  // Empties t's queue, giving up its alerts; returns how many.
+  std::size_t DropQueued(Target& t);
+  // Alerts refused by Send() (stopped, larger than the queue): given up for every Alertmanager.
+  void RefuseAtSend(std::size_t n);
   std::chrono::milliseconds Backoff(int failed_attempts, const neo4j::HttpResult* answer) const;
 
   const NotifierOptions options;
   neo4j::HttpEngine& http;
   const Clock& clock;
   const std::shared_ptr<spdlog::logger> logger;
-  std::vector<std::string> post_urls;  // per Alertmanager, with userinfo (sent)
-  std::vector<std::string> labels;     // per Alertmanager, redacted (metrics and logs)
+  std::vector<std::unique_ptr<Target>> targets;  // per Alertmanager, in configuration order
 
-  moodycamel::ConcurrentQueue<NotifyAlert> queue;
-  // Alerts queued: incremented before enqueueing and decremented after dequeueing, so never
-  // below the number of alerts actually in the queue.
-  std::atomic<std::int64_t> queued{0};
   std::atomic<bool> accepting{true};
 
-  const std::shared_ptr<Shared> shared;
-
   mutable std::mutex metrics_mu;
-  std::vector<TargetStats> stats;  // guarded by metrics_mu
-  double dropped = 0;              // guarded by metrics_mu
+  double dropped = 0;  // guarded by metrics_mu
 
   bool started = false;  // owning thread only
   bool stopped = false;  // owning thread only
-  std::thread thread;    // owning thread only
 };
+
+void Notifier::Impl::RefuseAtSend(std::size_t n) {
+  std::lock_guard lock(metrics_mu);
+  dropped += static_cast<double>(n);
+  for (auto& t : targets) {
+    t->abandoned += static_cast<double>(n);
+  }
+}
+
+void Notifier::Impl::Settle(Target& t, const std::vector<Entry>& entries, bool accepted) {
+  std::size_t dropped_now = 0;
+  for (const auto& e : entries) {
+    if (accepted) {
+      e->accepted.store(true);
+    }
+    // The last Alertmanager to settle an alert sees every other one's `accepted` store: each
+    // store happens before that Alertmanager's decrement, and the decrements form one chain.
+    if (e->pending.fetch_sub(1) == 1 && !e->accepted.load()) {
+      ++dropped_now;
+    }
+  }
+  {
+    std::lock_guard lock(metrics_mu);
+    if (!accepted) {
+      t.abandoned += static_cast<double>(entries.size());
+    }
+    dropped += static_cast<double>(dropped_now);
+  }
+  if (dropped_now > 0) {
+    logger->warn("msg=\"no Alertmanager accepted the alerts, dropping them\" count={}",
+                 dropped_now);
+  }
+}
 
 void Notifier::Impl::Enqueue(std::vector<NotifyAlert> alerts) {
   if (alerts.empty()) {
     return;
   }
   if (!accepting.load()) {
-    AddDropped(alerts.size());
+    RefuseAtSend(alerts.size());
     logger->warn("msg=\"notifier stopped, dropping alerts\" count={}", alerts.size());
     return;
   }
@@ -307,109 +368,124 @@ void Notifier::Impl::Enqueue(std::vector<NotifyAlert> alerts) {
   std::size_t skip = 0;
   if (alerts.size() > capacity) {
     skip = alerts.size() - capacity;
-    AddDropped(skip);
+    RefuseAtSend(skip);
     logger->warn(
         "msg=\"alert batch larger than the notification queue, dropping alerts\" "
         "num_dropped={}",
         skip);
   }
+  if (targets.empty()) {
+    return;  // nowhere to send to: like Prometheus, neither delivered nor dropped
+  }
   const std::size_t n = alerts.size() - skip;
-  queued.fetch_add(static_cast<std::int64_t>(n));
-  if (!queue.enqueue_bulk(
-          std::make_move_iterator(alerts.begin() + static_cast<std::ptrdiff_t>(skip)), n)) {
-    queued.fetch_sub(static_cast<std::int64_t>(n));
-    AddDropped(n);
-    logger->error("msg=\"cannot allocate notification queue memory, dropping alerts\" count={}", n);
-    return;
+  std::vector<Entry> entries;
+  entries.reserve(n);
+  for (std::size_t i = skip; i < alerts.size(); ++i) {
+    entries.push_back(std::make_shared<Tracked>(std::move(alerts[i]), targets.size()));
   }
-  // Full: drop the oldest alerts in favour of the new ones.
-  std::size_t overflow = 0;
-  NotifyAlert old;
-  while (queued.load() > static_cast<std::int64_t>(capacity) && queue.try_dequeue(old)) {
-    queued.fetch_sub(1);
-    ++overflow;
+  // Fan out: every Alertmanager's queue gets every alert, and overflows on its own.
+  for (auto& tp : targets) {
+    Target& t = *tp;
+    t.queued.fetch_add(static_cast<std::int64_t>(n));
+    if (!t.queue.enqueue_bulk(entries.cbegin(), n)) {
+      t.queued.fetch_sub(static_cast<std::int64_t>(n));
+      logger->error(
+          "msg=\"cannot allocate notification queue memory, dropping alerts\" alertmanager={} "
+          "count={}",
+          t.label, n);
+      Settle(t, entries, false);
+      continue;
+    }
+    // Full: drop this Alertmanager's oldest alerts in favour of the new ones.
+    std::vector<Entry> overflow;
+    Entry old;
+    while (t.queued.load() > static_cast<std::int64_t>(capacity) && t.queue.try_dequeue(old)) {
+      t.queued.fetch_sub(1);
+      overflow.push_back(std::move(old));
+    }
+    if (!overflow.empty()) {
+      logger->warn(
+          "msg=\"notification queue full, dropping oldest alerts\" alertmanager={} "
+          "num_dropped={}",
+          t.label, overflow.size());
+      Settle(t, overflow, false);
+    }
+    {
+      std::lock_guard lock(t.channel->mu);
+      t.channel->more = true;
+    }
+    t.channel->cv.notify_all();
   }
-  if (overflow > 0) {
-    AddDropped(overflow);
-    logger->warn("msg=\"notification queue full, dropping oldest alerts\" num_dropped={}",
-                 overflow);
-  }
-  {
-    std::lock_guard lock(shared->mu);
-    shared->more = true;
-  }
-  shared->cv.notify_all();
 }
 
-std::size_t Notifier::Impl::DropQueued() {
+std::size_t Notifier::Impl::DropQueued(Target& t) {
   std::size_t n = 0;
-  std::vector<NotifyAlert> buf(std::max<std::size_t>(options.max_batch, 1));
-  while (std::size_t got = queue.try_dequeue_bulk(buf.begin(), buf.size())) {
-    queued.fetch_sub(static_cast<std::int64_t>(got));
+  std::vector<Entry> buf(options.max_batch);
+  while (std::size_t got = t.queue.try_dequeue_bulk(buf.begin(), buf.size())) {
+    t.queued.fetch_sub(static_cast<std::int64_t>(got));
     n += got;
-  }
-  if (n > 0) {
-    AddDropped(n);
+    Settle(t, std::vector<Entry>(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(got)),
+           false);
   }
   return n;
 }
 
-void Notifier::Impl::Run() {
-  std::unique_lock lock(shared->mu);
+void Notifier::Impl::Run(Target& t) {
+  Channel& ch = *t.channel;
+  std::unique_lock lock(ch.mu);
   while (true) {
-    shared->cv.wait(lock, [this] { return shared->more || shared->stop; });
-    if (shared->stop) {
+    ch.cv.wait(lock, [&ch] { return ch.more || ch.stop; });
+    if (ch.stop) {
       break;
     }
-    shared->more = false;
-    shared->busy = true;
+    ch.more = false;
+    ch.busy = true;
     lock.unlock();
     bool stopping = false;
-    while (!stopping && SendOneBatch()) {
-      std::lock_guard check(shared->mu);
-      stopping = shared->stop;
+    while (!stopping && SendOneBatch(t)) {
+      std::lock_guard check(ch.mu);
+      stopping = ch.stop;
     }
     lock.lock();
-    shared->busy = false;
-    shared->idle_cv.notify_all();
+    ch.busy = false;
+    ch.idle_cv.notify_all();
   }
-  // Drain: keep delivering until the deadline Stop() set, then drop what is left.
-  const MonoTime deadline = shared->drain_deadline;
-  shared->busy = true;
+  // Drain: keep delivering until the deadline Stop() set, then give up what is left.
+  const MonoTime deadline = ch.drain_deadline;
+  ch.busy = true;
   lock.unlock();
-  const std::int64_t at_stop = std::max<std::int64_t>(queued.load(), 0);
+  const std::int64_t at_stop = std::max<std::int64_t>(t.queued.load(), 0);
   if (at_stop > 0) {
-    logger->info("msg=\"draining notification queue\" count={}", at_stop);
+    logger->info("msg=\"draining notification queue\" alertmanager={} count={}", t.label, at_stop);
   }
-  while (clock.Monotonic() < deadline && SendOneBatch()) {
+  while (clock.Monotonic() < deadline && SendOneBatch(t)) {
   }
-  const std::size_t left = DropQueued();
+  const std::size_t left = DropQueued(t);
   if (left > 0) {
     logger->warn(
         "msg=\"notification queue not drained before the deadline, dropping alerts\" "
-        "count={}",
-        left);
+        "alertmanager={} count={}",
+        t.label, left);
   }
   lock.lock();
-  shared->busy = false;
-  shared->idle_cv.notify_all();
+  ch.busy = false;
+  ch.idle_cv.notify_all();
 }
 
-bool Notifier::Impl::SendOneBatch() {
-  std::vector<NotifyAlert> batch(options.max_batch);
-  const std::size_t got = queue.try_dequeue_bulk(batch.begin(), batch.size());
+bool Notifier::Impl::SendOneBatch(Target& t) {
+  std::vector<Entry> batch(options.max_batch);
+  const std::size_t got = t.queue.try_dequeue_bulk(batch.begin(), batch.size());
   if (got == 0) {
     return false;
   }
-  queued.fetch_sub(static_cast<std::int64_t>(got));
+  t.queued.fetch_sub(static_cast<std::int64_t>(got));
   batch.resize(got);
-  if (post_urls.empty()) {
-    return true;  // nowhere to send to: like Prometheus, neither delivered nor dropped
+  const bool accepted = Deliver(t, EncodeEntries(batch), got);
+  if (!accepted) {
+    logger->warn("msg=\"giving up alerts for Alertmanager\" alertmanager={} count={}", t.label,
+                 got);
   }
-  if (!Deliver(EncodeAlerts(batch), got)) {
-    AddDropped(got);
-    logger->warn("msg=\"no Alertmanager accepted the alerts, dropping them\" count={}", got);
-  }
+  Settle(t, batch, accepted);
   return true;
 }
 
@@ -426,172 +502,134 @@ std::chrono::milliseconds Notifier::Impl::Backoff(int failed_attempts,
   return std::min(delay, options.backoff_max);
 }
 
-void Notifier::Impl::Submit(std::size_t target, std::uint64_t batch, const std::string& body) {
+void Notifier::Impl::Submit(Target& t, std::uint64_t request, const std::string& body) {
   neo4j::HttpRequestSpec spec;
   spec.method = "POST";
-  spec.url = post_urls[target];
+  spec.url = t.post_url;
   spec.headers = {"Content-Type: application/json", "Accept: application/json",
                   std::string("User-Agent: neo4j-cluster-agent/") + kBuildVersion};
   spec.body = body;
   spec.connect_timeout = options.timeout;
   spec.total_timeout = options.timeout;
   spec.max_response_bytes = kMaxResponseBytes;
-  // The callback only touches `Shared` (through a weak_ptr: once the notifier is gone, late
-  // answers of abandoned requests are ignored) and is cheap, as HttpEngine requires.
-  std::weak_ptr<Shared> weak = shared;
-  http.Submit(std::move(spec), [weak, target, batch](Result<neo4j::HttpResult> r) {
-    std::shared_ptr<Shared> s = weak.lock();
-    if (s == nullptr) {
+  // The callback only touches the Channel (through a weak_ptr: once the notifier is gone, late
+  // answers of abandoned requests are ignored) and is cheap, as HttpEngine requires. It may run
+  // on this thread (engine not running), so no Channel lock is held here.
+  std::weak_ptr<Channel> weak = t.channel;
+  http.Submit(std::move(spec), [weak, request](Result<neo4j::HttpResult> r) {
+    std::shared_ptr<Channel> ch = weak.lock();
+    if (ch == nullptr) {
       return;
     }
     {
-      std::lock_guard lock(s->mu);
-      if (s->batch_id != batch) {
-        return;  // an answer for a batch given up at shutdown
+      std::lock_guard lock(ch->mu);
+      if (ch->request_id != request) {
+        return;  // an answer to a request given up at shutdown
       }
-      s->completions.push_back({target, std::move(r)});
+      ch->answer.emplace(std::move(r));
     }
-    s->cv.notify_all();
+    ch->cv.notify_all();
   });
 }
 
-bool Notifier::Impl::Deliver(const std::string& body, std::size_t count) {
-  struct State {
-    int attempts = 0;
-    bool in_flight = false;
-    bool finished = false;
-    MonoTime started;
-    MonoTime next_due;
-  };
-  const std::size_t n = post_urls.size();
-  std::vector<State> states(n);
-  std::uint64_t batch = 0;
-  {
-    std::lock_guard lock(shared->mu);
-    batch = ++shared->batch_id;
-    shared->completions.clear();
-  }
-  const MonoTime begin = clock.Monotonic();
-  for (auto& s : states) {
-    s.next_due = begin;
-  }
-  bool accepted = false;
+bool Notifier::Impl::Deliver(Target& t, const std::string& body, std::size_t count) {
+  Channel& ch = *t.channel;
   const double alerts = static_cast<double>(count);
-
+  int attempts = 0;
   while (true) {
-    MonoTime now = clock.Monotonic();
-    bool past_drain = false;
-    MonoTime drain_deadline;
+    std::uint64_t request = 0;
     {
-      std::lock_guard lock(shared->mu);
-      past_drain = shared->stop && now >= shared->drain_deadline;
-      drain_deadline = shared->drain_deadline;
+      std::lock_guard lock(ch.mu);
+      request = ++ch.request_id;
+      ch.answer.reset();
     }
-    // Past the drain deadline: give up on everything still pending.
-    if (past_drain) {
-      for (std::size_t i = 0; i < n; ++i) {
-        if (states[i].finished) {
+    const MonoTime attempt_start = clock.Monotonic();
+    ++attempts;
+    Submit(t, request, body);
+
+    // Wait for the answer; once stopping, not beyond the drain deadline.
+    std::optional<Result<neo4j::HttpResult>> result;
+    {
+      std::unique_lock lock(ch.mu);
+      while (!ch.answer.has_value()) {
+        if (!ch.stop) {
+          ch.cv.wait(lock);
           continue;
         }
-        states[i].finished = true;
-        if (states[i].in_flight) {
-          {
-            std::lock_guard lock(metrics_mu);
-            stats[i].errors += alerts;
-          }
-          logger->warn(
-              "msg=\"abandoning a send to Alertmanager at shutdown\" alertmanager={} "
-              "count={}",
-              labels[i], count);
+        const auto remaining = ch.drain_deadline - clock.Monotonic();
+        if (remaining <= Duration::zero()) {
+          break;
         }
+        ch.cv.wait_for(lock, remaining);
       }
-      break;
-    }
-    // Start the attempts that are due.
-    for (std::size_t i = 0; i < n; ++i) {
-      State& s = states[i];
-      if (!s.finished && !s.in_flight && s.next_due <= now) {
-        s.in_flight = true;
-        s.started = now;
-        ++s.attempts;
-        Submit(i, batch, body);
-      }
-    }
-    if (std::all_of(states.begin(), states.end(), [](const State& s) { return s.finished; })) {
-      break;
-    }
-    // Wait for an answer, the next due retry, Stop(), or the drain deadline.
-    std::vector<Shared::Completion> done;
-    {
-      std::unique_lock lock(shared->mu);
-      std::optional<MonoTime> wake;
-      for (const auto& s : states) {
-        if (!s.finished && !s.in_flight && (!wake || s.next_due < *wake)) {
-          wake = s.next_due;
-        }
-      }
-      const bool was_stopping = shared->stop;
-      auto ready = [&] { return !shared->completions.empty() || shared->stop != was_stopping; };
-      if (shared->stop && (!wake || drain_deadline < *wake)) {
-        wake = drain_deadline;
-      }
-      if (wake) {
-        const auto remaining = *wake - clock.Monotonic();
-        if (remaining > Duration::zero()) {
-          shared->cv.wait_for(lock, remaining, ready);
-        }
+      if (!ch.answer.has_value()) {
+        ++ch.request_id;  // its late answer will be ignored
       } else {
-        shared->cv.wait(lock, ready);
+        result.swap(ch.answer);
       }
-      done.swap(shared->completions);
     }
+    if (!result.has_value()) {
+      {
+        std::lock_guard lock(metrics_mu);
+        t.errors += alerts;
+      }
+      logger->warn("msg=\"abandoning a send to Alertmanager at shutdown\" alertmanager={} count={}",
+                   t.label, count);
+      return false;
+    }
+
     // Answers are picked up as soon as they arrive (the callback wakes this thread), so the time
     // they are read is their completion time; the callback itself never reads the clock.
     const MonoTime finished = clock.Monotonic();
-    for (auto& c : done) {
-      State& s = states[c.target];
-      s.in_flight = false;
-      const double seconds = ToSeconds(finished - s.started);
-      const neo4j::HttpResult* answer = c.result.ok() ? &c.result.value() : nullptr;
-      const bool ok = answer != nullptr && answer->status / 100 == 2;
-      {
-        std::lock_guard lock(metrics_mu);
-        stats[c.target].last_latency_seconds = seconds;
-        (ok ? stats[c.target].sent : stats[c.target].errors) += alerts;
+    const double seconds = ToSeconds(finished - attempt_start);
+    const neo4j::HttpResult* answer = result->ok() ? &result->value() : nullptr;
+    const bool ok = answer != nullptr && answer->status / 100 == 2;
+    {
+      std::lock_guard lock(metrics_mu);
+      t.last_latency_seconds = seconds;
+      (ok ? t.sent : t.errors) += alerts;
+    }
+    if (ok) {
+      return true;
+    }
+    const bool retriable = answer == nullptr || answer->status == 429 || answer->status / 100 != 4;
+    const bool again = retriable && attempts < options.max_attempts;
+    const std::string why = answer != nullptr ? "status=" + std::to_string(answer->status)
+                                              : "err=" + LogQuote(result->error().ToString());
+    if (answer != nullptr && !answer->body.empty()) {
+      logger->debug("msg=\"Alertmanager error answer\" alertmanager={} body={}", t.label,
+                    LogQuote(Truncated(answer->body, kLoggedBodyBytes)));
+    }
+    if (!again) {
+      logger->error(
+          "msg=\"error sending alerts to Alertmanager\" alertmanager={} count={} {} "
+          "attempt={} max_attempts={} retriable={} duration_seconds={:.3f}",
+          t.label, count, why, attempts, options.max_attempts, retriable, seconds);
+      return false;
+    }
+    const auto delay = Backoff(attempts, answer);
+    logger->warn(
+        "msg=\"error sending alerts to Alertmanager, will retry\" alertmanager={} "
+        "count={} {} attempt={} max_attempts={} retry_in_seconds={:.3f} "
+        "duration_seconds={:.3f}",
+        t.label, count, why, attempts, options.max_attempts, ToSeconds(delay), seconds);
+
+    // Back off until the retry is due; once stopping, not beyond the drain deadline.
+    const MonoTime due = finished + delay;
+    std::unique_lock lock(ch.mu);
+    while (true) {
+      const MonoTime wake = ch.stop ? std::min(due, ch.drain_deadline) : due;
+      const auto remaining = wake - clock.Monotonic();
+      if (remaining <= Duration::zero()) {
+        break;
       }
-      if (ok) {
-        s.finished = true;
-        accepted = true;
-        continue;
-      }
-      const bool retriable =
-          answer == nullptr || answer->status == 429 || answer->status / 100 != 4;
-      const bool again = retriable && s.attempts < options.max_attempts;
-      std::string why = answer != nullptr ? "status=" + std::to_string(answer->status)
-                                          : "err=" + LogQuote(c.result.error().ToString());
-      if (again) {
-        const auto delay = Backoff(s.attempts, answer);
-        s.next_due = finished + delay;
-        logger->warn(
-            "msg=\"error sending alerts to Alertmanager, will retry\" alertmanager={} "
-            "count={} {} attempt={} max_attempts={} retry_in_seconds={:.3f} "
-            "duration_seconds={:.3f}",
-            labels[c.target], count, why, s.attempts, options.max_attempts, ToSeconds(delay),
-            seconds);
-      } else {
-        s.finished = true;
-        logger->error(
-            "msg=\"error sending alerts to Alertmanager\" alertmanager={} count={} {} "
-            "attempt={} max_attempts={} retriable={} duration_seconds={:.3f}",
-            labels[c.target], count, why, s.attempts, options.max_attempts, retriable, seconds);
-      }
-      if (answer != nullptr && !answer->body.empty()) {
-        logger->debug("msg=\"Alertmanager error answer\" alertmanager={} body={}", labels[c.target],
-                      LogQuote(Truncated(answer->body, kLoggedBodyBytes)));
-      }
+      const bool was_stopping = ch.stop;
+      ch.cv.wait_for(lock, remaining, [&ch, was_stopping] { return ch.stop != was_stopping; });
+    }
+    if (ch.stop && clock.Monotonic() >= ch.drain_deadline) {
+      return false;  // the retry would start after the drain deadline
     }
   }
-  return accepted;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -712,10 +750,15 @@ void Notifier::Start() {
     return;
   }
   impl_->started = true;
-  impl_->logger->info("msg=\"notifier started\" alertmanagers={} queue_capacity={} max_batch={}",
-                      impl_->labels.size(), impl_->options.queue_capacity,
-                      impl_->options.max_batch);
-  impl_->thread = std::thread([this] { impl_->Run(); });
+  impl_->logger->info(
+      "msg=\"notifier started\" alertmanagers={} queue_capacity_per_alertmanager={} "
+      "max_batch={}",
+      impl_->targets.size(), impl_->options.queue_capacity, impl_->options.max_batch);
+  Impl* impl = impl_.get();
+  for (auto& t : impl_->targets) {
+    Impl::Target* target = t.get();
+    t->thread = std::thread([impl, target] { impl->Run(*target); });
+  }
 }
 
 void Notifier::Stop() {
@@ -724,19 +767,29 @@ void Notifier::Stop() {
   }
   impl_->stopped = true;
   impl_->accepting.store(false);
-  {
-    std::lock_guard lock(impl_->shared->mu);
-    impl_->shared->stop = true;
-    impl_->shared->drain_deadline = impl_->clock.Monotonic() + impl_->options.drain_timeout;
+  // One deadline for all: the Alertmanagers drain in parallel, so Stop() takes at most about
+  // `drain_timeout` whatever their number.
+  const MonoTime deadline = impl_->clock.Monotonic() + impl_->options.drain_timeout;
+  for (auto& t : impl_->targets) {
+    {
+      std::lock_guard lock(t->channel->mu);
+      t->channel->stop = true;
+      t->channel->drain_deadline = deadline;
+    }
+    t->channel->cv.notify_all();
   }
-  impl_->shared->cv.notify_all();
-  if (impl_->thread.joinable()) {
-    impl_->thread.join();
+  for (auto& t : impl_->targets) {
+    if (t->thread.joinable()) {
+      t->thread.join();
+    }
   }
-  // Alerts queued but never sent (not started, or sent by a racing Send()) are dropped.
-  if (std::size_t left = impl_->DropQueued(); left > 0) {
-    impl_->logger->warn("msg=\"notifier stopped with queued alerts, dropping them\" count={}",
-                        left);
+  // Alerts queued but never sent (not started, or sent by a racing Send()) are given up.
+  for (auto& t : impl_->targets) {
+    if (std::size_t left = impl_->DropQueued(*t); left > 0) {
+      impl_->logger->warn(
+          "msg=\"notifier stopped with queued alerts, dropping them\" alertmanager={} count={}",
+          t->label, left);
+    }
   }
   if (impl_->started) {
     impl_->logger->info("msg=\"notifier stopped\"");
@@ -746,50 +799,61 @@ void Notifier::Stop() {
 void Notifier::Send(std::vector<NotifyAlert> alerts) { impl_->Enqueue(std::move(alerts)); }
 
 exporter::MetricSet Notifier::Metrics() const {
+  const auto& targets = impl_->targets;
   exporter::MetricSetBuilder b;
   b.Gauge("neo4j_agent_alertmanagers",
           "Number of Alertmanagers the agent sends its alerts to (configured).")
-      .Add({}, static_cast<double>(impl_->labels.size()));
+      .Add({}, static_cast<double>(targets.size()));
   b.Gauge("neo4j_agent_notification_queue_capacity",
-          "Capacity of the queue of alerts waiting to be sent to Alertmanager; when it is full "
-          "the oldest alerts are dropped.")
+          "Capacity of each Alertmanager's queue of alerts waiting to be sent to it; when one is "
+          "full, its oldest alerts are given up for that Alertmanager only.")
       .Add({}, static_cast<double>(impl_->options.queue_capacity));
-  const std::int64_t queued = std::clamp<std::int64_t>(
-      impl_->queued.load(), 0, static_cast<std::int64_t>(impl_->options.queue_capacity));
-  b.Gauge("neo4j_agent_notification_queue_length",
-          "Number of alerts waiting in the queue to be sent to Alertmanager.")
-      .Add({}, static_cast<double>(queued));
+  if (!targets.empty()) {
+    auto length = b.Gauge("neo4j_agent_notification_queue_length",
+                          "Number of alerts waiting in the queue of an Alertmanager to be sent "
+                          "to it (every Alertmanager has its own queue and sending thread).");
+    for (const auto& t : targets) {
+      const std::int64_t queued = std::clamp<std::int64_t>(
+          t->queued.load(), 0, static_cast<std::int64_t>(impl_->options.queue_capacity));
+      length.Add({{"alertmanager", t->label}}, static_cast<double>(queued));
+    }
+  }
 
   std::lock_guard lock(impl_->metrics_mu);
   b.Counter("neo4j_agent_notifications_dropped_total",
-            "Total number of alerts dropped without reaching any Alertmanager: the queue was "
-            "full, no Alertmanager accepted their batch after all retries, or the agent was "
-            "stopping.")
+            "Total number of alerts that reached no Alertmanager: every Alertmanager gave them "
+            "up (see neo4j_agent_notifications_abandoned_total), or they were refused on arrival "
+            "(the agent was stopping, or more alerts at once than a queue holds).")
       .Add({}, impl_->dropped);
-  if (!impl_->labels.empty()) {
+  if (!targets.empty()) {
     auto sent = b.Counter("neo4j_agent_notifications_sent_total",
                           "Total number of alerts that an Alertmanager accepted (2xx answer).");
     auto errors = b.Counter(
         "neo4j_agent_notifications_errors_total",
         "Total number of alerts in send attempts to an Alertmanager that failed (transport "
         "error or non-2xx answer); every failed attempt of a batch counts its alerts again.");
-    for (std::size_t i = 0; i < impl_->labels.size(); ++i) {
-      const exporter::Labels l{{"alertmanager", impl_->labels[i]}};
-      sent.Add(l, impl_->stats[i].sent);
-      errors.Add(l, impl_->stats[i].errors);
+    auto abandoned = b.Counter(
+        "neo4j_agent_notifications_abandoned_total",
+        "Total number of alerts given up for an Alertmanager without it accepting them: its "
+        "queue was full (oldest first), every attempt of their batch failed or was rejected, or "
+        "the agent was stopping. Other Alertmanagers may still have received them.");
+    for (const auto& t : targets) {
+      const exporter::Labels l{{"alertmanager", t->label}};
+      sent.Add(l, t->sent);
+      errors.Add(l, t->errors);
+      abandoned.Add(l, t->abandoned);
     }
-    bool any_latency = false;
-    for (const auto& s : impl_->stats) {
-      any_latency = any_latency || s.last_latency_seconds.has_value();
-    }
+    const bool any_latency = std::any_of(targets.begin(), targets.end(), [](const auto& t) {
+      return t->last_latency_seconds.has_value();
+    });
     if (any_latency) {
       auto latency =
           b.Gauge("neo4j_agent_notification_latency_seconds",
                   "Duration of the latest completed attempt to send a batch of alerts to an "
                   "Alertmanager, successful or not.");
-      for (std::size_t i = 0; i < impl_->labels.size(); ++i) {
-        if (impl_->stats[i].last_latency_seconds) {
-          latency.Add({{"alertmanager", impl_->labels[i]}}, *impl_->stats[i].last_latency_seconds);
+      for (const auto& t : targets) {
+        if (t->last_latency_seconds) {
+          latency.Add({{"alertmanager", t->label}}, *t->last_latency_seconds);
         }
       }
     }
@@ -798,12 +862,35 @@ exporter::MetricSet Notifier::Metrics() const {
 }
 
 bool Notifier::WaitUntilIdle(std::chrono::milliseconds timeout) const {
-  std::unique_lock lock(impl_->shared->mu);
-  return impl_->shared->idle_cv.wait_for(lock, timeout, [this] {
-    return !impl_->shared->busy && !impl_->shared->more && impl_->queued.load() <= 0;
-  });
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  // Idle means every Alertmanager idle at once: repeat until a pass finds all of them idle
+  // without having to wait for any.
+  while (true) {
+    bool waited = false;
+    for (const auto& t : impl_->targets) {
+      Channel& ch = *t->channel;
+      std::unique_lock lock(ch.mu);
+      auto idle = [&ch, &t] { return !ch.busy && !ch.more && t->queued.load() <= 0; };
+      if (idle()) {
+        continue;
+      }
+      waited = true;
+      if (!ch.idle_cv.wait_until(lock, deadline, idle)) {
+        return false;
+      }
+    }
+    if (!waited) {
+      return true;
+    }
+  }
 }
 
-std::vector<std::string> Notifier::AlertmanagerLabels() const { return impl_->labels; }
+std::vector<std::string> Notifier::AlertmanagerLabels() const {
+  std::vector<std::string> labels;
+  for (const auto& t : impl_->targets) {
+    labels.push_back(t->label);
+  }
+  return labels;
+}
 
 }  // namespace nca::alerts

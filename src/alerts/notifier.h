@@ -1,23 +1,33 @@
 // Notifier: delivers alerts to Alertmanager the way Prometheus 2.42 does (notifier/notifier.go):
 // every alert goes, as part of a JSON array, to every configured Alertmanager with
-// `POST <base>/api/v2/alerts`; a bounded queue drops its oldest alerts when full; batches of at
-// most `max_batch` alerts are sent to all Alertmanagers concurrently, and a batch is delivered
-// when at least one Alertmanager accepted it (2xx). External labels are added to an alert unless
-// it already has that label with a non-empty value.
+// `POST <base>/api/v2/alerts`; a bounded queue drops its oldest alerts when full; batches hold at
+// most `max_batch` alerts. External labels are added to an alert unless it already has that
+// label with a non-empty value.
+//
+// Unlike Prometheus 2.42, whose single queue sends each batch to all Alertmanagers and waits for
+// all of them, every Alertmanager is independent: it has its own queue (of `queue_capacity`
+// alerts) and its own sending thread, and Send() puts each alert in every Alertmanager's queue. A
+// failing, slow or hung Alertmanager only holds up (and, when its queue overflows, drops from) its
+// own queue; the others keep delivering at their own pace. An alert is delivered when at least one
+// Alertmanager accepted it (2xx); it is dropped (neo4j_agent_notifications_dropped_total) when
+// every Alertmanager gave it up. Each Alertmanager's give-ups are counted per Alertmanager
+// (neo4j_agent_notifications_abandoned_total{alertmanager}). The alerts are shared by the queues,
+// not copied per Alertmanager; batches may group alerts differently per Alertmanager, but each
+// Alertmanager gets them in the order they were sent.
 //
 // Additions to Prometheus' behaviour:
 // - Retries: a failed send (transport error or non-2xx answer) to one Alertmanager is retried up
 //   to `max_attempts` times in all, `backoff_initial` doubling up to `backoff_max` between
 //   attempts (a 429's Retry-After is honoured up to `backoff_max`). A 4xx answer other than 429
-//   is not retried: the Alertmanager rejected the alerts themselves. Alertmanagers retry
-//   independently of each other; a batch that no Alertmanager accepted after all its attempts is
-//   dropped (counted in neo4j_agent_notifications_dropped_total).
-// - Stop() drains the queue like Prometheus does on shutdown, but only until `drain_timeout`
-//   after Stop() was called: a hung Alertmanager never holds up the agent's shutdown longer.
-//   Requests still running then are abandoned (their late answers are ignored).
+//   is not retried: the Alertmanager rejected the alerts themselves. While an Alertmanager
+//   retries a batch, its next batches wait in its own queue only. A batch it did not accept
+//   after all its attempts is given up for that Alertmanager.
+// - Stop() drains every queue in parallel like Prometheus does on shutdown, but only until
+//   `drain_timeout` after Stop() was called: a hung Alertmanager never holds up the agent's
+//   shutdown longer. Requests still running then are abandoned (their late answers are ignored).
 //
-// The queue is a lock-free moodycamel::ConcurrentQueue bounded by an atomic counter: Send() never
-// waits for the network nor for the sending thread, so it is safe to call from rule evaluation.
+// The queues are lock-free moodycamel::ConcurrentQueues bounded by atomic counters: Send() never
+// waits for the network nor for a sending thread, so it is safe to call from rule evaluation.
 // With several threads calling Send() concurrently, "oldest" (for overflow) is per sending thread.
 //
 // Timing (back-off, drain deadline) follows the injected Clock's Monotonic(); waits happen on a
@@ -65,7 +75,7 @@ struct NotifierOptions {
   std::vector<std::string> alertmanager_urls;
   // Added to every alert that lacks the label (or has it with an empty value).
   std::map<std::string, std::string> external_labels;
-  std::size_t queue_capacity = 10000;
+  std::size_t queue_capacity = 10000;  // per Alertmanager
   std::size_t max_batch = 64;
   std::chrono::milliseconds timeout{10000};  // per request (connect + answer)
   int max_attempts = 3;                      // per batch and Alertmanager, first attempt included
@@ -75,10 +85,12 @@ struct NotifierOptions {
 };
 
 // Thread-safety: Start, Stop and the destructor must be called from one owning thread. Send,
-// Metrics and WaitUntilIdle may be called from any thread at any time, concurrently. All state is
-// owned by the notifier; HTTP completions only touch state shared through a shared_ptr, so
-// requests abandoned at Stop() may complete after the notifier is gone. `http` and `clock` must
-// outlive the notifier.
+// Metrics and WaitUntilIdle may be called from any thread at any time, concurrently. The notifier
+// runs one sending thread per Alertmanager; each one owns its Alertmanager's batch and retries,
+// and shares only that Alertmanager's queue, counters and wake-up state with the other threads.
+// All state is owned by the notifier; HTTP completions only touch the per-Alertmanager wake-up
+// state, shared through a shared_ptr, so requests abandoned at Stop() may complete after the
+// notifier is gone. `http` and `clock` must outlive the notifier.
 class Notifier {
  public:
   // `options` must pass Validate(); otherwise throws std::invalid_argument (a programming error:
@@ -94,21 +106,23 @@ class Notifier {
   // Every URL (and no URL twice), and sane sizes and durations.
   static Status Validate(const NotifierOptions& options);
 
-  // Starts the sending thread. Alerts sent before Start() wait in the queue. Idempotent.
+  // Starts the sending threads (one per Alertmanager). Alerts sent before Start() wait in the
+  // queues. Idempotent.
   void Start();
-  // Stops accepting alerts, delivers what is queued until `drain_timeout` has passed, drops (and
-  // counts) the rest, and joins the sending thread. Idempotent; the notifier cannot be restarted.
+  // Stops accepting alerts, delivers what is queued (every Alertmanager in parallel) until
+  // `drain_timeout` has passed, gives up (and counts) the rest, and joins the sending threads.
+  // Idempotent; the notifier cannot be restarted.
   void Stop();
 
-  // Queues alerts for delivery; never blocks on the network or on the sending thread. After
-  // Stop() the alerts are dropped (and counted).
+  // Queues alerts for delivery to every Alertmanager; never blocks on the network or on a
+  // sending thread. After Stop() the alerts are dropped (and counted).
   void Send(std::vector<NotifyAlert> alerts);
 
   // The neo4j_agent_notification* and neo4j_agent_alertmanagers families. Cheap (scrape path).
   exporter::MetricSet Metrics() const;
 
-  // Waits until the queue is empty and no batch is being delivered (retries included); false on
-  // timeout. For tests.
+  // Waits until every queue is empty and no batch is being delivered to any Alertmanager
+  // (retries included); false on timeout. For tests.
   bool WaitUntilIdle(std::chrono::milliseconds timeout) const;
 
   // The POST URL of every Alertmanager, in configuration order, without userinfo: the values of

@@ -12,6 +12,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -179,6 +180,17 @@ class FakeAlertmanager {
     std::unique_lock lock(mu_);
     return cv_.wait_for(lock, timeout, [&] { return requests_.size() >= n; });
   }
+  // Waits until the requests received so far carry `n` alerts in all.
+  bool WaitForAlerts(std::size_t n, milliseconds timeout) const {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, timeout, [&] {
+      std::size_t alerts = 0;
+      for (const auto& r : requests_) {
+        alerts += nlohmann::json::parse(r.body).size();
+      }
+      return alerts >= n;
+    });
+  }
 
  private:
   Responder respond_;
@@ -224,6 +236,54 @@ std::vector<std::string> AlertNames(const net::HttpRequest& req) {
     names.push_back(a["labels"]["alertname"].get<std::string>());
   }
   return names;
+}
+
+// Every alert name an Alertmanager received, in the order received.
+std::vector<std::string> Delivered(const FakeAlertmanager& am) {
+  std::vector<std::string> all;
+  for (const auto& r : am.Requests()) {
+    auto names = AlertNames(r);
+    all.insert(all.end(), names.begin(), names.end());
+  }
+  return all;
+}
+
+// Holds a stub Alertmanager's requests until the test opens it (or the stub stops): an
+// Alertmanager that hangs until released. Must outlive the stubs that use it.
+class Gate {
+ public:
+  void Open() {
+    {
+      std::lock_guard lock(mu_);
+      open_ = true;
+    }
+    cv_.notify_all();
+  }
+  // In a responder: returns once the gate is open or the stub is stopping (which has no
+  // notification of its own, hence the bounded waits).
+  void Pass(const net::HttpExchange& ex) {
+    std::unique_lock lock(mu_);
+    while (!open_ && !ex.Stopping()) {
+      cv_.wait_for(lock, milliseconds(50));
+    }
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool open_ = false;
+};
+
+// Polls `condition` until it holds; false after `timeout`. A condition poll, not a timing bound.
+bool Eventually(const std::function<bool()>& condition, milliseconds timeout = seconds(20)) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      return false;
+    }
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+  return true;
 }
 
 std::vector<std::string> Names(int first, int count) {
@@ -298,7 +358,7 @@ TEST_F(NotifierTest, SendsBatchesOfAtMostMaxBatchInOrder) {
   EXPECT_EQ(Value(m, "neo4j_agent_notifications_sent_total", am.PostUrl()), 7);
   EXPECT_EQ(Value(m, "neo4j_agent_notifications_errors_total", am.PostUrl()), 0);
   EXPECT_EQ(Value(m, "neo4j_agent_notifications_dropped_total"), 0);
-  EXPECT_EQ(Value(m, "neo4j_agent_notification_queue_length"), 0);
+  EXPECT_EQ(Value(m, "neo4j_agent_notification_queue_length", am.PostUrl()), 0);
 }
 
 TEST_F(NotifierTest, AddsExternalLabelsWithoutOverriding) {
@@ -381,6 +441,7 @@ TEST_F(NotifierTest, ClientErrorIsNotRetriedAndTheBatchIsDropped) {
   auto m = n.Metrics();
   EXPECT_EQ(Value(m, "neo4j_agent_notifications_errors_total", am.PostUrl()), 3);
   EXPECT_EQ(Value(m, "neo4j_agent_notifications_sent_total", am.PostUrl()), 0);
+  EXPECT_EQ(Value(m, "neo4j_agent_notifications_abandoned_total", am.PostUrl()), 3);
   EXPECT_EQ(Value(m, "neo4j_agent_notifications_dropped_total"), 3);
 }
 
@@ -415,6 +476,9 @@ TEST_F(NotifierTest, OneAlertmanagerUpIsEnough) {
   EXPECT_EQ(Value(m, "neo4j_agent_notifications_errors_total", up.PostUrl()), 0);
   EXPECT_EQ(Value(m, "neo4j_agent_notifications_sent_total", down + "/api/v2/alerts"), 0);
   EXPECT_EQ(Value(m, "neo4j_agent_notifications_errors_total", down + "/api/v2/alerts"), 5 * 3);
+  // Given up for the one that is down, but delivered through the other: not dropped.
+  EXPECT_EQ(Value(m, "neo4j_agent_notifications_abandoned_total", down + "/api/v2/alerts"), 5);
+  EXPECT_EQ(Value(m, "neo4j_agent_notifications_abandoned_total", up.PostUrl()), 0);
   EXPECT_EQ(Value(m, "neo4j_agent_notifications_dropped_total"), 0);
 }
 
@@ -427,12 +491,14 @@ TEST_F(NotifierTest, FullQueueDropsTheOldestAlerts) {
   n.Send(Alerts(0, 3));
   n.Send(Alerts(3, 4));  // 7 > 5: A0 and A1 go
   auto m = n.Metrics();
-  EXPECT_EQ(Value(m, "neo4j_agent_notification_queue_length"), 5);
+  EXPECT_EQ(Value(m, "neo4j_agent_notification_queue_length", am.PostUrl()), 5);
   EXPECT_EQ(Value(m, "neo4j_agent_notification_queue_capacity"), 5);
+  EXPECT_EQ(Value(m, "neo4j_agent_notifications_abandoned_total", am.PostUrl()), 2);
   EXPECT_EQ(Value(m, "neo4j_agent_notifications_dropped_total"), 2);
   n.Send(Alerts(7, 8));  // a batch larger than the queue: A7..A9 and everything queued go
   m = n.Metrics();
-  EXPECT_EQ(Value(m, "neo4j_agent_notification_queue_length"), 5);
+  EXPECT_EQ(Value(m, "neo4j_agent_notification_queue_length", am.PostUrl()), 5);
+  EXPECT_EQ(Value(m, "neo4j_agent_notifications_abandoned_total", am.PostUrl()), 2 + 3 + 5);
   EXPECT_EQ(Value(m, "neo4j_agent_notifications_dropped_total"), 2 + 3 + 5);
 
   n.Start();
@@ -465,7 +531,7 @@ TEST_F(NotifierTest, HungAlertmanagerBlocksNeitherSendNorStop) {
   const auto send_start = std::chrono::steady_clock::now();
   n->Send(Alerts(2, 3));
   EXPECT_LT(std::chrono::steady_clock::now() - send_start, seconds(1));
-  EXPECT_EQ(Value(n->Metrics(), "neo4j_agent_notification_queue_length"), 3);
+  EXPECT_EQ(Value(n->Metrics(), "neo4j_agent_notification_queue_length", am.PostUrl()), 3);
   EXPECT_FALSE(n->WaitUntilIdle(milliseconds(10)));
 
   // Stop gives up at the drain deadline, far below the request timeout.
@@ -475,8 +541,9 @@ TEST_F(NotifierTest, HungAlertmanagerBlocksNeitherSendNorStop) {
   auto m = n->Metrics();
   EXPECT_EQ(Value(m, "neo4j_agent_notifications_sent_total", am.PostUrl()), 0);
   EXPECT_EQ(Value(m, "neo4j_agent_notifications_errors_total", am.PostUrl()), 2);
+  EXPECT_EQ(Value(m, "neo4j_agent_notifications_abandoned_total", am.PostUrl()), 5);
   EXPECT_EQ(Value(m, "neo4j_agent_notifications_dropped_total"), 5);
-  EXPECT_EQ(Value(m, "neo4j_agent_notification_queue_length"), 0);
+  EXPECT_EQ(Value(m, "neo4j_agent_notification_queue_length", am.PostUrl()), 0);
   n.reset();  // the abandoned request may still answer later: nothing must touch the notifier
   am.Stop();
 }
@@ -502,6 +569,169 @@ TEST_F(NotifierTest, StopDeliversWhatIsQueuedAndSendAfterStopIsDropped) {
   EXPECT_EQ(am.Requests().size(), 3u);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Every Alertmanager is independent: one that fails, hangs or overflows delays nobody else.
+
+TEST_F(NotifierTest, HungAlertmanagerDoesNotDelayTheOthers) {
+  Gate gate;  // outlives the stubs
+  FakeAlertmanager hung([&gate](int, const net::HttpRequest&, net::HttpExchange& ex) {
+    gate.Pass(ex);
+    Answer(ex, 200);
+  });
+  FakeAlertmanager healthy;
+  ASSERT_TRUE(hung.started());
+  ASSERT_TRUE(healthy.started());
+  NotifierOptions o = FastOptions({hung.BaseUrl(), healthy.BaseUrl()});
+  o.timeout = milliseconds(120000);  // the hung request does not time out during the test
+  o.max_batch = 2;
+  Notifier n(o, http_, clock_);
+  n.Start();
+  n.Send(Alerts(0, 2));
+  ASSERT_TRUE(hung.WaitForRequests(1, seconds(20)));
+
+  // While the hung Alertmanager holds the first batch, the next ones reach the healthy one.
+  n.Send(Alerts(2, 2));
+  n.Send(Alerts(4, 1));
+  EXPECT_TRUE(healthy.WaitForAlerts(5, seconds(20)))
+      << "the healthy Alertmanager waited for the hung one";
+  EXPECT_EQ(Delivered(healthy), Names(0, 5));
+  EXPECT_EQ(hung.Requests().size(), 1u);
+  auto m = n.Metrics();
+  EXPECT_EQ(Value(m, "neo4j_agent_notification_queue_length", hung.PostUrl()), 3);
+  EXPECT_EQ(Value(m, "neo4j_agent_notifications_sent_total", hung.PostUrl()), 0);
+  EXPECT_FALSE(n.WaitUntilIdle(milliseconds(10)));
+
+  // Released, the hung one gets everything too, in order, and nothing was given up.
+  gate.Open();
+  ASSERT_TRUE(n.WaitUntilIdle(seconds(20)));
+  EXPECT_EQ(Delivered(hung), Names(0, 5));
+  EXPECT_EQ(Delivered(healthy), Names(0, 5));
+  m = n.Metrics();
+  for (const auto& url : {hung.PostUrl(), healthy.PostUrl()}) {
+    EXPECT_EQ(Value(m, "neo4j_agent_notifications_sent_total", url), 5) << url;
+    EXPECT_EQ(Value(m, "neo4j_agent_notifications_errors_total", url), 0) << url;
+    EXPECT_EQ(Value(m, "neo4j_agent_notifications_abandoned_total", url), 0) << url;
+    EXPECT_EQ(Value(m, "neo4j_agent_notification_queue_length", url), 0) << url;
+  }
+  EXPECT_EQ(Value(m, "neo4j_agent_notifications_dropped_total"), 0);
+}
+
+TEST_F(NotifierTest, RetryingAlertmanagerDoesNotDelayTheOthersAndStopGivesUpOnIt) {
+  FakeAlertmanager failing(
+      [](int, const net::HttpRequest&, net::HttpExchange& ex) { Answer(ex, 503); });
+  FakeAlertmanager healthy;
+  ASSERT_TRUE(failing.started());
+  ASSERT_TRUE(healthy.started());
+  NotifierOptions o = FastOptions({failing.BaseUrl(), healthy.BaseUrl()});
+  o.backoff_initial = milliseconds(600000);  // its retry is due long after the test
+  o.backoff_max = milliseconds(600000);
+  o.drain_timeout = milliseconds(200);
+  o.max_batch = 2;
+  Notifier n(o, http_, clock_);
+  n.Start();
+  n.Send(Alerts(0, 2));
+  const std::string failed = failing.PostUrl();
+  // The first attempt failed: the failing Alertmanager now backs off before its retry.
+  ASSERT_TRUE(Eventually(
+      [&] { return Value(n.Metrics(), "neo4j_agent_notifications_errors_total", failed) == 2; }));
+
+  n.Send(Alerts(2, 2));
+  EXPECT_TRUE(healthy.WaitForAlerts(4, seconds(20)))
+      << "the healthy Alertmanager waited for the other one's back-off";
+  EXPECT_EQ(Delivered(healthy), Names(0, 4));
+  EXPECT_TRUE(Eventually([&] {
+    return Value(n.Metrics(), "neo4j_agent_notifications_sent_total", healthy.PostUrl()) == 4;
+  }));
+  EXPECT_EQ(failing.Requests().size(), 1u);
+
+  // Stop does not wait for the retry: the drain deadline comes first.
+  const auto stop_start = std::chrono::steady_clock::now();
+  n.Stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - stop_start, seconds(30));
+  EXPECT_EQ(failing.Requests().size(), 1u);
+  auto m = n.Metrics();
+  EXPECT_EQ(Value(m, "neo4j_agent_notifications_errors_total", failed), 2);
+  EXPECT_EQ(Value(m, "neo4j_agent_notifications_sent_total", failed), 0);
+  EXPECT_EQ(Value(m, "neo4j_agent_notifications_abandoned_total", failed), 4);
+  EXPECT_EQ(Value(m, "neo4j_agent_notification_queue_length", failed), 0);
+  EXPECT_EQ(Value(m, "neo4j_agent_notifications_abandoned_total", healthy.PostUrl()), 0);
+  // Every alert reached the healthy Alertmanager: none was dropped.
+  EXPECT_EQ(Value(m, "neo4j_agent_notifications_dropped_total"), 0);
+}
+
+TEST_F(NotifierTest, FullQueueOfOneAlertmanagerDropsNothingForTheOthers) {
+  Gate gate;  // outlives the stubs
+  FakeAlertmanager hung([&gate](int, const net::HttpRequest&, net::HttpExchange& ex) {
+    gate.Pass(ex);
+    Answer(ex, 200);
+  });
+  FakeAlertmanager healthy;
+  ASSERT_TRUE(hung.started());
+  ASSERT_TRUE(healthy.started());
+  NotifierOptions o = FastOptions({hung.BaseUrl(), healthy.BaseUrl()});
+  o.timeout = milliseconds(120000);
+  o.queue_capacity = 4;
+  o.max_batch = 2;
+  Notifier n(o, http_, clock_);
+  n.Start();
+  n.Send(Alerts(0, 2));  // the hung Alertmanager holds this batch
+  ASSERT_TRUE(hung.WaitForRequests(1, seconds(20)));
+  n.Send(Alerts(2, 4));  // fills the hung one's queue
+  ASSERT_TRUE(healthy.WaitForAlerts(6, seconds(20)))
+      << "the healthy Alertmanager waited for the hung one";
+  n.Send(Alerts(6, 2));  // overflows the hung one's queue only: A2 and A3 go, for it alone
+  ASSERT_TRUE(healthy.WaitForAlerts(8, seconds(20)));
+  EXPECT_EQ(Delivered(healthy), Names(0, 8));
+  ASSERT_TRUE(Eventually([&] {
+    return Value(n.Metrics(), "neo4j_agent_notifications_sent_total", healthy.PostUrl()) == 8;
+  }));
+  auto m = n.Metrics();
+  EXPECT_EQ(Value(m, "neo4j_agent_notification_queue_length", hung.PostUrl()), 4);
+  EXPECT_EQ(Value(m, "neo4j_agent_notification_queue_length", healthy.PostUrl()), 0);
+  EXPECT_EQ(Value(m, "neo4j_agent_notifications_abandoned_total", hung.PostUrl()), 2);
+  EXPECT_EQ(Value(m, "neo4j_agent_notifications_abandoned_total", healthy.PostUrl()), 0);
+  EXPECT_EQ(Value(m, "neo4j_agent_notifications_dropped_total"), 0);
+
+  gate.Open();
+  ASSERT_TRUE(n.WaitUntilIdle(seconds(20)));
+  EXPECT_EQ(Delivered(hung), (std::vector<std::string>{"A0", "A1", "A4", "A5", "A6", "A7"}));
+  m = n.Metrics();
+  EXPECT_EQ(Value(m, "neo4j_agent_notifications_sent_total", hung.PostUrl()), 6);
+  EXPECT_EQ(Value(m, "neo4j_agent_notifications_sent_total", healthy.PostUrl()), 8);
+  EXPECT_EQ(Value(m, "neo4j_agent_notifications_dropped_total"), 0);
+}
+
+TEST_F(NotifierTest, AnAlertIsDroppedOnlyWhenNoAlertmanagerAcceptedIt) {
+  FakeAlertmanager rejecting(
+      [](int, const net::HttpRequest&, net::HttpExchange& ex) { Answer(ex, 400); });
+  FakeAlertmanager first_only([](int i, const net::HttpRequest&, net::HttpExchange& ex) {
+    Answer(ex, i == 0 ? 200 : 400);
+  });
+  ASSERT_TRUE(rejecting.started());
+  ASSERT_TRUE(first_only.started());
+  NotifierOptions o = FastOptions({rejecting.BaseUrl(), first_only.BaseUrl()});
+  o.max_batch = 2;
+  Notifier n(o, http_, clock_);
+  n.Start();
+  n.Send(Alerts(0, 2));  // accepted by one of the two
+  ASSERT_TRUE(n.WaitUntilIdle(seconds(20)));
+  n.Send(Alerts(2, 3));  // accepted by neither
+  ASSERT_TRUE(n.WaitUntilIdle(seconds(20)));
+  auto m = n.Metrics();
+  EXPECT_EQ(Value(m, "neo4j_agent_notifications_sent_total", first_only.PostUrl()), 2);
+  EXPECT_EQ(Value(m, "neo4j_agent_notifications_abandoned_total", first_only.PostUrl()), 3);
+  EXPECT_EQ(Value(m, "neo4j_agent_notifications_abandoned_total", rejecting.PostUrl()), 5);
+  EXPECT_EQ(Value(m, "neo4j_agent_notifications_errors_total", rejecting.PostUrl()), 5);
+  EXPECT_EQ(Value(m, "neo4j_agent_notifications_dropped_total"), 3);
+  // After Stop, alerts are refused for every Alertmanager, and dropped.
+  n.Stop();
+  n.Send(Alerts(5, 1));
+  m = n.Metrics();
+  EXPECT_EQ(Value(m, "neo4j_agent_notifications_abandoned_total", first_only.PostUrl()), 4);
+  EXPECT_EQ(Value(m, "neo4j_agent_notifications_abandoned_total", rejecting.PostUrl()), 6);
+  EXPECT_EQ(Value(m, "neo4j_agent_notifications_dropped_total"), 4);
+}
+
 TEST_F(NotifierTest, MetricsNameEveryAlertmanagerWithoutUserinfo) {
   FakeAlertmanager am;
   ASSERT_TRUE(am.started());
@@ -513,11 +743,12 @@ TEST_F(NotifierTest, MetricsNameEveryAlertmanagerWithoutUserinfo) {
   auto m = n.Metrics();
   EXPECT_EQ(Value(m, "neo4j_agent_alertmanagers"), 2);
   EXPECT_EQ(Value(m, "neo4j_agent_notification_queue_capacity"), 10000);
-  EXPECT_EQ(Value(m, "neo4j_agent_notification_queue_length"), 0);
   EXPECT_EQ(Value(m, "neo4j_agent_notifications_dropped_total"), 0);
   for (const auto& url : {first, am.PostUrl()}) {
+    EXPECT_EQ(Value(m, "neo4j_agent_notification_queue_length", url), 0) << url;
     EXPECT_EQ(Value(m, "neo4j_agent_notifications_sent_total", url), 0) << url;
     EXPECT_EQ(Value(m, "neo4j_agent_notifications_errors_total", url), 0) << url;
+    EXPECT_EQ(Value(m, "neo4j_agent_notifications_abandoned_total", url), 0) << url;
   }
   // No latency before the first attempt.
   EXPECT_FALSE(Value(m, "neo4j_agent_notification_latency_seconds", am.PostUrl()).has_value());
