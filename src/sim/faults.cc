@@ -46,6 +46,9 @@ constexpr KindInfo kKinds[] = {
     {FaultKind::kRegionUp, "region_up"},
     {FaultKind::kRescheduleMember, "reschedule_member"},
     {FaultKind::kMetricsFault, "metrics_fault"},
+    {FaultKind::kKubeApiDown, "kube_api_down"},
+    {FaultKind::kKubeApiUp, "kube_api_up"},
+    {FaultKind::kKubeToken, "kube_token"},
 };
 
 Result<std::string> StringField(const json& j, const char* key) {
@@ -160,19 +163,25 @@ std::string_view AnswerModeName(AnswerMode mode) {
       return "malformed_json";
     case AnswerMode::kOversized:
       return "oversized";
+    case AnswerMode::kHttp429:
+      return "http429";
+    case AnswerMode::kTruncated:
+      return "truncated";
   }
   return "ok";
 }
 
 Result<AnswerMode> ParseAnswerMode(std::string_view name) {
   for (AnswerMode m : {AnswerMode::kOk, AnswerMode::kHttp500, AnswerMode::kHttp401,
-                       AnswerMode::kHttp503, AnswerMode::kMalformedJson, AnswerMode::kOversized}) {
+                       AnswerMode::kHttp503, AnswerMode::kMalformedJson, AnswerMode::kOversized,
+                       AnswerMode::kHttp429, AnswerMode::kTruncated}) {
     if (AnswerModeName(m) == name) {
       return m;
     }
   }
-  return Invalid("unknown answer mode \"" + std::string(name) +
-                 "\" (ok, http500, http401, http503, malformed_json, oversized)");
+  return Invalid(
+      "unknown answer mode \"" + std::string(name) +
+      "\" (ok, http500, http401, http429, http503, malformed_json, truncated, oversized)");
 }
 
 std::string_view DbStateName(DbState state) {
@@ -577,6 +586,14 @@ Result<FaultAction> ParseFaultAction(const json& j) {
         return Invalid("action \"" + name + "\": empty zone name");
       }
       break;
+    case FaultKind::kKubeApiDown:
+    case FaultKind::kKubeApiUp:
+      break;
+    case FaultKind::kKubeToken:
+      if (auto s = required_string("token", &a.token); !s) {
+        return s.error();
+      }
+      break;
   }
   for (const auto& [key, value] : j.items()) {
     if (allowed.count(key) == 0) {
@@ -684,6 +701,12 @@ json FaultActionToJson(const FaultAction& a) {
     case FaultKind::kRescheduleMember:
       j["member"] = a.member;
       j["zone"] = a.zone;
+      break;
+    case FaultKind::kKubeApiDown:
+    case FaultKind::kKubeApiUp:
+      break;
+    case FaultKind::kKubeToken:
+      j["token"] = a.token;
       break;
   }
   return j;

@@ -5,7 +5,8 @@
 // partition/heal, slow_member (delay 0 or unslow_member), stall_replication/resume_replication,
 // answer_mode (mode ok), metrics_fault (mode ok), set_database_state (state online),
 // link_slow/link_cut (link_heal), zone_down/zone_up, region_down/region_up, reschedule_member
-// (reset); force_leader_change is an event. `reset` undoes every fault at once.
+// (reset), kube_api_down/kube_api_up; force_leader_change and kube_token (a rotation) are events.
+// `reset` undoes every fault at once (and restores the topology's kube_token).
 #pragma once
 
 #include <cstddef>
@@ -45,6 +46,9 @@ enum class FaultKind {
   kRegionUp,           // region
   kRescheduleMember,   // member, zone: the member's pod moves to a node in that zone
   kMetricsFault,       // member, mode, delay (slow), size_mib (huge): Neo4j's metrics endpoint
+  kKubeApiDown,        // the emulated Kubernetes API closes its listener (connection refused)
+  kKubeApiUp,          // ... and listens again on the same port
+  kKubeToken,          // token: the bearer token the Kubernetes API requires from now on
 };
 
 // How a member answers HTTP requests (fault "answer_mode").
@@ -55,6 +59,8 @@ enum class AnswerMode {
   kHttp503,        // 503 Service Unavailable with Retry-After
   kMalformedJson,  // the normal answer cut in half (never valid JSON / boolean)
   kOversized,      // 200 with a JSON-prefix body of size_bytes (default 16 MiB)
+  kHttp429,        // 429 AuthenticationRateLimit as for a locked user (not on GET /)
+  kTruncated,      // the normal status and headers, half the body, then the connection closes
 };
 
 // How a member's Neo4j Prometheus endpoint answers (fault "metrics_fault"; mode "ok" undoes).
@@ -103,6 +109,7 @@ struct FaultAction {
   std::vector<std::string> zones;  // zone_down / zone_up ("zone" or "zones")
   std::string zone;                // reschedule_member
   std::string region;              // region_down / region_up
+  std::string token;               // kube_token ("" = the Kubernetes API checks no token)
 };
 
 std::string_view FaultKindName(FaultKind kind);

@@ -557,20 +557,42 @@ KubeObjects KubeObjectsFromModel(const Model& model) {
 }
 
 KubeApi::KubeApi(std::string listen_address, Source source)
-    : listen_address_(std::move(listen_address)),
-      source_(std::move(source)),
-      server_(net::HttpServerOptions{listen_address_, 4, 1u << 20},
-              [this](const net::HttpRequest& req, net::HttpExchange& ex) { Handle(req, ex); }) {}
+    : listen_address_(std::move(listen_address)), source_(std::move(source)) {}
 
-KubeApi::~KubeApi() { server_.Stop(); }
+KubeApi::~KubeApi() { Stop(); }
 
-Status KubeApi::Start() { return server_.Start(); }
-
-void KubeApi::Stop() { server_.Stop(); }
-
-std::string KubeApi::BaseUrl() const {
-  return "http://127.0.0.1:" + std::to_string(server_.Port());
+Status KubeApi::Start() {
+  if (Listening()) {
+    return OkStatus();
+  }
+  std::string address = listen_address_;
+  if (const int bound = port_.load(); bound > 0) {
+    // Back on the same port: keep the host part of the configured address.
+    const auto colon = address.rfind(':');
+    address = (colon == std::string::npos ? std::string() : address.substr(0, colon)) + ":" +
+              std::to_string(bound);
+  }
+  auto server = std::make_unique<net::HttpServer>(
+      net::HttpServerOptions{address, 4, 1u << 20},
+      [this](const net::HttpRequest& req, net::HttpExchange& ex) { Handle(req, ex); });
+  if (auto st = server->Start(); !st) {
+    return st;
+  }
+  if (port_.load() == 0) {
+    port_.store(server->Port());
+  }
+  server_ = std::move(server);
+  return OkStatus();
 }
+
+void KubeApi::Stop() {
+  if (server_) {
+    server_->Stop();
+    server_.reset();
+  }
+}
+
+std::string KubeApi::BaseUrl() const { return "http://127.0.0.1:" + std::to_string(Port()); }
 
 void KubeApi::AddNode(kube::Node node, bool ready) {
   std::lock_guard lock(mu_);

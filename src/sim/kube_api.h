@@ -18,13 +18,16 @@
 // Objects come from two places: objects added with Add*() and, when a source callback is set,
 // whatever it returns at each request (the simulator derives nodes and pods from its model).
 //
-// Thread-safety: every method but Start/Stop is thread-safe (Start/Stop from the owning thread);
+// Thread-safety: every method but Start/Stop/Listening is thread-safe (those from the owning
+// thread, or serialised by the owner: the Simulator restarts it under its server lock);
 // requests are handled on civetweb worker threads. The source callback is called on those
 // threads without any KubeApi lock held. The free functions are pure and thread-safe.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -122,10 +125,13 @@ class KubeApi {
   KubeApi(const KubeApi&) = delete;
   KubeApi& operator=(const KubeApi&) = delete;
 
+  // Binds and serves. After Stop(), Start() listens again on the port it bound first (the API
+  // server coming back: clients keep their URL).
   Status Start();
-  void Stop();  // idempotent
-  int Port() const { return server_.Port(); }
-  std::string BaseUrl() const;  // "http://127.0.0.1:<port>"
+  void Stop();  // idempotent; connections are refused until the next Start()
+  bool Listening() const { return server_ != nullptr && server_->Running(); }
+  int Port() const { return port_.load(); }  // the bound port, kept while stopped
+  std::string BaseUrl() const;               // "http://127.0.0.1:<port>"
 
   void AddNode(kube::Node node, bool ready = true);
   void AddPod(kube::Pod pod, std::string image = "neo4j:5");
@@ -163,7 +169,8 @@ class KubeApi {
   std::string fail_retry_after_;             // guarded by mu_
   int expire_continue_ = 0;                  // guarded by mu_
   std::vector<KubeRequestRecord> requests_;  // guarded by mu_
-  net::HttpServer server_;
+  std::atomic<int> port_{0};                 // the first bound port
+  std::unique_ptr<net::HttpServer> server_;  // touched by Start/Stop only
 };
 
 }  // namespace nca::sim

@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/base64.h"
 #include "sim/cypher.h"
 
 namespace nca::sim {
@@ -44,60 +45,6 @@ std::vector<std::string> SplitPath(std::string_view path) {
   return parts;
 }
 
-std::optional<std::string> DecodeBase64(std::string_view in) {
-  auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') {
-      return c - 'A';
-    }
-    if (c >= 'a' && c <= 'z') {
-      return c - 'a' + 26;
-    }
-    if (c >= '0' && c <= '9') {
-      return c - '0' + 52;
-    }
-    if (c == '+') {
-      return 62;
-    }
-    if (c == '/') {
-      return 63;
-    }
-    return -1;
-  };
-  if (in.empty() || in.size() % 4 != 0) {
-    return std::nullopt;
-  }
-  std::string out;
-  for (std::size_t i = 0; i < in.size(); i += 4) {
-    int v[4];
-    int pad = 0;
-    for (int k = 0; k < 4; ++k) {
-      char c = in[i + static_cast<std::size_t>(k)];
-      if (c == '=' && i + 4 == in.size() && k >= 2) {
-        v[k] = 0;
-        ++pad;
-        continue;
-      }
-      if (pad > 0) {
-        return std::nullopt;  // data after padding
-      }
-      v[k] = value(c);
-      if (v[k] < 0) {
-        return std::nullopt;
-      }
-    }
-    uint32_t triple = (static_cast<uint32_t>(v[0]) << 18) | (static_cast<uint32_t>(v[1]) << 12) |
-                      (static_cast<uint32_t>(v[2]) << 6) | static_cast<uint32_t>(v[3]);
-    out.push_back(static_cast<char>((triple >> 16) & 0xFF));
-    if (pad < 2) {
-      out.push_back(static_cast<char>((triple >> 8) & 0xFF));
-    }
-    if (pad < 1) {
-      out.push_back(static_cast<char>(triple & 0xFF));
-    }
-  }
-  return out;
-}
-
 net::HttpResponse JsonResponse(int status, const ojson& body, const char* content_type = kJson) {
   net::HttpResponse r;
   r.status = status;
@@ -128,6 +75,17 @@ net::HttpResponse Unauthorized(const net::HttpRequest& req, std::string_view mes
   const bool ajax = Lower(req.Header("x-ajax-browser-auth")) == "true";
   r.headers.emplace_back("WWW-Authenticate", ajax ? "None" : "Basic realm=\"Neo4j\"");
   r.body = AuthErrorBody("Neo.ClientError.Security.Unauthorized", message);
+  return r;
+}
+
+// A locked user (too many failed attempts), as the AuthorizationFilter answers: no Retry-After.
+net::HttpResponse RateLimited() {
+  net::HttpResponse r;
+  r.status = 429;
+  r.content_type = kAuthJson;
+  r.body = AuthErrorBody("Neo.ClientError.Security.AuthenticationRateLimit",
+                         "Too many failed authentication requests. Please wait 5 seconds and "
+                         "try again.");
   return r;
 }
 
@@ -168,13 +126,7 @@ std::optional<net::HttpResponse> CheckAuth(Model& model, MemberIndex mi,
   const MonoTime now = model.Now();
   AuthFailures& failures = mem.auth_failures[user];
   if (spec.auth_max_failed_attempts > 0 && now < failures.locked_until) {
-    net::HttpResponse r;
-    r.status = 429;
-    r.content_type = kAuthJson;
-    r.body = AuthErrorBody("Neo.ClientError.Security.AuthenticationRateLimit",
-                           "Too many failed authentication requests. Please wait 5 seconds and "
-                           "try again.");
-    return r;
+    return RateLimited();
   }
   if (user == spec.username && password == spec.password) {
     failures.count = 0;
@@ -460,6 +412,14 @@ void ApplyAnswerMode(const SimMember& mem, const net::HttpRequest& req, bool aut
       if (!auth_free) {
         r = Unauthorized(req, "Invalid username or password.");
       }
+      return;
+    case AnswerMode::kHttp429:
+      if (!auth_free) {
+        r = RateLimited();
+      }
+      return;
+    case AnswerMode::kTruncated:
+      reply->truncated = true;
       return;
     case AnswerMode::kHttp503:
       r = TextResponse(503, "Service Unavailable");

@@ -21,6 +21,9 @@ struct MemberReply {
   // When > 0, the body is not response.body but a valid JSON prefix of this many bytes (the
   // "oversized" answer mode), streamed by the caller.
   std::size_t oversized_bytes = 0;
+  // The "truncated" answer mode: the caller sends the status line and headers of `response`
+  // (Content-Length of the whole body) but only the first half of the body, then closes.
+  bool truncated = false;
 };
 
 // Fixed facts the responses need besides the model.

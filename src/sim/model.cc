@@ -787,6 +787,8 @@ void Model::ResetFaults(std::vector<ServerChange>* changes) {
     l.delay = Millis(0);
     l.cut = false;
   }
+  kube_api_down_ = false;
+  kube_token_ = config_.kube_token;
   Reconcile(changes);
 }
 
@@ -1024,6 +1026,19 @@ Status Model::Apply(const FaultAction& a, std::vector<ServerChange>* changes) {
       }
       return Reschedule(*mi, a.zone, changes);
     }
+    case FaultKind::kKubeApiDown:
+    case FaultKind::kKubeApiUp:
+    case FaultKind::kKubeToken:
+      if (config_.kube_address.empty()) {
+        return Invalid("action \"" + std::string(FaultKindName(a.kind)) +
+                       "\": the emulated Kubernetes API is off (simulator.kube_address is \"\")");
+      }
+      if (a.kind == FaultKind::kKubeToken) {
+        kube_token_ = a.token;
+      } else {
+        kube_api_down_ = a.kind == FaultKind::kKubeApiDown;
+      }
+      return OkStatus();
   }
   return Invalid("unhandled action");
 }

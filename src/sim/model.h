@@ -24,6 +24,8 @@
 //    faults stop and restart members exactly as stop_member/restart_member do.
 //  * Cross-cluster links (one per ordered pair of clusters) carry a delay and a cut flag; the
 //    Simulator serves them.
+//  * The emulated Kubernetes API is up or down (kube_api_down / kube_api_up) and requires a
+//    bearer token (topology kube_token, rotated by kube_token); the Simulator serves it.
 //
 // Thread-safety: none; the Simulator serialises every access with its own mutex. Copyable (a
 // copy is a consistent snapshot).
@@ -230,8 +232,14 @@ class Model {
   SimLink& mutable_link(std::size_t i) { return links_[i]; }
   std::optional<std::size_t> FindLink(int from, int to) const;
 
+  // The emulated Kubernetes API: down (kube_api_down: its listener is closed) and the bearer
+  // token it requires ("" = none; starts as the topology's kube_token, reset restores that).
+  bool kube_api_down() const { return kube_api_down_; }
+  const std::string& kube_token() const { return kube_token_; }
+
  private:
-  explicit Model(const SimConfig& config) : config_(config), rng_(config.seed) {}
+  explicit Model(const SimConfig& config)
+      : config_(config), rng_(config.seed), kube_token_(config.kube_token) {}
 
   void Step(MonoTime now, Duration dt);
   void StepDatabase(SimCluster& c, int ci, int di, MonoTime now, Duration dt);
@@ -260,6 +268,8 @@ class Model {
   std::vector<SimLink> links_;
   MonoTime now_{};
   std::mt19937_64 rng_;
+  bool kube_api_down_ = false;
+  std::string kube_token_;
 };
 
 }  // namespace nca::sim

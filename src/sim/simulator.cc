@@ -58,6 +58,33 @@ void StreamOversized(net::HttpExchange& ex, std::size_t total) {
   }
 }
 
+// The "truncated" answer mode: exactly the head HttpExchange::Send writes (Content-Length of the
+// whole body), then the first half of the body; returning closes the connection (no keep-alive),
+// so the client sees the answer end early.
+void SendTruncated(net::HttpExchange& ex, const net::HttpResponse& r) {
+  std::string head = "HTTP/1.1 " + std::to_string(r.status) + " " +
+                     std::string(net::ReasonPhrase(r.status)) + "\r\n";
+  if (!r.content_type.empty()) {
+    head += "Content-Type: " + r.content_type + "\r\n";
+  }
+  for (const auto& [k, v] : r.headers) {
+    head += k + ": " + v + "\r\n";
+  }
+  head += "Content-Length: " + std::to_string(r.body.size()) + "\r\n";
+  head += "Connection: close\r\n\r\n";
+  ex.SendRaw(head);
+  ex.SendRaw(std::string_view(r.body).substr(0, r.body.size() / 2));
+}
+
+// The action as logged: a rotated Kubernetes token is not written to the log.
+std::string LoggedAction(const FaultAction& action) {
+  nlohmann::json j = FaultActionToJson(action);
+  if (action.kind == FaultKind::kKubeToken) {
+    j["token"] = action.token.empty() ? "" : "<redacted>";
+  }
+  return j.dump();
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Simulator>> Simulator::Create(SimConfig config, const Clock& clock,
@@ -394,7 +421,7 @@ Status Simulator::Start() {
   }
   if (!config_.kube_address.empty()) {
     kube_ = std::make_unique<KubeApi>(config_.kube_address, [this] { return KubeSnapshot(); });
-    kube_->RequireToken(config_.kube_token);
+    kube_token_applied_.reset();
     for (const SimManifest& m : config_.manifests) {
       const auto slash = m.api_version.find('/');
       const std::string group = slash == std::string::npos ? std::string(config::kClusterSpecGroup)
@@ -406,6 +433,7 @@ Status Simulator::Start() {
     if (auto st = kube_->Start(); !st) {
       return fail(MakeError(st.error().kind, "Kubernetes API: " + st.error().message));
     }
+    (void)SyncKubeApi();  // the token, and down if a kube_api_down came before Start()
   }
   net::HttpServerOptions options;
   options.listen_address = config_.control_address;
@@ -458,11 +486,11 @@ void Simulator::Stop() {
     control_->Stop();
     control_.reset();
   }
+  std::lock_guard slock(servers_mu_);
   if (kube_) {
     kube_->Stop();
     kube_.reset();
   }
-  std::lock_guard slock(servers_mu_);
   // Members stop in parallel: each stop joins a handful of civetweb threads.
   std::vector<std::thread> stoppers;
   for (auto& cluster : servers_) {
@@ -550,7 +578,7 @@ void Simulator::Tick() {
       auto st = model_.Apply(ev.action, &changes);
       if (st) {
         logger->info("msg=\"scenario event\" at={} action={}", FormatDuration(ev.at),
-                     FaultActionToJson(ev.action).dump());
+                     LoggedAction(ev.action));
       } else {
         logger->warn("msg=\"scenario event failed\" at={} err={}", FormatDuration(ev.at),
                      LogQuote(st.error().message));
@@ -575,8 +603,7 @@ Status Simulator::Apply(const FaultAction& action) {
     }
     PublishLinks();
   }
-  GetLogger("sim.faults")
-      ->info("msg=\"fault applied\" action={}", FaultActionToJson(action).dump());
+  GetLogger("sim.faults")->info("msg=\"fault applied\" action={}", LoggedAction(action));
   return ApplyServerChanges(changes);
 }
 
@@ -626,7 +653,43 @@ Status Simulator::ApplyServerChanges(const std::vector<ServerChange>& changes) {
   if (auto st = SyncMetricsServers(); !st && result.ok()) {
     result = st;
   }
+  if (auto st = SyncKubeApi(); !st && result.ok()) {
+    result = st;
+  }
   return result;
+}
+
+Status Simulator::SyncKubeApi() {
+  if (!kube_) {
+    return OkStatus();
+  }
+  bool down = false;
+  std::string token;
+  {
+    std::lock_guard lock(mu_);
+    down = model_.kube_api_down();
+    token = model_.kube_token();
+  }
+  if (kube_token_applied_ != token) {  // a token set through kube_api() stays until rotated
+    kube_->RequireToken(token);
+    kube_token_applied_ = token;
+  }
+  if (down == !kube_->Listening()) {
+    return OkStatus();
+  }
+  auto logger = GetLogger("sim.kube");
+  if (down) {
+    kube_->Stop();
+    logger->info("msg=\"Kubernetes API down\" port={}", kube_->Port());
+    return OkStatus();
+  }
+  if (auto st = kube_->Start(); !st) {
+    logger->error("msg=\"Kubernetes API restart failed\" port={} err={}", kube_->Port(),
+                  LogQuote(st.error().message));
+    return MakeError(st.error().kind, "restarting the Kubernetes API: " + st.error().message);
+  }
+  logger->info("msg=\"Kubernetes API up\" port={}", kube_->Port());
+  return OkStatus();
 }
 
 Status Simulator::SyncLinks() {
@@ -792,6 +855,8 @@ void Simulator::HandleMember(MemberIndex mi, const net::HttpRequest& req, net::H
   }
   if (reply.oversized_bytes > 0) {
     StreamOversized(ex, reply.oversized_bytes);
+  } else if (reply.truncated) {
+    SendTruncated(ex, reply.response);
   } else {
     ex.Send(reply.response);
   }
@@ -879,6 +944,7 @@ ojson Simulator::StateJsonLocked() const {
       {"uptime_seconds", started_ ? ToSeconds(model_.Now() - started_at_) : 0.0},
       {"control_url", control_port_ > 0 ? "http://127.0.0.1:" + std::to_string(control_port_) : ""},
       {"kube_url", kube_port_ > 0 ? "http://127.0.0.1:" + std::to_string(kube_port_) : ""},
+      {"kube_api_up", kube_port_ > 0 && !model_.kube_api_down()},
   };
   doc["regions_down"] = model_.regions_down();
   ojson clusters = ojson::array();

@@ -104,7 +104,9 @@ class Simulator {
   // never listened.
   std::optional<SimLinkEndpoints> LinkEndpoints(std::string_view from, std::string_view to) const;
   // The emulated Kubernetes API (for injecting failures or a token requirement); null before
-  // Start(), after Stop() or when off. Valid until Stop().
+  // Start(), after Stop() or when off. Valid until Stop(). The faults kube_api_down/kube_api_up
+  // close and reopen its listener (same port: KubeUrl() does not change) and kube_token
+  // replaces the token it requires.
   KubeApi* kube_api() { return kube_.get(); }
   const SimConfig& config() const { return config_; }
 
@@ -131,6 +133,9 @@ class Simulator {
   // Requires servers_mu_; mu_ must not be held. Link listeners listen iff their target cluster
   // has a member up.
   Status SyncLinks();
+  // Requires servers_mu_; mu_ must not be held. The Kubernetes API follows the model: the token
+  // it requires, and listening (on its first port) unless kube_api_down.
+  Status SyncKubeApi();
   Status StartLink(std::size_t link);  // requires servers_mu_
   void StopLink(std::size_t link);     // requires servers_mu_
   void HandleLink(std::size_t link, const net::HttpRequest& req, net::HttpExchange& ex);
@@ -170,7 +175,8 @@ class Simulator {
   };
   std::vector<std::unique_ptr<LinkRuntime>> link_rt_;  // [link], created by the constructor
   std::unique_ptr<KubeApi> kube_;
-  int kube_port_ = 0;  // guarded by mu_
+  std::optional<std::string> kube_token_applied_;  // guarded by servers_mu_ (SyncKubeApi)
+  int kube_port_ = 0;                              // guarded by mu_
 
   std::mutex ticker_mu_;
   std::condition_variable ticker_cv_;

@@ -23,6 +23,8 @@ class Process {
   Process& operator=(const Process&) = delete;
 
   bool Started() const { return pid_ > 0; }
+  // The process id (e.g. to read /proc/<pid>/status); -1 if it could not be started.
+  pid_t Pid() const { return pid_; }
   // Polls stderr+stdout until a line contains `needle`; returns that line, or nullopt on timeout
   // or if the process exited first.
   std::optional<std::string> WaitForOutput(const std::string& needle,

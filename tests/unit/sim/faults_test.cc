@@ -63,6 +63,16 @@ TEST(SimFaultActionTest, EveryAction) {
   EXPECT_EQ(MustParse(R"({"action":"start_database","cluster":"c","database":"neo4j"})").state,
             DbState::kOnline);
   EXPECT_EQ(MustParse(R"({"action":"reset","note":"clean slate"})").kind, FaultKind::kReset);
+  EXPECT_EQ(MustParse(R"({"action":"answer_mode","member":"m1","mode":"http429"})").mode,
+            AnswerMode::kHttp429);
+  EXPECT_EQ(MustParse(R"({"action":"answer_mode","member":"m1","mode":"truncated"})").mode,
+            AnswerMode::kTruncated);
+  EXPECT_EQ(MustParse(R"({"action":"kube_api_down"})").kind, FaultKind::kKubeApiDown);
+  EXPECT_EQ(MustParse(R"({"action":"kube_api_up"})").kind, FaultKind::kKubeApiUp);
+  auto token = MustParse(R"({"action":"kube_token","token":"rotated-2"})");
+  EXPECT_EQ(token.kind, FaultKind::kKubeToken);
+  EXPECT_EQ(token.token, "rotated-2");
+  EXPECT_EQ(MustParse(R"({"action":"kube_token","token":""})").token, "");
 }
 
 TEST(SimFaultActionTest, RejectsBadActions) {
@@ -83,6 +93,9 @@ TEST(SimFaultActionTest, RejectsBadActions) {
       R"({"action":"set_database_state","database":"neo4j","state":"online"})",
       R"({"action":"set_database_state","cluster":"c","database":"neo4j","state":"melted"})",
       R"({"action":"member","member":["m1"]})",
+      R"({"action":"kube_token"})",
+      R"({"action":"kube_token","token":["a"]})",
+      R"({"action":"kube_api_down","member":"m1"})",
   };
   for (const char* text : bad) {
     EXPECT_FALSE(ParseFaultAction(json::parse(text)).ok()) << text;
@@ -98,6 +111,11 @@ TEST(SimFaultActionTest, JsonRoundTrip) {
       R"({"action":"answer_mode","member":"m1","mode":"oversized","size_mib":4})",
       R"({"action":"set_database_state","member":"m1","database":"neo4j","state":"dirty"})",
       R"({"action":"heal","cluster":"c"})",
+      R"({"action":"answer_mode","member":"m1","mode":"truncated"})",
+      R"({"action":"answer_mode","member":"m1","mode":"http429","path_prefix":"/db/"})",
+      R"({"action":"kube_api_down"})",
+      R"({"action":"kube_api_up"})",
+      R"({"action":"kube_token","token":"t2"})",
   };
   for (const char* text : actions) {
     FaultAction a = MustParse(text);

@@ -460,6 +460,73 @@ TEST_F(SimKubeApiTest, ManifestsAreCustomObjectsAndTheTokenIsChecked) {
   EXPECT_EQ(spare, 1);
 }
 
+// kube_api_down: the API server is gone (connection refused, as kubectl reports "The connection
+// to the server ... was refused"); kube_api_up: back on the same port, serving the same model.
+TEST_F(SimKubeApiTest, DownRefusesConnectionsUntilUpAgainOnTheSamePort) {
+  constexpr int kCurlCouldntConnect = 7;
+  Boot(testing::TestTopology());
+  const std::string url = sim_->KubeUrl();
+  ASSERT_EQ(Fetch("/api/v1/nodes").status, 200);
+  Apply(R"({"action":"kube_api_down"})");
+  testing::Reply refused = Fetch("/api/v1/nodes");
+  EXPECT_EQ(refused.status, 0);
+  EXPECT_EQ(refused.curl_code, kCurlCouldntConnect) << refused.error;
+  EXPECT_EQ(sim_->KubeUrl(), url);  // the port is kept
+  EXPECT_EQ(sim_->StateJson()["simulator"]["kube_api_up"], false);
+  EXPECT_EQ(testing::Get(sim_->MemberUrl("v5-1") + "/").status, 200);  // Neo4j is unaffected
+  // Idempotent.
+  Apply(R"({"action":"kube_api_down"})");
+  Apply(R"({"action":"kube_api_up"})");
+  EXPECT_EQ(sim_->KubeUrl(), url);
+  EXPECT_EQ(sim_->StateJson()["simulator"]["kube_api_up"], true);
+  EXPECT_EQ(Nodes("/api/v1/nodes").size(), 12u);
+  // reset brings it up too.
+  Apply(R"({"action":"kube_api_down"})");
+  Apply(R"({"action":"reset"})");
+  EXPECT_EQ(Fetch("/api/v1/pods").status, 200);
+}
+
+// kube_token: the service-account token is rotated; the old one gets 401 with a Status body, the
+// new one is served; reset restores the topology's token.
+TEST_F(SimKubeApiTest, TokenRotation) {
+  SimConfig config = testing::TestTopology();
+  config.kube_token = "token-1";
+  Boot(std::move(config));
+  auto fetch = [&](const std::string& token) {
+    testing::Request req;
+    req.url = sim_->KubeUrl() + "/api/v1/nodes";
+    if (!token.empty()) {
+      req.headers = {"Authorization: Bearer " + token};
+    }
+    return testing::Send(req);
+  };
+  EXPECT_EQ(fetch("token-1").status, 200);
+  EXPECT_EQ(fetch("").status, 401);
+  Apply(R"({"action":"kube_token","token":"token-2"})");
+  testing::Reply old = fetch("token-1");
+  EXPECT_EQ(old.status, 401);
+  EXPECT_EQ(json::parse(old.body)["reason"], "Unauthorized");
+  EXPECT_EQ(json::parse(old.body)["kind"], "Status");
+  EXPECT_EQ(fetch("token-2").status, 200);
+  // Not in /state.
+  EXPECT_EQ(sim_->StateJson().dump().find("token-2"), std::string::npos);
+  Apply(R"({"action":"kube_token","token":""})");  // no token required
+  EXPECT_EQ(fetch("").status, 200);
+  Apply(R"({"action":"reset"})");
+  EXPECT_EQ(fetch("token-2").status, 401);
+  EXPECT_EQ(fetch("token-1").status, 200);
+}
+
+TEST_F(SimKubeApiTest, KubeFaultsNeedTheKubernetesApi) {
+  SimConfig config = testing::TestTopology();
+  config.kube_address = "";
+  auto sim = Simulator::Create(std::move(config), clock_);
+  ASSERT_TRUE(sim.ok());
+  auto st = (*sim)->Apply(*ParseFaultAction(json::parse(R"({"action":"kube_api_down"})")));
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.error().message.find("kube_address"), std::string::npos) << st.error().message;
+}
+
 TEST_F(SimKubeApiTest, CanBeSwitchedOff) {
   SimConfig config = testing::TestTopology();
   config.kube_address = "";

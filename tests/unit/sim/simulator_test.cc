@@ -191,6 +191,57 @@ TEST_F(SimulatorTest, AnswerModesAreObservable) {
   EXPECT_TRUE(neo4j::ParseDatabaseStatus(ok.body, "neo4j").ok());
 }
 
+// http429: what a locked user gets (Neo4j's AuthorizationFilter, byte-exact: the fixture the
+// member client is tested with), on every authenticated path but not on discovery.
+TEST_F(SimulatorTest, RateLimitedAnswerModeIsNeo4jsAuthenticationRateLimit) {
+  const std::string m = "v5-2";
+  Apply(R"({"action":"answer_mode","member":"v5-2","mode":"http429"})");
+  Reply limited = Status(m);
+  EXPECT_EQ(limited.status, 429);
+  std::string fixture = testing::ReadFixture("query-api-429-auth-rate-limit.json");
+  while (!fixture.empty() && fixture.back() == '\n') {
+    fixture.pop_back();
+  }
+  EXPECT_EQ(limited.body, fixture);
+  EXPECT_EQ(limited.Header("content-type"), "application/json; charset=UTF-8");
+  EXPECT_EQ(limited.Header("retry-after"), "");  // the filter sends none
+  const Error e = neo4j::ErrorFromHttp(limited.status, limited.body, "");
+  EXPECT_EQ(e.kind, ErrorKind::kRateLimited);
+  EXPECT_NE(e.ToString().find("Neo.ClientError.Security.AuthenticationRateLimit"),
+            std::string::npos)
+      << e.ToString();
+  EXPECT_EQ(
+      PostJson(sim_->MemberUrl(m) + "/db/system/tx/commit", "{\"statements\":[]}", kUser, kPassword)
+          .status,
+      429);
+  EXPECT_EQ(Get(sim_->MemberUrl(m) + "/").status, 200);  // discovery needs no auth
+  Apply(R"({"action":"answer_mode","member":"v5-2","mode":"ok"})");
+  EXPECT_EQ(Status(m).status, 200);
+}
+
+// truncated: the normal status line and headers, Content-Length of the whole body, half of the
+// body, then the connection closes (libcurl: CURLE_PARTIAL_FILE).
+TEST_F(SimulatorTest, TruncatedAnswerModeClosesBeforeTheBodyEnds) {
+  constexpr int kCurlPartialFile = 18;
+  const std::string m = "cal-2";
+  Reply whole = Status(m);  // the clock does not move: the same answer again below
+  ASSERT_EQ(whole.status, 200);
+  ASSERT_GT(whole.body.size(), 2u);
+  Apply(R"({"action":"answer_mode","member":"cal-2","mode":"truncated"})");
+  Reply cut = Status(m);
+  EXPECT_EQ(cut.status, 0);
+  EXPECT_EQ(cut.curl_code, kCurlPartialFile) << cut.error;
+  EXPECT_EQ(cut.body, whole.body.substr(0, whole.body.size() / 2));
+  // Every path, discovery included (as malformed_json).
+  Reply discovery = Get(sim_->MemberUrl(m) + "/");
+  EXPECT_EQ(discovery.curl_code, kCurlPartialFile) << discovery.error;
+  EXPECT_FALSE(discovery.body.empty());
+  EXPECT_FALSE(neo4j::ParseDiscovery(discovery.body).ok());
+  EXPECT_EQ(sim_->StateJson()["clusters"][2]["members"][1]["answer_mode"], "truncated");
+  Apply(R"({"action":"reset"})");
+  EXPECT_EQ(Status(m).body, whole.body);
+}
+
 TEST_F(SimulatorTest, DefaultOversizedBodyIs16MiB) {
   Apply(R"({"action":"answer_mode","member":"v5-1","mode":"oversized"})");
   Reply big = Get(sim_->MemberUrl("v5-1") + "/", "", "", seconds(10));
