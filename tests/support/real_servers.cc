@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -73,6 +74,43 @@ RealServer StartAlertmanager() {
       {bin, "--config.file=" + config, "--storage.path=" + dir + "/data",
        "--web.listen-address=127.0.0.1:0", "--cluster.listen-address=", "--log.level=info"},
       "alertmanager");
+}
+
+RealServer StartAlertmanager(const AlertmanagerOptions& options) {
+  const std::string bin = FindBinary("prometheus-alertmanager");
+  if (bin.empty()) {
+    return RealServer{nullptr, "", "prometheus-alertmanager is not installed"};
+  }
+  const std::string config = WriteTempFile("alertmanager.yml", options.config_yaml);
+  const std::string dir = config.substr(0, config.rfind('/'));
+  std::vector<std::string> argv = {bin, "--config.file=" + config,
+                                   "--storage.path=" + dir + "/data",
+                                   "--web.listen-address=127.0.0.1:0", "--log.level=info"};
+  argv.push_back(options.cluster ? "--cluster.listen-address=127.0.0.1:0"
+                                 : "--cluster.listen-address=");
+  for (const std::string& peer : options.peers) {
+    argv.push_back("--cluster.peer=" + peer);
+  }
+  argv.insert(argv.end(), options.extra_args.begin(), options.extra_args.end());
+  return Start(std::move(argv), "alertmanager");
+}
+
+std::string AlertmanagerGossipAddress(const RealServer& am) {
+  if (!am.ok()) {
+    return "";
+  }
+  const nlohmann::json status = GetJson(am.base_url + "/api/v2/status");
+  if (!status.is_object() || !status.contains("cluster") || !status["cluster"].is_object()) {
+    return "";
+  }
+  const nlohmann::json& cluster = status["cluster"];
+  const std::string self = cluster.value("name", "");
+  for (const auto& peer : cluster.value("peers", nlohmann::json::array())) {
+    if (peer.is_object() && peer.value("name", "") == self) {
+      return peer.value("address", "");
+    }
+  }
+  return "";
 }
 
 RealServer StartPrometheus(const std::string& config_yaml,

@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "support/process.h"
 
@@ -27,6 +28,23 @@ std::string FindBinary(const std::string& name);
 // Alertmanager with one "null" receiver, no clustering. group_wait 0s so alerts are listed at
 // once.
 RealServer StartAlertmanager();
+
+// Alertmanager with the caller's alertmanager.yml (`config_yaml`) and its own fresh
+// --storage.path. With `cluster` it gossips: --cluster.listen-address=127.0.0.1:0 (the kernel
+// picks the gossip port; AlertmanagerGossipAddress reads it back) and one --cluster.peer per
+// entry of `peers` (host:port). `extra_args` are appended (e.g. --cluster.peer-timeout=2s,
+// --web.external-url=...). Without `cluster` it is a lone Alertmanager as above.
+struct AlertmanagerOptions {
+  std::string config_yaml;
+  bool cluster = false;
+  std::vector<std::string> peers;
+  std::vector<std::string> extra_args;
+};
+RealServer StartAlertmanager(const AlertmanagerOptions& options);
+
+// The gossip address ("127.0.0.1:PORT") a clustered Alertmanager advertises: its own entry in
+// the peers of GET /api/v2/status. "" when unknown (not clustered, or not answering).
+std::string AlertmanagerGossipAddress(const RealServer& am);
 
 // Prometheus with `config_yaml` as prometheus.yml; `files` (name -> content) are written next to
 // it, so the config may name them relatively (e.g. rule_files).
