@@ -23,11 +23,13 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       ca-certificates \
       libcivetweb1 \
+      libcrypt1 \
       libcurl4 \
       libfmt9 \
       libprometheus-cpp-core1.0 \
       libre2-9 \
       libspdlog1.10 \
+      libssl3 \
       libstdc++6 \
       libyaml-cpp0.7 \
       zlib1g \

@@ -13,6 +13,8 @@ packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   prometheus-cpp-dev libcivetweb-dev libcurl4-openssl-dev nlohmann-json3-dev libspdlog-dev
   libconcurrentqueue-dev libyaml-cpp-dev libre2-dev zlib1g-dev
+  # libssl-dev: TLS of the agent's web server; libcrypt-dev: bcrypt for its basic auth.
+  libssl-dev libcrypt-dev
 )
 if [ "$build_only" -eq 0 ]; then
   packages+=(

@@ -226,6 +226,25 @@ Result<std::unique_ptr<Agent>> Agent::Create(config::Config config, const Clock&
   if (auto st = agent->CreateAlerting(web); !st.ok()) {
     return st.error();
   }
+  if (!agent->config_.web.config_file.empty()) {
+    // Validated completely here, before any port is bound (exporter-toolkit's web.Validate).
+    auto security = net::WebSecurity::Load(agent->config_.web.config_file);
+    if (!security.ok()) {
+      return MakeError(ErrorKind::kInvalidArgument,
+                       "--web.config.file: " + security.error().message);
+    }
+    web.security = std::move(security).value();
+    std::shared_ptr<net::WebSecurity> s = web.security;
+    web.extra_metrics.push_back([s] {
+      exporter::MetricSetBuilder b;
+      b.Gauge("neo4j_agent_web_config_last_reload_successful",
+              "Whether the web configuration file (--web.config.file) is in force as it is now: 0 "
+              "when its latest change could not be applied (requests get 500 and new TLS "
+              "connections are refused until it is fixed).")
+          .Add({}, s->GetStats().last_reload_ok ? 1 : 0);
+      return std::move(b).Build();
+    });
+  }
   agent->web_ = std::make_unique<exporter::WebApp>(std::move(web), agent->store_);
   return agent;
 }

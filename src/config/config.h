@@ -123,6 +123,8 @@ struct CollectorSettings {
 struct WebConfig {
   std::string listen_address = ":9474";
   std::string telemetry_path = "/metrics";
+  // --web.config.file: exporter-toolkit's TLS / basic auth file (net/web_security.h); "" = none.
+  std::string config_file;
 };
 
 struct LogConfig {

@@ -94,6 +94,11 @@ std::vector<FlagSpec> BuildSpecs() {
        "Address on which to expose metrics and the web interface.", false},
       {"web.telemetry-path", Kind::kValue, Id::kTelemetryPath, "", "PATH", web.telemetry_path,
        "Path under which to expose metrics.", false},
+      {"web.config.file", Kind::kValue, Id::kWebConfigFile, "", "FILE", "",
+       "Path to a configuration file that can enable TLS or authentication (the Prometheus "
+       "exporter-toolkit format: tls_server_config, basic_auth_users, http_server_config, "
+       "rate_limit). Re-read when it changes. See docs/web-security.md.",
+       false},
       {"kubernetes.mode", Kind::kValue, Id::kKubeMode, "", "MODE", "auto",
        "Kubernetes API access: auto (in-cluster when KUBERNETES_SERVICE_HOST is set), off, "
        "in_cluster or explicit (--kubernetes.api-url).",

@@ -28,6 +28,7 @@ enum class Id {
   kMaxResponseBytes,
   kListenAddress,
   kTelemetryPath,
+  kWebConfigFile,
   kCollectorEnable,
   kCollectorInterval,
   kCollectorTimeout,

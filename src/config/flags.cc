@@ -81,6 +81,7 @@ struct FlagValues {
   DefaultsOverrides overrides;
   std::optional<std::string> listen_address;
   std::optional<std::string> telemetry_path;
+  std::optional<std::string> web_config_file;
   std::optional<std::string> log_level;
   std::optional<std::string> log_format;
   bool disable_defaults = false;
@@ -209,6 +210,9 @@ Status Store(const Occurrence& o, FlagValues& v) {
     case Id::kTelemetryPath:
       v.telemetry_path = o.value;
       return check(ValidateTelemetryPath(o.value));
+    case Id::kWebConfigFile:
+      v.web_config_file = o.value;
+      return OkStatus();
     case Id::kLogLevel:
       v.log_level = o.value;
       return check(ValidateLogLevel(o.value));
@@ -783,6 +787,9 @@ Result<ParsedFlags> ParseFlags(int argc, const char* const* argv, const EnvLooku
   Config& config = loaded->config;
   if (values.listen_address) {
     config.web.listen_address = *values.listen_address;
+  }
+  if (values.web_config_file) {
+    config.web.config_file = *values.web_config_file;
   }
   if (values.telemetry_path) {
     config.web.telemetry_path = *values.telemetry_path;

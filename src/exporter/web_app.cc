@@ -273,6 +273,14 @@ Status WebApp::Start() {
   o.listen_address = options_.listen_address;
   o.max_request_body = 64u << 10;
   o.logger_name = "exporter.web";
+  if (auto security = options_.security) {
+    o.gate = [security](const net::HttpRequest& request, net::GateDone done) {
+      return security->Gate(request, std::move(done));
+    };
+    if (security->TlsEnabled()) {
+      o.tls = [security] { return security->TlsForNewConnection(); };
+    }
+  }
   auto server = std::make_unique<net::EventServer>(
       o, [this](const net::HttpRequest& req) { return Respond(req); });
   Status st = server->Start();
@@ -288,8 +296,10 @@ Status WebApp::Start() {
   renderer_ = std::thread([this] { RenderLoop(); });
   renderer_running_ = true;
   GetLogger("exporter.web")
-      ->info("msg=\"listening\" address={} port={} telemetry_path={}",
-             LogQuote(options_.listen_address), server_->Port(), LogQuote(options_.telemetry_path));
+      ->info("msg=\"listening\" address={} port={} telemetry_path={} tls={} basic_auth={}",
+             LogQuote(options_.listen_address), server_->Port(), LogQuote(options_.telemetry_path),
+             options_.security != nullptr && options_.security->TlsEnabled(),
+             options_.security != nullptr);
   return OkStatus();
 }
 

@@ -45,6 +45,7 @@
 #include "net/event_server.h"
 #include "net/gzip.h"
 #include "net/http_server.h"
+#include "net/web_security.h"
 
 namespace nca::exporter {
 
@@ -120,6 +121,8 @@ struct WebAppOptions {
   // collectors finishing together make one rendering (until then scrapes get the previous one).
   std::chrono::milliseconds render_debounce{250};
   std::function<Status()> reload;  // POST /-/reload
+  // --web.config.file (TLS, basic auth, headers, rate limit) for every endpoint; null: none.
+  std::shared_ptr<net::WebSecurity> security;
 };
 
 // Thread-safety: Start/Stop/destructor from one owning thread. Requests are served on the

@@ -14,8 +14,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <mutex>
 
 #include "common/logging.h"
+#include "net/tls.h"
 
 namespace nca::net {
 
@@ -37,6 +39,39 @@ struct EventServer::Conn {
   bool want_write = false;              // current epoll interest
   Clock::time_point request_started{};  // first byte of the request in progress
   Clock::time_point last_progress{};    // last read or write
+  Clock::time_point accepted{};
+  uint64_t serial = 0;
+  // TLS: the session, and ciphertext waiting for the socket.
+  std::unique_ptr<TlsSession> tls;
+  std::string tls_out;
+  std::size_t tls_out_offset = 0;
+  // Waiting for the gate's decision on this request.
+  bool gated = false;
+  HttpRequest gated_request;
+  bool gated_keep_alive = true;
+};
+
+// Gate decisions made on other threads, for the loop (shared with the `done` callbacks, which may
+// outlive the server).
+struct EventServer::Mailbox {
+  struct Letter {
+    int fd;
+    uint64_t serial;
+    GateDecision decision;
+  };
+  std::mutex mu;
+  int event_fd = -1;  // guarded by mu; -1 once the server stopped
+  std::vector<Letter> letters;
+
+  void Post(Letter letter) {
+    std::lock_guard lock(mu);
+    if (event_fd < 0) {
+      return;
+    }
+    letters.push_back(std::move(letter));
+    const uint64_t one = 1;
+    (void)!write(event_fd, &one, sizeof(one));
+  }
 };
 
 namespace {
@@ -178,7 +213,9 @@ Status EventServer::Start() {
   port_ = listened->second;
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (epoll_fd_ < 0 || wake_fd_ < 0) {
+  mailbox_ = std::make_shared<Mailbox>();
+  mailbox_->event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (epoll_fd_ < 0 || wake_fd_ < 0 || mailbox_->event_fd < 0) {
     const int err = errno;
     Stop();
     return MakeError(ErrorKind::kInternal, "epoll: " + ErrnoText(err));
@@ -189,6 +226,8 @@ Status EventServer::Start() {
   (void)epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_fd_, &ev);
   ev.data.fd = wake_fd_;
   (void)epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev);
+  ev.data.fd = mailbox_->event_fd;
+  (void)epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, mailbox_->event_fd, &ev);
   thread_ = std::thread([this] { Loop(); });
   return OkStatus();
 }
@@ -196,8 +235,16 @@ Status EventServer::Start() {
 void EventServer::Stop() {
   if (thread_.joinable()) {
     const uint64_t one = 1;
-    (void)write(wake_fd_, &one, sizeof(one));
+    (void)!write(wake_fd_, &one, sizeof(one));
     thread_.join();
+  }
+  if (mailbox_ != nullptr) {
+    std::lock_guard lock(mailbox_->mu);
+    if (mailbox_->event_fd >= 0) {
+      close(mailbox_->event_fd);
+      mailbox_->event_fd = -1;
+    }
+    mailbox_->letters.clear();
   }
   for (auto& c : conns_) {
     if (c) {
@@ -218,6 +265,7 @@ void EventServer::Loop() {
   auto logger = GetLogger(options_.logger_name);
   epoll_event events[kMaxEvents];
   auto next_sweep = Clock::now() + std::chrono::seconds(1);
+  const int mail_fd = mailbox_->event_fd;
   for (;;) {
     const int n = epoll_wait(epoll_fd_, events, kMaxEvents, 1000);
     if (n < 0 && errno != EINTR) {
@@ -231,6 +279,10 @@ void EventServer::Loop() {
       }
       if (fd == listen_fd_) {
         Accept();
+        continue;
+      }
+      if (fd == mail_fd) {
+        OnMail();
         continue;
       }
       if (static_cast<std::size_t>(fd) >= conns_.size() || !conns_[static_cast<std::size_t>(fd)]) {
@@ -282,7 +334,16 @@ void EventServer::Accept() {
     auto conn = std::make_unique<Conn>();
     conn->fd = fd;
     conn->peer = PeerName(ss);
-    conn->last_progress = Clock::now();
+    conn->accepted = conn->last_progress = Clock::now();
+    conn->serial = ++next_serial_;
+    if (options_.tls) {
+      std::shared_ptr<const ServerTls> tls = options_.tls();
+      if (tls == nullptr) {
+        close(fd);  // the TLS configuration is broken; the provider said why
+        continue;
+      }
+      conn->tls = std::make_unique<TlsSession>(std::move(tls));
+    }
     if (static_cast<std::size_t>(fd) >= conns_.size()) {
       conns_.resize(static_cast<std::size_t>(fd) + 1);
     }
@@ -323,22 +384,48 @@ void EventServer::SetInterest(Conn& c, bool want_write) {
 void EventServer::OnReadable(Conn& c) {
   const int fd = c.fd;
   const std::size_t cap = options_.max_head_bytes + options_.max_request_body + kReadChunk;
+  char raw[kReadChunk];
   for (;;) {
     if (c.in.size() >= cap) {
       break;  // Process() answers 431/413 or consumes; do not buffer without bound
     }
     const std::size_t old = c.in.size();
-    c.in.resize(old + kReadChunk);
-    const ssize_t r = recv(fd, c.in.data() + old, kReadChunk, 0);
+    ssize_t r = 0;
+    if (c.tls) {
+      r = recv(fd, raw, sizeof(raw), 0);
+    } else {
+      c.in.resize(old + kReadChunk);
+      r = recv(fd, c.in.data() + old, kReadChunk, 0);
+      c.in.resize(old + static_cast<std::size_t>(std::max<ssize_t>(r, 0)));
+    }
     if (r > 0) {
-      c.in.resize(old + static_cast<std::size_t>(r));
-      if (old == 0) {
+      if (c.tls) {
+        c.tls->Feed(raw, static_cast<std::size_t>(r));
+        const TlsSession::State st = c.tls->Read(c.in);
+        if (st == TlsSession::State::kError) {
+          GetLogger(options_.logger_name)
+              ->debug("msg=\"TLS handshake or record failed\" peer={} err={}", c.peer,
+                      LogQuote(c.tls->Error()));
+          // Tell the client why (the alert), best effort, then close.
+          std::string alert;
+          c.tls->Drain(alert);
+          (void)send(fd, alert.data(), alert.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+          CloseConn(fd);
+          return;
+        }
+        if (st == TlsSession::State::kClosed) {
+          c.peer_eof = true;
+        }
+      }
+      if (old == 0 && !c.in.empty()) {
         c.request_started = Clock::now();
       }
       c.last_progress = Clock::now();
+      if (c.peer_eof) {
+        break;
+      }
       continue;
     }
-    c.in.resize(old);
     if (r == 0) {
       c.peer_eof = true;
       break;
@@ -352,9 +439,15 @@ void EventServer::OnReadable(Conn& c) {
     CloseConn(fd);
     return;
   }
+  if (c.tls) {
+    c.tls->Drain(c.tls_out);  // handshake messages
+    if (!Flush(c)) {
+      return;
+    }
+  }
   Process(c);
   // Process may have closed the connection.
-  if (conns_[static_cast<std::size_t>(fd)] && c.peer_eof && !c.writing) {
+  if (conns_[static_cast<std::size_t>(fd)] && c.peer_eof && !c.writing && !c.gated) {
     CloseConn(fd);
   }
 }
@@ -364,7 +457,7 @@ void EventServer::Process(Conn& c) {
   HeadLimits limits;
   limits.max_head_bytes = options_.max_head_bytes;
   limits.max_body_bytes = options_.max_request_body;
-  while (!c.writing && !c.in.empty()) {
+  while (!c.writing && !c.gated && !c.in.empty()) {
     HeadParse p = ParseRequestHead(c.in, limits);
     if (p.status == HeadStatus::kIncomplete) {
       return;
@@ -385,7 +478,15 @@ void EventServer::Process(Conn& c) {
       auto expect = h.headers.find("expect");
       if (!c.continue_sent && expect != h.headers.end() && h.content_length > 0) {
         static constexpr char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
-        (void)send(fd, kContinue, sizeof(kContinue) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (c.tls) {
+          (void)c.tls->Write(std::string_view(kContinue, sizeof(kContinue) - 1));
+          c.tls->Drain(c.tls_out);
+          if (!Flush(c)) {
+            return;
+          }
+        } else {
+          (void)send(fd, kContinue, sizeof(kContinue) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+        }
         c.continue_sent = true;
       }
       return;  // the body is still coming
@@ -400,22 +501,87 @@ void EventServer::Process(Conn& c) {
     c.in.erase(0, total);
     c.continue_sent = false;
     c.request_started = Clock::now();
-    ServerResponse response;
-    try {
-      response = handler_(req);
-    } catch (const std::exception& e) {
-      GetLogger(options_.logger_name)
-          ->error("msg=\"handler failed\" path={} err={}", LogQuote(req.path), LogQuote(e.what()));
-      response = ServerResponse::Text(500, "Internal Server Error\n");
-    } catch (...) {
-      response = ServerResponse::Text(500, "Internal Server Error\n");
+    if (options_.gate) {
+      std::weak_ptr<Mailbox> mailbox = mailbox_;
+      GateDone done = [mailbox, fd, serial = c.serial](GateDecision d) {
+        if (auto m = mailbox.lock()) {
+          m->Post(Mailbox::Letter{fd, serial, std::move(d)});
+        }
+      };
+      std::optional<GateDecision> decision = options_.gate(req, std::move(done));
+      if (!decision) {
+        c.gated = true;  // OnMail answers it
+        c.gated_request = std::move(req);
+        c.gated_keep_alive = h.keep_alive;
+        return;
+      }
+      Answer(c, req, h.keep_alive, std::move(decision));
+    } else {
+      Answer(c, req, h.keep_alive, std::nullopt);
     }
-    if (!h.keep_alive) {
-      response.close = true;
-    }
-    Queue(c, std::move(response), req.method == "HEAD");
     if (!conns_[static_cast<std::size_t>(fd)]) {
       return;
+    }
+  }
+}
+
+ServerResponse EventServer::CallHandler(const HttpRequest& req) {
+  try {
+    return handler_(req);
+  } catch (const std::exception& e) {
+    GetLogger(options_.logger_name)
+        ->error("msg=\"handler failed\" path={} err={}", LogQuote(req.path), LogQuote(e.what()));
+  } catch (...) {
+    GetLogger(options_.logger_name)->error("msg=\"handler failed\" path={}", LogQuote(req.path));
+  }
+  return ServerResponse::Text(500, "Internal Server Error\n");
+}
+
+void EventServer::Answer(Conn& c, HttpRequest& req, bool keep_alive,
+                         std::optional<GateDecision> decision) {
+  ServerResponse response;
+  if (decision && decision->response) {
+    response = std::move(*decision->response);
+  } else {
+    response = CallHandler(req);
+  }
+  if (decision) {
+    for (auto& header : decision->headers) {
+      response.headers.push_back(std::move(header));
+    }
+  }
+  if (!keep_alive) {
+    response.close = true;
+  }
+  Queue(c, std::move(response), req.method == "HEAD");
+}
+
+void EventServer::OnMail() {
+  std::vector<Mailbox::Letter> letters;
+  {
+    std::lock_guard lock(mailbox_->mu);
+    uint64_t count = 0;
+    (void)!read(mailbox_->event_fd, &count, sizeof(count));
+    letters.swap(mailbox_->letters);
+  }
+  for (auto& letter : letters) {
+    const auto index = static_cast<std::size_t>(letter.fd);
+    if (index >= conns_.size() || !conns_[index] || conns_[index]->serial != letter.serial ||
+        !conns_[index]->gated) {
+      continue;  // the connection went away meanwhile
+    }
+    Conn& c = *conns_[index];
+    c.gated = false;
+    HttpRequest req = std::move(c.gated_request);
+    Answer(c, req, c.gated_keep_alive, std::move(letter.decision));
+    if (!conns_[index]) {
+      continue;
+    }
+    if (!c.writing) {
+      Process(c);  // pipelined requests already buffered
+    }
+    if (conns_[index] && c.peer_eof && !c.writing && !c.gated) {
+      CloseConn(letter.fd);
     }
   }
 }
@@ -436,12 +602,13 @@ void EventServer::Queue(Conn& c, ServerResponse response, bool head_only) {
   c.out_offset = 0;
   c.writing = true;
   c.last_progress = Clock::now();
-  if (Flush(c) && c.writing) {
-    SetInterest(c, true);
-  }
+  (void)Flush(c);
 }
 
 bool EventServer::Flush(Conn& c) {
+  if (c.tls) {
+    return FlushTls(c);
+  }
   const int fd = c.fd;
   for (;;) {
     iovec iov[8];
@@ -471,7 +638,8 @@ bool EventServer::Flush(Conn& c) {
         continue;
       }
       if (errno == EAGAIN || errno == EWOULDBLOCK) {
-        return true;  // wait for EPOLLOUT
+        SetInterest(c, true);  // wait for EPOLLOUT
+        return true;
       }
       CloseConn(fd);
       return false;
@@ -493,7 +661,64 @@ bool EventServer::Flush(Conn& c) {
       }
     }
   }
-  // Done with this response.
+  return Finish(c);
+}
+
+bool EventServer::FlushTls(Conn& c) {
+  // A response is encrypted 64 KiB at a time, as the socket takes the previous ciphertext, so a
+  // large body is never held twice.
+  constexpr std::size_t kPlainBatch = 64u << 10;
+  const int fd = c.fd;
+  for (;;) {
+    while (c.tls_out_offset < c.tls_out.size()) {
+      const ssize_t w = send(fd, c.tls_out.data() + c.tls_out_offset,
+                             c.tls_out.size() - c.tls_out_offset, MSG_NOSIGNAL);
+      if (w < 0) {
+        if (errno == EINTR) {
+          continue;
+        }
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+          SetInterest(c, true);
+          return true;
+        }
+        CloseConn(fd);
+        return false;
+      }
+      c.tls_out_offset += static_cast<std::size_t>(w);
+      c.last_progress = Clock::now();
+    }
+    c.tls_out.clear();
+    c.tls_out_offset = 0;
+    if (!c.writing) {
+      SetInterest(c, false);
+      return true;
+    }
+    std::size_t budget = kPlainBatch;
+    while (budget > 0 && c.out_index <= c.out_body.size()) {
+      const std::string_view piece =
+          c.out_index == 0 ? std::string_view(c.out_head) : c.out_body[c.out_index - 1].bytes;
+      const std::size_t take = std::min(budget, piece.size() - c.out_offset);
+      if (take > 0 && c.tls->Write(piece.substr(c.out_offset, take)) != TlsSession::State::kOk) {
+        CloseConn(fd);
+        return false;
+      }
+      budget -= take;
+      c.out_offset += take;
+      if (c.out_offset == piece.size()) {
+        ++c.out_index;
+        c.out_offset = 0;
+      }
+    }
+    c.tls->Drain(c.tls_out);
+    if (c.tls_out.empty()) {
+      break;  // everything encrypted and sent
+    }
+  }
+  return Finish(c);
+}
+
+bool EventServer::Finish(Conn& c) {
+  const int fd = c.fd;
   c.writing = false;
   c.out_head.clear();
   c.out_body.clear();
@@ -513,9 +738,9 @@ void EventServer::OnWritable(Conn& c) {
   if (!Flush(c)) {
     return;
   }
-  if (!c.writing) {
+  if (!c.writing && !c.want_write) {
     Process(c);  // pipelined requests already buffered
-    if (conns_[static_cast<std::size_t>(fd)] && c.peer_eof && !c.writing) {
+    if (conns_[static_cast<std::size_t>(fd)] && c.peer_eof && !c.writing && !c.gated) {
       CloseConn(fd);
     }
   }
@@ -530,7 +755,14 @@ void EventServer::Sweep() {
     }
     Conn& c = *slot;
     const char* why = nullptr;
-    if (c.writing) {
+    if (c.gated) {
+      continue;  // waiting on the gate, not on the client
+    }
+    if (c.tls && !c.tls->HandshakeDone()) {
+      if (now - c.accepted > options_.request_timeout) {
+        why = "TLS handshake timeout";
+      }
+    } else if (c.writing) {
       if (now - c.last_progress > options_.write_timeout) {
         why = "write timeout";
       }

@@ -12,8 +12,13 @@
 // Handlers run on the loop thread: they must be fast and must not block (the agent's handlers
 // read prepared snapshots; nothing on the request path waits on Neo4j or a collector).
 //
+// TLS (options.tls) runs over the same non-blocking sockets through net::TlsSession's memory BIOs.
+// A request gate (options.gate, e.g. basic auth) may decide at once or later from another thread
+// (a bcrypt comparison must not stall the loop): the connection waits, the others go on.
+//
 // Thread-safety: Start/Stop/destructor from one owning thread; Port() from any thread after Start.
-// The handler is only called on the loop thread, one request at a time.
+// The handler, the gate and the TLS provider are only called on the loop thread, one at a time; a
+// gate's `done` may be called from any thread, also after Stop (it is then ignored).
 #pragma once
 
 #include <atomic>
@@ -21,6 +26,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -57,6 +63,18 @@ struct ServerResponse {
 
 using ServerHandler = std::function<ServerResponse(const HttpRequest&)>;
 
+class ServerTls;
+
+// What a request gate decided: send `response` instead of calling the handler, or (no response)
+// call the handler; either way, add `headers` to what is sent.
+struct GateDecision {
+  std::optional<ServerResponse> response;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+using GateDone = std::function<void(GateDecision)>;
+// Returns the decision now, or nullopt when it will call `done` (exactly once, any thread) later.
+using RequestGate = std::function<std::optional<GateDecision>(const HttpRequest&, GateDone done)>;
+
 struct EventServerOptions {
   std::string listen_address = "127.0.0.1:0";  // host:port, :port or port; port 0 = any
   std::size_t max_connections = 1024;          // more are accepted and closed at once
@@ -69,6 +87,11 @@ struct EventServerOptions {
   // Without any progress while writing a response (the client does not read).
   std::chrono::milliseconds write_timeout{30000};
   std::string logger_name = "net.server";
+  // Empty: plain HTTP. Else called for every accepted connection, which then speaks TLS with what
+  // it returns, or is closed at once when it returns nullptr (the provider logs why).
+  std::function<std::shared_ptr<const ServerTls>()> tls;
+  // Empty: every request goes to the handler.
+  RequestGate gate;
 };
 
 class EventServer {
@@ -90,7 +113,15 @@ class EventServer {
 
  private:
   struct Conn;
+  struct Mailbox;
   void Loop();
+  void OnMail();
+  // Answers one parsed request (after the gate, when there is one).
+  void Answer(Conn& c, HttpRequest& req, bool keep_alive, std::optional<GateDecision> decision);
+  ServerResponse CallHandler(const HttpRequest& req);
+  bool FlushTls(Conn& c);
+  // The response in progress is written (or was never started): next request, or close.
+  bool Finish(Conn& c);
   void Accept();
   void OnReadable(Conn& c);
   void OnWritable(Conn& c);
@@ -106,12 +137,14 @@ class EventServer {
   const ServerHandler handler_;
   int listen_fd_ = -1;
   int epoll_fd_ = -1;
-  int wake_fd_ = -1;  // eventfd: Stop()
+  int wake_fd_ = -1;                  // eventfd: Stop()
+  std::shared_ptr<Mailbox> mailbox_;  // gate decisions made elsewhere
   std::atomic<int> port_{0};
   std::atomic<std::size_t> open_{0};
   std::thread thread_;
   // Loop-thread state.
   std::vector<std::unique_ptr<Conn>> conns_;  // by fd
+  uint64_t next_serial_ = 0;                  // tells apart connections that reuse an fd
   std::string date_;                          // Date header value, refreshed each second
   long long date_second_ = -1;
 };
