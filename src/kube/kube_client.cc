@@ -327,7 +327,11 @@ Result<std::string> KubeClient::GetCustomObject(const std::string& group,
   if (!namespace_name.empty()) {
     path += "/namespaces/" + UrlEncode(namespace_name);
   }
-  path += "/" + UrlEncode(plural) + "/" + UrlEncode(name);
+  // Appends (GCC 12's -Wrestrict misfires on "/" + std::string at -O3).
+  path += '/';
+  path += UrlEncode(plural);
+  path += '/';
+  path += UrlEncode(name);
   auto r = Request(path, Access{"get", group, plural, namespace_name}, deadline);
   if (!r) {
     return r.error();
@@ -343,7 +347,8 @@ Result<std::string> KubeClient::ListCustomObjects(const std::string& group,
   if (!namespace_name.empty()) {
     path += "/namespaces/" + UrlEncode(namespace_name);
   }
-  path += "/" + UrlEncode(plural);
+  path += '/';  // (appends: GCC 12's -Wrestrict misfires on "/" + std::string at -O3)
+  path += UrlEncode(plural);
   std::vector<std::string> items;
   auto st = ListPages(
       path, "", "", Access{"list", group, plural, namespace_name}, deadline,

@@ -852,7 +852,7 @@ std::string GoTimeString(int64_t ms) {
                 static_cast<long long>(sod % 60));
   std::string out = buf;
   if (frac_ms != 0) {
-    char fbuf[8];
+    char fbuf[24];  // room for any long long (GCC checks -Wformat-truncation)
     std::snprintf(fbuf, sizeof fbuf, ".%03lld", static_cast<long long>(frac_ms));
     std::string f = fbuf;
     while (f.back() == '0') f.pop_back();
