@@ -9,6 +9,7 @@
 #include "common/base64.h"
 #include "common/logging.h"
 #include "net/bcrypt.h"
+#include "net/http1.h"
 
 namespace nca::net {
 namespace {
@@ -18,17 +19,6 @@ namespace {
 constexpr char kFakeHash[] = "$2y$10$QOauhQNbBCuQDKes6eFzPeMqBSjb7Mr5DUmpZ/VcEd00UAV/LDeSi";
 // exporter-toolkit web/cache.go cacheSize.
 constexpr std::size_t kCacheSize = 100;
-
-std::string Hex(std::string_view s) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(s.size() * 2);
-  for (unsigned char c : s) {
-    out.push_back(kDigits[c >> 4]);
-    out.push_back(kDigits[c & 15]);
-  }
-  return out;
-}
 
 // Go's Request.BasicAuth: "Basic " (any case) then base64 of "user:password".
 bool BasicAuth(const HttpRequest& request, std::string& user, std::string& password) {
@@ -57,18 +47,6 @@ bool BasicAuth(const HttpRequest& request, std::string& user, std::string& passw
   user = decoded->substr(0, colon);
   password = decoded->substr(colon + 1);
   return true;
-}
-
-// Go's http.Error body for a status.
-std::string StatusText(int status) {
-  switch (status) {
-    case 401:
-      return "Unauthorized\n";
-    case 429:
-      return "Too Many Requests\n";
-    default:
-      return "Internal Server Error\n";
-  }
 }
 
 }  // namespace
@@ -233,7 +211,8 @@ GateDecision WebSecurity::Deny(int status,
     headers.emplace_back("X-Content-Type-Options", "nosniff");
   }
   GateDecision d;
-  d.response = ServerResponse::Text(status, StatusText(status));
+  d.response =
+      ServerResponse::Text(status, std::string(ReasonPhrase(status)) + "\n");  // as http.Error
   d.headers = std::move(headers);
   return d;
 }
@@ -270,7 +249,7 @@ std::optional<GateDecision> WebSecurity::Gate(const HttpRequest& request, GateDo
   auto it = config_->basic_auth_users.find(user);
   const bool valid_user = it != config_->basic_auth_users.end();
   const std::string hash = valid_user ? it->second : std::string(kFakeHash);
-  std::string key = Hex(user) + ":" + Hex(hash) + ":" + Hex(password);
+  CacheKey key{user, hash, password};
   if (auto cached = cache_.find(key); cached != cache_.end()) {
     if (cached->second && valid_user) {
       GateDecision pass;
@@ -290,7 +269,7 @@ std::optional<GateDecision> WebSecurity::Gate(const HttpRequest& request, GateDo
   return std::nullopt;
 }
 
-void WebSecurity::CacheSetLocked(const std::string& key, bool ok) {
+void WebSecurity::CacheSetLocked(const CacheKey& key, bool ok) {
   if (cache_.size() >= kCacheSize && cache_.find(key) == cache_.end()) {
     auto victim = cache_.begin();
     std::advance(victim, std::uniform_int_distribution<std::size_t>(0, cache_.size() - 1)(rng_));

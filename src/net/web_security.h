@@ -33,6 +33,7 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "common/result.h"
@@ -85,11 +86,13 @@ class WebSecurity {
     bool operator!=(const Stamp& o) const { return !(*this == o); }
   };
   static Stamp StampOf(const std::string& path);
+  // (user, hash, password): exporter-toolkit's cache key.
+  using CacheKey = std::tuple<std::string, std::string, std::string>;
   struct Job {
     std::string hash;
     std::string password;
     bool valid_user = false;
-    std::string cache_key;
+    CacheKey cache_key;
     std::vector<std::pair<std::string, std::string>> headers;
     GateDone done;
   };
@@ -99,7 +102,7 @@ class WebSecurity {
   void RefreshLocked();
   std::vector<Stamp> TlsStampsLocked() const;
   GateDecision Deny(int status, std::vector<std::pair<std::string, std::string>> headers) const;
-  void CacheSetLocked(const std::string& key, bool ok);
+  void CacheSetLocked(const CacheKey& key, bool ok);
   void Work();
 
   const std::string path_;
@@ -121,8 +124,8 @@ class WebSecurity {
   std::chrono::steady_clock::time_point tokens_at_{};
   double limit_interval_ = 0;
   int limit_burst_ = 0;
-  // Basic auth results by user:hash:password (hex), as exporter-toolkit's cache.
-  std::map<std::string, bool> cache_;
+  // Basic auth results, as exporter-toolkit's cache.
+  std::map<CacheKey, bool> cache_;
   std::mt19937 rng_{std::random_device{}()};
 
   std::mutex work_mu_;
