@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Footprint: the agent's resident memory and collection CPU on the simulator, nothing scraping,
+# all collectors and the shipped rules at their default intervals. For each topology (the
+# simulator's embedded default, and 3 clusters x 15 members) the agent runs WARMUP seconds, then
+# CPU (utime+stime of /proc/<pid>/stat) is read over MEASURE seconds, and memory at the end:
+# VmRSS, VmHWM (peak) and its split into RssAnon (heap, stacks: the agent's own) and RssFile
+# (the binary and shared libraries, shared with every other process that maps them).
+#
+# The goals of issue 13 (3 x 15: RSS <= 24 MiB, CPU <= 1.5% of a core) are printed as the pass
+# line; exit 0 when the 3 x 15 row meets both, 1 otherwise. The simulator answers the way Neo4j
+# does, keep-alive included, so the agent's connection handling costs what it would in a cluster.
+# Not part of the test suite (about 4 minutes).
+#
+#   bench/footprint.sh
+#   TOPOLOGIES=3x15 WARMUP=60 MEASURE=120 bench/footprint.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+warmup="${WARMUP:-30}"
+measure="${MEASURE:-60}"
+topologies="${TOPOLOGIES:-default 3x15}"
+build_dir="${BUILD_DIR:-build/bench}"
+for tool in curl python3; do
+  command -v "$tool" > /dev/null 2>&1 ||
+    { echo "footprint: $tool not found (scripts/setup.sh installs it)" >&2; exit 1; }
+done
+. bench/lib.sh
+bench_build
+bench_workdir nca-footprint
+
+hz=$(getconf CLK_TCK)
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+status_kib() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
+mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
+
+printf '\n%-8s %8s %9s %11s %12s %12s %12s %9s %9s\n' topology members series \
+  "RSS_MiB" "peak_MiB" "anon_MiB" "file_MiB" "agent_cpu" "sim_cpu"
+pass=1
+for topo in $topologies; do
+  sim_args=()
+  if [ "$topo" = "3x15" ]; then
+    write_3x15 > "$work/3x15.yml"
+    sim_args=(--topology "$work/3x15.yml")
+  fi
+  rm -f "$work/agent.yml"
+  "$build_dir/neo4j-cluster-sim" "${sim_args[@]}" --agent-config "$work/agent.yml" \
+    --kube-address "" --log.level warn > "$work/sim-$topo.log" 2>&1 &
+  sim_pid=$!
+  pids+=("$sim_pid")
+  for _ in $(seq 1 200); do [ -s "$work/agent.yml" ] && break; sleep 0.1; done
+  [ -s "$work/agent.yml" ] || { cat "$work/sim-$topo.log"; exit 1; }
+
+  agent_port=$(free_port)
+  NEO4J_USERNAME=neo4j NEO4J_PASSWORD=demo-password-not-secret \
+    "$build_dir/neo4j-cluster-agent" --config "$work/agent.yml" \
+    --rules.file rules/prometheus/neo4j-cluster.rules.yml \
+    --web.listen-address "127.0.0.1:$agent_port" --log.level warn > "$work/agent-$topo.log" 2>&1 &
+  agent_pid=$!
+  pids+=("$agent_pid")
+  for _ in $(seq 1 300); do
+    curl -fs "http://127.0.0.1:$agent_port/-/ready" > /dev/null 2>&1 && break
+    sleep 0.1
+  done
+  sleep "$warmup"  # collectors, rules and allocator arenas settle (not synchronisation)
+  a0=$(ticks "$agent_pid")
+  s0=$(ticks "$sim_pid")
+  sleep "$measure"  # the measurement window itself
+  a1=$(ticks "$agent_pid")
+  s1=$(ticks "$sim_pid")
+  curl -fs "http://127.0.0.1:$agent_port/metrics" -o "$work/metrics-$topo.txt"
+  members=$(grep -c '^neo4j_up{' "$work/metrics-$topo.txt" || true)
+  series=$(grep -vc '^#' "$work/metrics-$topo.txt")
+  rss=$(status_kib "$agent_pid" VmRSS)
+  hwm=$(status_kib "$agent_pid" VmHWM)
+  anon=$(status_kib "$agent_pid" RssAnon)
+  file=$(status_kib "$agent_pid" RssFile)
+  agent_cpu=$(awk -v t=$((a1 - a0)) -v hz="$hz" -v s="$measure" 'BEGIN {printf "%.2f%%", 100 * t / hz / s}')
+  sim_cpu=$(awk -v t=$((s1 - s0)) -v hz="$hz" -v s="$measure" 'BEGIN {printf "%.1f%%", 100 * t / hz / s}')
+  printf '%-8s %8s %9s %11s %12s %12s %12s %9s %9s\n' "$topo" "$members" "$series" \
+    "$(mib "$rss")" "$(mib "$hwm")" "$(mib "$anon")" "$(mib "$file")" "$agent_cpu" "$sim_cpu"
+  if [ "$topo" = "3x15" ]; then
+    awk -v r="$rss" -v t=$((a1 - a0)) -v hz="$hz" -v s="$measure" \
+      'BEGIN {exit !(r <= 24 * 1024 && 100 * t / hz / s <= 1.5)}' || pass=0
+  fi
+  kill "$agent_pid" "$sim_pid" 2> /dev/null || true
+  wait "$agent_pid" "$sim_pid" 2> /dev/null || true
+done
+echo
+echo "goal (issue 13, 3x15): RSS <= 24 MiB, agent CPU <= 1.50% of a core"
+case " $topologies " in
+  *" 3x15 "*) if [ "$pass" -eq 1 ]; then echo "footprint: PASS"; else echo "footprint: FAIL"; exit 1; fi ;;
+  *) echo "footprint: no 3x15 row, no verdict" ;;
+esac
