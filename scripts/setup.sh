@@ -25,6 +25,8 @@ if [ "$build_only" -eq 0 ]; then
     socat
     # clang, libclang-rt-14-dev: test-only, the libFuzzer runs of tests/fuzz (fuzz.* tests).
     clang libclang-rt-14-dev
+    # lld: test-build-only linker (NCA_LLD): links the ASan unit-test binary 3x faster.
+    lld
     # jsonnet: renders the monitoring mixin (mixin/) into dashboards/grafana/ and checks that the
     # rendered files are current (scripts/gen-dashboards.sh --check).
     jsonnet

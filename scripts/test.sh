@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 build_dir="${BUILD_DIR:-build/asan}"
 mkdir -p "$build_dir"
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
-  -DNCA_WERROR=ON -DNCA_SANITIZE=ON -DNCA_BUILD_TESTS=ON > "$build_dir.configure.log" 2>&1 \
+  -DNCA_WERROR=ON -DNCA_SANITIZE=ON -DNCA_BUILD_TESTS=ON -DNCA_LLD=ON > "$build_dir.configure.log" 2>&1 \
   || { cat "$build_dir.configure.log"; exit 1; }
 cmake --build "$build_dir" -j "$(nproc)"
 

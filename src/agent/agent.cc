@@ -369,8 +369,10 @@ void Agent::DiscoverOnce() {
       kube_client_->ListPods(k.namespace_name, kube::NodePodSelector(k),
                              kube::NodeFieldSelector(k.node_name), clock_.Monotonic() + budget);
   if (!pods.ok()) {
-    log->warn("msg=\"cannot list this node's pods; keeping the previous members\" node={} err={}",
-              k.node_name, LogQuote(pods.error().message));
+    log->warn(
+        "msg=\"cannot list this node's pods; keeping the previous members\" node={} reason={} "
+        "err={}",
+        k.node_name, ErrorKindName(pods.error().kind), LogQuote(pods.error().message));
     return;
   }
   kube::DiscoveryResult found = kube::DiscoverNodeMembers(*pods, k);

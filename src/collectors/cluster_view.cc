@@ -164,6 +164,9 @@ std::vector<ClusterView> GatherClusters(const CollectContext& ctx, const GatherO
     if (now >= ctx.deadline) {
       break;
     }
+    if (options.on_wait) {
+      options.on_wait(clusters);
+    }
     waiting_on->WaitUntil(std::min(ctx.deadline, now + kPollInterval));
   }
 

@@ -57,6 +57,10 @@ struct ClusterView {
 
 struct GatherOptions {
   bool discovery = true;  // also request GET / (dialect, bolt address)
+  // Called on the collector's thread before each wait for outstanding answers (every few ms
+  // while members are awaited), with the views as far as they are filled: lets a collector act
+  // on something else finishing meanwhile (zone_skew: the Kubernetes lists).
+  std::function<void(const std::vector<ClusterView>& clusters)> on_wait;
 };
 
 // Called on the collector's thread for a member as soon as its first-stage answers are in

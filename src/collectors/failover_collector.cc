@@ -31,7 +31,7 @@ CollectOutcome FailoverCollector::Collect(const CollectContext& ctx) {
     out.error = MakeError(ErrorKind::kInvalidArgument, "failover: no clock");
     return out;
   }
-  auto clusters = GatherClusters(ctx, GatherOptions{.discovery = true});
+  auto clusters = GatherClusters(ctx, GatherOptions{});
 
   exporter::MetricSetBuilder b;
   auto events = b.Counter("neo4j_failover_events_total",

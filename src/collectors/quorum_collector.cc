@@ -76,7 +76,7 @@ CollectOutcome QuorumCollector::Collect(const CollectContext& ctx) {
   auto logger = GetLogger("collector.quorum");
   const std::size_t n = ctx.clusters != nullptr ? ctx.clusters->size() : 0;
   std::vector<ClusterRun> runs(n);
-  auto clusters = GatherClusters(ctx, GatherOptions{.discovery = true},
+  auto clusters = GatherClusters(ctx, GatherOptions{},
                                  [&](const ClusterView&, MemberView& member) {
                                    ClusterRun& run = runs[member.cluster_index];
                                    if (!run.view) {

@@ -93,7 +93,7 @@ CollectOutcome ReplicationLagCollector::Collect(const CollectContext& ctx) {
     }
   }
   auto clusters = GatherClusters(
-      ctx, GatherOptions{.discovery = true}, [&](const ClusterView&, MemberView& member) {
+      ctx, GatherOptions{}, [&](const ClusterView&, MemberView& member) {
         if (member.Answered() && member.discovery) {
           show[member.cluster_index][member.member_index].pending = member.api->ShowDatabases();
         }

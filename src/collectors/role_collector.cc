@@ -141,7 +141,7 @@ CollectOutcome RoleCollector::Collect(const CollectContext& ctx) {
     }
   }
   auto clusters = GatherClusters(
-      ctx, GatherOptions{.discovery = true}, [&](const ClusterView& cluster, MemberView& member) {
+      ctx, GatherOptions{}, [&](const ClusterView& cluster, MemberView& member) {
         IssueSecondStage(cluster, member, requests[member.cluster_index][member.member_index]);
       });
 

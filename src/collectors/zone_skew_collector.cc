@@ -114,6 +114,15 @@ KubeLists ListKube(KubeView& kube, const config::KubernetesConfig& kcfg,
   return out;
 }
 
+// Whether the lists can place cluster `ci` at all: nodes and its pods listed, some pod found.
+bool KubeListsPods(const KubeLists& lists, std::size_t ci) {
+  if (!lists.nodes || !lists.nodes->ok() || ci >= lists.clusters.size()) {
+    return false;
+  }
+  const KubeCluster& kc = lists.clusters[ci];
+  return kc.pods && kc.pods->ok() && !(*kc.pods)->empty();
+}
+
 // ---- Neo4j server tags ---------------------------------------------------------------------
 
 struct TagRequest {
@@ -484,12 +493,33 @@ CollectOutcome ZoneSkewCollector::Collect(const CollectContext& ctx) {
     kube_lists = std::async(std::launch::async, ListKube, std::ref(*ctx.services.kube),
                             std::cref(kube_config), std::cref(handles), ctx.deadline);
   }
-  // Without Kubernetes the tags are needed at once: ask as soon as a member is ready.
-  const bool tags_early = !kube_lists.valid();
+  const bool have_kube = kube_lists.valid();
+  // Neo4j's server tags are the next source. A cluster needs them at once when there is no
+  // Kubernetes, or as soon as its lists are known to have failed: asked then, for the members
+  // that have answered and for each one still to answer, so that a slow member elsewhere does
+  // not leave the fallback without time before the deadline.
+  std::vector<char> tags_wanted(handles.size(), have_kube ? 0 : 1);
   std::vector<std::vector<TagRequest>> tag_requests(handles.size());
-  std::vector<ClusterView> clusters = GatherClusters(
-      ctx, GatherOptions{.discovery = true}, [&](const ClusterView&, MemberView& member) {
-        if (tags_early) {
+  std::optional<KubeLists> kube_done;
+  GatherOptions gather;  // discovery too
+  gather.on_wait = [&](const std::vector<ClusterView>& views) {
+    if (kube_done || !kube_lists.valid() ||
+        kube_lists.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+      return;
+    }
+    kube_done = kube_lists.get();
+    for (std::size_t ci = 0; ci < views.size(); ++ci) {
+      if (!tags_wanted[ci] && handles[ci].config != nullptr && !KubeListsPods(*kube_done, ci)) {
+        tags_wanted[ci] = 1;
+        for (const MemberView& member : views[ci].members) {
+          IssueTagRequest(member, tag_requests[ci]);  // skips members not answered yet
+        }
+      }
+    }
+  };
+  std::vector<ClusterView> clusters =
+      GatherClusters(ctx, gather, [&](const ClusterView&, MemberView& member) {
+        if (tags_wanted[member.cluster_index]) {
           IssueTagRequest(member, tag_requests[member.cluster_index]);
         }
       });
@@ -521,14 +551,16 @@ CollectOutcome ZoneSkewCollector::Collect(const CollectContext& ctx) {
   // Roles of the servers no member of ours is (a DaemonSet agent monitors only its node's pod):
   // Neo4j's own cluster view, asked of one member per cluster, joined to pods by address.
   std::vector<std::optional<RoleRequest>> role_requests(clusters.size());
-  if (kube_lists.valid()) {
+  if (have_kube) {
     for (std::size_t ci = 0; ci < clusters.size(); ++ci) {
       role_requests[ci] = IssueRoleRequest(clusters[ci]);
     }
   }
 
   KubeLists kube;
-  if (kube_lists.valid()) {
+  if (kube_done) {
+    kube = std::move(*kube_done);
+  } else if (kube_lists.valid()) {
     kube = kube_lists.get();
   }
 
@@ -657,13 +689,12 @@ CollectOutcome ZoneSkewCollector::Collect(const CollectContext& ctx) {
     evaluations[ci] = std::move(e);
   }
 
-  // 2. Neo4j server tags: ask now for the clusters Kubernetes did not cover.
-  if (!tags_early) {
-    for (std::size_t ci = 0; ci < clusters.size(); ++ci) {
-      if (!evaluations[ci]) {
-        for (const MemberView& member : clusters[ci].members) {
-          IssueTagRequest(member, tag_requests[ci]);
-        }
+  // 2. Neo4j server tags: ask now for the clusters Kubernetes did not cover and that have not
+  // been asked yet.
+  for (std::size_t ci = 0; ci < clusters.size(); ++ci) {
+    if (!evaluations[ci] && !tags_wanted[ci]) {
+      for (const MemberView& member : clusters[ci].members) {
+        IssueTagRequest(member, tag_requests[ci]);
       }
     }
   }

@@ -207,10 +207,11 @@ Result<neo4j::HttpResult> KubeClient::Request(const std::string& path_and_query,
     }
     backoff = std::min<Duration>(backoff, options_.max_backoff);
     if (clock_.Monotonic() + backoff >= deadline) {
-      Error e = last;
-      e.kind = ErrorKind::kTimeout;
-      e.message = what + ": deadline too close to retry (last error: " + last.message + ")";
-      return e;
+      // The failure is what the API answered (refused, 503, ...), not a timeout of ours: its
+      // kind stays, so that a refused API server reads connection_refused in logs and metrics.
+      last.message += " (no time left to retry before the deadline, after " +
+                      std::to_string(attempt) + (attempt == 1 ? " attempt)" : " attempts)");
+      return last;
     }
     logger_->debug(
         "msg=\"retrying Kubernetes API request\" request={} attempt={} backoff_ms={} "

@@ -528,11 +528,8 @@ TEST(FaultsTest, EveryFaultAtOnce) {
         } else if (m.spec.name == "dns-failure") {
           url = "http://" + UnresolvableHost() + ":" + port;
         }
-        yaml += "      - {name: " + m.spec.name + ", url: \"" + url + "\"";
-        if (c.spec.name == "steady") {
-          yaml += ", zone: " + m.zone;  // static zones: the last zone source
-        }
-        yaml += "}\n";
+        // No static zones: when Kubernetes fails, Neo4j's server tags are the only fallback.
+        yaml += "      - {name: " + m.spec.name + ", url: \"" + url + "\"}\n";
       }
     }
     return std::vector<std::string>{"--config=" + WriteTempFile("agent.yml", yaml)};
@@ -658,7 +655,7 @@ TEST(FaultsTest, EveryFaultAtOnce) {
       [&](const std::vector<Sample>& x) {
         s = x;
         const std::string l = env.Agent().Stderr();
-        return ZoneSource(x, "steady") != "kubernetes" && !ZoneSource(x, "steady").empty() &&
+        return ZoneSource(x, "steady") == "neo4j_tags" &&
                LogHas(l, {"msg=\"API server answered 401, re-reading token\""}, mark) &&
                LogHas(l, {"msg=\"cannot re-read token file, keeping previous token\""}, mark) &&
                LogHas(l, {"msg=\"cannot list this node's pods; keeping the previous members\""},
@@ -683,11 +680,10 @@ TEST(FaultsTest, EveryFaultAtOnce) {
   EXPECT_TRUE(new_token_used);
   run.EndPhase();
 
-  // ---- Kubernetes API down: refused. Zones fall back to Neo4j's server tags or to the static
-  // zones, discovery keeps found-1, nothing fails; back to Kubernetes when it is up again. (The
-  // tags are asked for only once every member answered or the deadline passed, so with slow-2
-  // in its window they often come too late: without static zones `steady` would have no zone
-  // source at all; docs/fault-matrix.md, row 14.)
+  // ---- Kubernetes API down: refused. Zones fall back to Neo4j's server tags, discovery keeps
+  // found-1, nothing fails; back to Kubernetes when it is up again. The tags are asked for as
+  // soon as the lists have failed, while slow-2 (in its window, another cluster) is still
+  // awaited: before, they were asked only after the deadline had passed and came too late.
   run.BeginPhase("Kubernetes API down");
   mark = env.Agent().Stderr().size();
   env.Fault(R"({"action":"kube_api_down"})");
@@ -695,11 +691,10 @@ TEST(FaultsTest, EveryFaultAtOnce) {
       [&](const std::vector<Sample>& x) {
         s = x;
         const std::string l = env.Agent().Stderr();
-        const std::string source = ZoneSource(x, "steady");
-        return (source == "neo4j_tags" || source == "static") &&
+        return ZoneSource(x, "steady") == "neo4j_tags" &&
                LogHas(l,
                       {"msg=\"cannot list this node's pods; keeping the previous members\"",
-                       "Couldn't connect to server"},
+                       "reason=connection_refused", "Couldn't connect to server"},
                       mark) &&
                LogHas(l,
                       {"msg=\"zone source not usable, trying the next one\"",

@@ -20,6 +20,7 @@
 namespace nca::collectors {
 namespace {
 
+using fakes::Call;
 using fakes::CountSamples;
 using fakes::FakeCluster;
 using fakes::FakeEnvironment;
@@ -544,6 +545,47 @@ TEST(ZoneSkewCollectorTest, SourcePreferenceAndFallback) {
   out = collector.Collect(run.Context(true));
   EXPECT_EQ(Source(out.metrics, "kubernetes"), 1);
   EXPECT_EQ(Value(out.metrics, "neo4j_zones_without_primary", Cl()), 0);
+}
+
+// Kubernetes fails at once (forbidden) while a member of another cluster hangs until the
+// deadline: the tags are asked for as soon as the lists have failed, not after the deadline, which
+// would leave a real member no time to answer them.
+TEST(ZoneSkewCollectorTest, TagsAreAskedAsSoonAsKubernetesFailsWhileAMemberHangs) {
+  Harness run;
+  FakeCluster& c = SetupCluster(run.env, {R::kP, R::kP, R::kP});
+  SeedPlacement(c);
+  std::vector<neo4j::ServerRow> servers;
+  for (int i = 1; i <= 3; ++i) {
+    auto row = MakeServer("server-" + std::to_string(i), "Enabled", "Available");
+    row.address = FakeCluster::BoltAddress(i);
+    row.tags = {"zone:us-east-1" + std::string(1, static_cast<char>('a' + i - 1))};
+    servers.push_back(row);
+  }
+  for (int i = 1; i <= 3; ++i) {
+    c.member(i).SetShowServers(servers);
+  }
+  FakeCluster& other = run.env.AddCluster("other", 1, Dialect::kV5);
+  other.member(1).Hang(Call::kStatus);
+
+  CollectContext ctx = run.env.Context(std::chrono::milliseconds(300));
+  ctx.services.config = &run.config;
+  ctx.services.kube = &run.kube;
+  const MonoTime deadline = ctx.deadline;
+  ZoneSkewCollector collector;
+  auto out = collector.Collect(ctx);
+  ASSERT_FALSE(out.error) << out.error->ToString();
+  EXPECT_EQ(Source(out.metrics, "neo4j_tags"), 1);
+  EXPECT_EQ(Value(out.metrics, "neo4j_zones_without_primary", Cl()), 0);
+  // The collector waits for `other` until the deadline; before the change the tags were asked
+  // only then.
+  std::optional<MonoTime> asked;
+  for (int i = 1; i <= 3; ++i) {
+    auto t = c.member(i).FirstCallTime(Call::kShowServers);
+    if (t && (!asked || *t < *asked)) asked = t;
+  }
+  ASSERT_TRUE(asked.has_value()) << "SHOW SERVERS never asked";
+  EXPECT_LT(*asked, deadline) << "the tags were asked only once the deadline had passed";
+  other.member(1).Unhang(Call::kStatus);
 }
 
 TEST(ZoneSkewCollectorTest, KubernetesWithoutPodsOfTheClusterFallsBack) {
