@@ -503,7 +503,8 @@ CollectOutcome ZoneSkewCollector::Collect(const CollectContext& ctx) {
   std::optional<KubeLists> kube_done;
   GatherOptions gather;  // discovery too
   gather.on_wait = [&](const std::vector<ClusterView>& views) {
-    if (kube_done || !kube_lists.valid() ||
+    // Once taken, the future is no longer valid: this runs its body at most once.
+    if (!kube_lists.valid() ||
         kube_lists.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
       return;
     }
