@@ -3,6 +3,7 @@
 #   bench_workdir PREFIX      a fresh $work directory and $pids, both cleaned up on exit
 #   free_port                 a loopback port the kernel considers free now
 #   write_3x15                the 3 clusters x 15 members topology (YAML on stdout)
+#   keep_alive_topology FILE  makes the members of topology FILE keep connections alive like Neo4j
 # Callers set build_dir first.
 
 bench_build() {
@@ -46,4 +47,16 @@ write_3x15() {
       echo "      - {name: ${spec%%:*}-$m, mode: $mode}"
     done
   done
+}
+
+# Members keep idle connections 30 s (Jetty's default idle timeout, as Neo4j's HTTP connector),
+# with enough civetweb threads for one agent's connections to a member (civetweb holds a thread
+# per open connection). Edits FILE's "simulator:" block, adding one when there is none.
+keep_alive_topology() {
+  local settings="  keep_alive_timeout: 30s\n  member_threads: 16"
+  if grep -q '^simulator:' "$1"; then
+    sed -i "s/^simulator:.*/simulator:\n$settings/" "$1"
+  else
+    sed -i "1i simulator:\n$settings" "$1"
+  fi
 }

@@ -1,9 +1,10 @@
 #include "exporter/process_metrics.h"
 
+#include <dirent.h>
 #include <unistd.h>
 
 #include <charconv>
-#include <filesystem>
+#include <cstring>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -265,19 +266,18 @@ ProcessStats ProcessMetricsReader::Read() const {
     }
   }
 
-  std::error_code ec;
-  std::filesystem::directory_iterator it(self + "fd", ec);
-  if (!ec) {
+  // readdir rather than std::filesystem: one entry per open descriptor (a kept-alive connection
+  // to every member), counted without a path object each.
+  if (DIR* dir = opendir((self + "fd").c_str()); dir != nullptr) {
     uint64_t count = 0;
-    for (; it != std::filesystem::directory_iterator(); it.increment(ec)) {
-      if (ec) {
-        break;
+    while (const dirent* e = readdir(dir)) {
+      if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) {
+        ++count;
       }
-      ++count;
     }
-    if (!ec) {
-      out.open_fds = static_cast<double>(count);
-    }
+    closedir(dir);
+    // The descriptor opendir holds is counted too, as it was with std::filesystem.
+    out.open_fds = static_cast<double>(count);
   }
   return out;
 }

@@ -1,7 +1,6 @@
 #include "exporter/web_app.h"
 
 #include <malloc.h>
-#include <prometheus/text_serializer.h>
 
 #include <algorithm>
 #include <array>
@@ -12,6 +11,7 @@
 
 #include "common/build_version.h"
 #include "common/logging.h"
+#include "exporter/text_format.h"
 
 namespace nca::exporter {
 namespace {
@@ -52,24 +52,6 @@ std::string FormatNumber(double v) {
 }
 
 // prometheus-cpp 1.0.1 writes HELP verbatim; the text format requires '\' and newlines escaped.
-std::string EscapeHelp(const std::string& help) {
-  if (help.find_first_of("\\\n") == std::string::npos) {
-    return help;
-  }
-  std::string out;
-  out.reserve(help.size() + 8);
-  for (char c : help) {
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
-}
-
 std::string HtmlEscape(std::string_view s) {
   std::string out;
   out.reserve(s.size());
@@ -180,57 +162,6 @@ std::string BuildLanding(const WebAppOptions& o) {
   }
   h += "</ul>\n</body>\n</html>\n";
   return h;
-}
-
-// Merges families of the same name (series of all of them, first HELP/TYPE), sorts families by
-// name and series by labels, drops duplicate series and empty families.
-MetricSet MergeAndSort(std::vector<const prometheus::MetricFamily*> families) {
-  auto logger = GetLogger("exporter.web");
-  std::stable_sort(families.begin(), families.end(),
-                   [](const prometheus::MetricFamily* a, const prometheus::MetricFamily* b) {
-                     return a->name < b->name;
-                   });
-  MetricSet out;
-  for (std::size_t i = 0; i < families.size();) {
-    std::size_t j = i;
-    std::size_t series = 0;
-    while (j < families.size() && families[j]->name == families[i]->name) {
-      series += families[j]->metric.size();
-      ++j;
-    }
-    const prometheus::MetricFamily& first = *families[i];
-    prometheus::MetricFamily merged;
-    merged.name = first.name;
-    merged.help = EscapeHelp(first.help);
-    merged.type = first.type;
-    merged.metric.reserve(series);
-    for (std::size_t k = i; k < j; ++k) {
-      if (families[k]->type != first.type) {
-        logger->warn("msg=\"dropping series of a family declared with another type\" family={}",
-                     first.name);
-        continue;
-      }
-      merged.metric.insert(merged.metric.end(), families[k]->metric.begin(),
-                           families[k]->metric.end());
-    }
-    std::stable_sort(merged.metric.begin(), merged.metric.end(),
-                     [](const prometheus::ClientMetric& a, const prometheus::ClientMetric& b) {
-                       return a.label < b.label;
-                     });
-    auto dup = std::unique(merged.metric.begin(), merged.metric.end(),
-                           [](const prometheus::ClientMetric& a,
-                              const prometheus::ClientMetric& b) { return a.label == b.label; });
-    if (dup != merged.metric.end()) {
-      logger->warn("msg=\"dropping duplicate series\" family={} count={}", first.name,
-                   std::distance(dup, merged.metric.end()));
-      merged.metric.erase(dup, merged.metric.end());
-    }
-    if (!merged.metric.empty()) {
-      out.push_back(std::move(merged));
-    }
-    i = j;
-  }
-  return out;
 }
 
 }  // namespace
@@ -531,7 +462,9 @@ std::string WebApp::RenderTailText() const {
       families.push_back(&f);
     }
   }
-  return prometheus::TextSerializer().Serialize(MergeAndSort(std::move(families)));
+  std::string text = RenderFamiliesText(std::move(families), tail_size_hint_.load());
+  tail_size_hint_.store(text.size() + text.size() / 8);
+  return text;
 }
 
 void WebApp::AppendVolatileSelfMetrics(MetricSet& out) const {
@@ -550,8 +483,24 @@ void WebApp::AppendVolatileSelfMetrics(MetricSet& out) const {
   MetricSet built = std::move(b).Build();
   out.insert(out.end(), std::make_move_iterator(built.begin()),
              std::make_move_iterator(built.end()));
-  AppendProcessMetrics(options_.process_stats ? options_.process_stats() : process_reader_.Read(),
-                       out);
+  AppendProcessMetrics(CurrentProcessStats(), out);
+}
+
+ProcessStats WebApp::CurrentProcessStats() const {
+  if (options_.process_stats) {
+    return options_.process_stats();
+  }
+  // Rule evaluation asks for the self-metrics at every evaluation, several times a second; a
+  // read lists /proc/self/fd (one entry per kept-alive connection). Readers within
+  // volatile_max_age of a read share it, as scrapes share a tail.
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(process_mu_);
+  if (!process_read_ || now - process_read_at_ >= options_.volatile_max_age) {
+    process_stats_ = process_reader_.Read();
+    process_read_at_ = now;
+    process_read_ = true;
+  }
+  return process_stats_;
 }
 
 std::string WebApp::RenderMainText() const {
@@ -574,7 +523,10 @@ std::string WebApp::RenderMainText() const {
   for (const auto& f : self) {
     families.push_back(&f);
   }
-  return prometheus::TextSerializer().Serialize(MergeAndSort(std::move(families)));
+  // Reserved at the previous rendering's size and a little more: one allocation, no copy.
+  std::string text = RenderFamiliesText(std::move(families), main_size_hint_.load());
+  main_size_hint_.store(text.size() + text.size() / 8);
+  return text;
 }
 
 MetricSet WebApp::SelfMetrics() const {

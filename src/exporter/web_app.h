@@ -198,6 +198,8 @@ class WebApp {
   // What changes without a snapshot: discovered members, extra_metrics, process_*.
   std::string RenderTailText() const;
   void AppendVolatileSelfMetrics(MetricSet& out) const;
+  // process_stats, or /proc read at most once per volatile_max_age.
+  ProcessStats CurrentProcessStats() const;
   void RenderLoop();
   // The self-metrics that change only with snapshots (build, collectors, members).
   void AppendSelfMetrics(const std::vector<SnapshotPtr>& snapshots, MetricSet& out) const;
@@ -205,6 +207,10 @@ class WebApp {
   WebAppOptions options_;
   SnapshotStore& store_;
   ProcessMetricsReader process_reader_;
+  mutable std::mutex process_mu_;
+  mutable ProcessStats process_stats_;                             // guarded by process_mu_
+  mutable std::chrono::steady_clock::time_point process_read_at_;  // guarded by process_mu_
+  mutable bool process_read_ = false;                              // guarded by process_mu_
   std::string landing_;
   std::unique_ptr<net::EventServer> server_;
   int observer_id_ = -1;
@@ -217,6 +223,8 @@ class WebApp {
   mutable std::mutex tail_mu_;
   mutable std::shared_ptr<const Tail> tail_;  // guarded by tail_mu_
   mutable std::atomic<uint64_t> tail_epoch_{0};
+  mutable std::atomic<std::size_t> main_size_hint_{0};  // bytes to reserve for a rendering
+  mutable std::atomic<std::size_t> tail_size_hint_{0};
   std::mutex loop_mu_;
   std::condition_variable loop_cv_;
   bool loop_stop_ = false;  // guarded by loop_mu_

@@ -154,6 +154,8 @@ size_t HeaderCallback(char* data, size_t size, size_t nmemb, void* userp) {
 
 }  // namespace
 
+constexpr long kMaxIdleConnections = 512;
+
 struct HttpEngine::Impl {
   explicit Impl(const Clock& c) : clock(c), logger(GetLogger("neo4j.http")) {
     if (!EnsureCurlGlobalInit()) {
@@ -165,6 +167,13 @@ struct HttpEngine::Impl {
       logger->error("msg=\"curl_multi_init failed\"");
       return;
     }
+    // Idle connections kept for reuse (HTTP keep-alive; Neo4j's Jetty connector keeps them 30 s).
+    // libcurl's default is four per easy handle in the multi at the time a transfer ends, which
+    // with one-transfer-at-a-time collectors means about four for every member together: each
+    // request would connect again. An agent talks to tens of members on two ports each, a few
+    // transfers at once per member; connections idle for more than CURLOPT_MAXAGE_CONN (118 s)
+    // are closed by libcurl, ones the server closed are noticed before reuse.
+    curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, kMaxIdleConnections);
     thread = std::thread([this] { Run(); });
   }
 

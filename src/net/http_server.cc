@@ -75,9 +75,30 @@ void HttpExchange::Send(const HttpResponse& response) {
     head += k + ": " + v + "\r\n";
   }
   head += "Content-Length: " + std::to_string(response.body.size()) + "\r\n";
-  head += "Connection: close\r\n\r\n";
+  if (!keep_alive_) {
+    head += "Connection: close\r\n";
+    CloseAfterResponse();
+  }
+  head += "\r\n";
   SendRaw(head);
   SendRaw(response.body);
+}
+
+void HttpExchange::CloseAfterResponse() {
+  keep_alive_ = false;
+  // civetweb 1.15 has no call for "close after this answer" on a connection whose answer the
+  // handler wrote itself: after the handler returns it keeps the connection when
+  // should_keep_alive() says so, and that reads the request's HTTP version and Connection
+  // header (src/civetweb.c, should_keep_alive and process_new_connection). The request record
+  // is ours to read and is not used again for this request, so it is made to say HTTP/1.0
+  // without keep-alive. HttpServerTest.CloseAfterResponseClosesAKeptAliveConnection pins this.
+  auto* info = const_cast<mg_request_info*>(mg_get_request_info(conn_));
+  info->http_version = "1.0";
+  for (int i = 0; i < info->num_headers; ++i) {
+    if (Lower(info->http_headers[i].name) == "connection") {
+      info->http_headers[i].value = "close";
+    }
+  }
 }
 
 void HttpExchange::SendRaw(std::string_view bytes) {
@@ -143,12 +164,16 @@ Status HttpServer::Start() {
   }
   stopping_ = false;
   std::string threads = std::to_string(options_.num_threads);
+  const bool keep_alive = options_.keep_alive_timeout.count() > 0;
+  std::string keep_alive_ms = std::to_string(options_.keep_alive_timeout.count());
   const char* opts[] = {"listening_ports",
                         listen->c_str(),
                         "num_threads",
                         threads.c_str(),
                         "enable_keep_alive",
-                        "no",
+                        keep_alive ? "yes" : "no",
+                        "keep_alive_timeout_ms",
+                        keep_alive ? keep_alive_ms.c_str() : "500",
                         "request_timeout_ms",
                         "30000",
                         nullptr};
@@ -203,6 +228,7 @@ void HttpServer::Handle(mg_connection* conn) {
   req.path = info->local_uri ? info->local_uri : "";
   req.query = info->query_string ? info->query_string : "";
   req.remote_addr = info->remote_addr;
+  req.remote_port = info->remote_port;
   for (int i = 0; i < info->num_headers; ++i) {
     req.headers[Lower(info->http_headers[i].name)] = info->http_headers[i].value;
   }
@@ -214,7 +240,12 @@ void HttpServer::Handle(mg_connection* conn) {
     }
     req.body.append(buf, static_cast<std::size_t>(n));
   }
-  HttpExchange ex(conn, &stopping_, &mu_, &cv_);
+  // Only HTTP/1.1 connections are kept, unless the client says close (RFC 9112 section 9.3);
+  // an HTTP/1.0 client gets Connection: close rather than the keep-alive extension.
+  const bool http11 = info->http_version != nullptr && std::strcmp(info->http_version, "1.1") == 0;
+  const bool keep_alive = options_.keep_alive_timeout.count() > 0 && http11 &&
+                          Lower(req.Header("Connection")).find("close") == std::string::npos;
+  HttpExchange ex(conn, &stopping_, &mu_, &cv_, keep_alive);
   handler_(req, ex);
 }
 

@@ -32,6 +32,7 @@ struct HttpRequest {
   std::map<std::string, std::string> headers;  // keys lower-cased
   std::string body;
   std::string remote_addr;
+  int remote_port = 0;  // the client's port: one per TCP connection
 
   // Header value or "" (name is matched case-insensitively).
   std::string Header(std::string_view name) const;
@@ -48,13 +49,22 @@ struct HttpResponse {
 class HttpExchange {
  public:
   HttpExchange(mg_connection* conn, const std::atomic<bool>* stopping, std::mutex* mu,
-               std::condition_variable* cv)
-      : conn_(conn), stopping_(stopping), mu_(mu), cv_(cv) {}
+               std::condition_variable* cv, bool keep_alive)
+      : conn_(conn), stopping_(stopping), mu_(mu), cv_(cv), keep_alive_(keep_alive) {}
 
-  // Writes a complete response with Content-Length and Connection: close.
+  // Writes a complete response with Content-Length. The connection stays open for the next
+  // request when the server has keep-alive on and the request allows it (HTTP/1.1 without
+  // "Connection: close"; no Connection header is sent then, as Jetty does); otherwise the head
+  // says "Connection: close" and the connection is closed after the handler returns.
   void Send(const HttpResponse& response);
-  // Writes bytes as they are (the handler builds status line and headers itself).
+  // Writes bytes as they are (the handler builds status line and headers itself). A handler
+  // whose head says "Connection: close", or whose body is not what its head announces, must
+  // call CloseAfterResponse.
   void SendRaw(std::string_view bytes);
+  // The connection is closed once the handler returns, whatever keep-alive says.
+  void CloseAfterResponse();
+  // Whether the connection stays open after this exchange.
+  bool KeepAlive() const { return keep_alive_; }
   // Sleeps up to `d`, returning early (false) if the server is stopping. For simulated slowness
   // and hangs: a hang is SleepFor(a very long time) that ends when the server stops.
   bool SleepFor(std::chrono::milliseconds d);
@@ -65,6 +75,7 @@ class HttpExchange {
   const std::atomic<bool>* stopping_;
   std::mutex* mu_;
   std::condition_variable* cv_;
+  bool keep_alive_;
 };
 
 using HttpHandler = std::function<void(const HttpRequest&, HttpExchange&)>;
@@ -73,6 +84,9 @@ struct HttpServerOptions {
   std::string listen_address = "127.0.0.1:0";  // host:port, ":port" or port; port 0 = any
   int num_threads = 8;
   std::size_t max_request_body = 1u << 20;
+  // 0: every answer closes its connection. > 0: HTTP/1.1 keep-alive, an idle connection is
+  // closed after this long (civetweb holds one worker thread per open connection meanwhile).
+  std::chrono::milliseconds keep_alive_timeout{0};
 };
 
 class HttpServer {

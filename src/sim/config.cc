@@ -611,6 +611,10 @@ Status Validate(const SimConfig& config) {
   if (config.member_threads < 1 || config.member_threads > 128) {
     return Invalid("member_threads must be between 1 and 128");
   }
+  if (config.keep_alive_timeout < std::chrono::milliseconds(0) ||
+      config.keep_alive_timeout > std::chrono::minutes(10)) {
+    return Invalid("keep_alive_timeout must be between 0s and 10m");
+  }
   std::set<std::string> cluster_names;
   std::set<std::string> member_names;
   std::set<int> http_ports;
@@ -706,11 +710,11 @@ Result<SimConfig> ParseTopologyYaml(std::string_view yaml) {
     }
     if (root["simulator"]) {
       const YAML::Node s = root["simulator"];
-      auto sk =
-          CheckKeys(s,
-                    {"seed", "tick", "model_step", "control_address", "listen_host",
-                     "member_threads", "first_bolt_port", "kube_address", "kube_token", "links"},
-                    "simulator");
+      auto sk = CheckKeys(
+          s,
+          {"seed", "tick", "model_step", "control_address", "listen_host", "member_threads",
+           "keep_alive_timeout", "first_bolt_port", "kube_address", "kube_token", "links"},
+          "simulator");
       if (!sk) {
         return sk.error();
       }
@@ -747,6 +751,11 @@ Result<SimConfig> ParseTopologyYaml(std::string_view yaml) {
         double v = 0;
         NCA_ASSIGN_OR_RETURN(v, GetNumber(s, "member_threads", "simulator"));
         config.member_threads = static_cast<int>(v);
+      }
+      if (s["keep_alive_timeout"]) {
+        Duration d{};
+        NCA_ASSIGN_OR_RETURN(d, GetDuration(s, "keep_alive_timeout", "simulator"));
+        config.keep_alive_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(d);
       }
       if (s["first_bolt_port"]) {
         NCA_ASSIGN_OR_RETURN(config.first_bolt_port, GetPort(s, "first_bolt_port", "simulator"));

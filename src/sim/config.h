@@ -142,6 +142,13 @@ struct SimConfig {
   Duration model_step = Millis(50);     // largest model time step (Advance sub-steps)
   uint64_t seed = 1;                    // elections' tie-breaks and initial leaders
   int member_threads = 8;               // civetweb worker threads per member
+  // How long a member's HTTP and metrics endpoints keep an idle connection open for the next
+  // request; 0 (the default): every answer closes its connection. Neo4j's HTTP connector is
+  // Jetty, which keeps connections alive (Jetty's HTTP connector idle timeout defaults to 30 s).
+  // Off by default because civetweb holds one worker thread (member_threads) per open
+  // connection, idle or not, where Jetty's selector holds none: several agents keeping
+  // connections to one member would queue each other's requests.
+  std::chrono::milliseconds keep_alive_timeout{0};
   // First allocated bolt port; 0: every allocated port is ephemeral (kept across restarts
   // while free), for tests that run simulators side by side.
   int first_bolt_port = 17687;

@@ -45,6 +45,7 @@ void SendJson(net::HttpExchange& ex, int status, const ojson& body) {
 }
 
 void StreamOversized(net::HttpExchange& ex, std::size_t total) {
+  ex.CloseAfterResponse();
   ex.SendRaw("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
              std::to_string(total) + "\r\nConnection: close\r\n\r\n");
   const std::string_view prefix = kOversizedPrefix;
@@ -62,6 +63,7 @@ void StreamOversized(net::HttpExchange& ex, std::size_t total) {
 // whole body), then the first half of the body; returning closes the connection (no keep-alive),
 // so the client sees the answer end early.
 void SendTruncated(net::HttpExchange& ex, const net::HttpResponse& r) {
+  ex.CloseAfterResponse();
   std::string head = "HTTP/1.1 " + std::to_string(r.status) + " " +
                      std::string(net::ReasonPhrase(r.status)) + "\r\n";
   if (!r.content_type.empty()) {
@@ -143,6 +145,7 @@ Status Simulator::StartMemberServer(MemberIndex mi, int port) {
   net::HttpServerOptions options;
   options.listen_address = config_.listen_host + ":" + std::to_string(port);
   options.num_threads = config_.member_threads;
+  options.keep_alive_timeout = config_.keep_alive_timeout;
   auto server = std::make_unique<net::HttpServer>(
       options, [this, mi](const net::HttpRequest& req, net::HttpExchange& ex) {
         HandleMember(mi, req, ex);
@@ -246,6 +249,7 @@ Status Simulator::SyncMetricsServers() {
         net::HttpServerOptions options;
         options.listen_address = config_.listen_host + ":" + std::to_string(port);
         options.num_threads = 4;
+        options.keep_alive_timeout = config_.keep_alive_timeout;
         auto server = std::make_unique<net::HttpServer>(
             options, [this, mi](const net::HttpRequest& req, net::HttpExchange& ex) {
               HandleMetrics(mi, req, ex);
@@ -340,6 +344,7 @@ void Simulator::HandleMetrics(MemberIndex mi, const net::HttpRequest& req, net::
   }
   // Valid exposition text padded with comment lines to `huge` bytes.
   const std::size_t total = std::max(huge, body.size());
+  ex.CloseAfterResponse();
   ex.SendRaw("HTTP/1.1 200 OK\r\nContent-Type: " + std::string(kNeo4jMetricsContentType) +
              "\r\nContent-Length: " + std::to_string(total) + "\r\nConnection: close\r\n\r\n");
   ex.SendRaw(body);

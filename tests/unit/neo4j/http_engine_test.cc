@@ -18,7 +18,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -394,6 +396,46 @@ TEST_F(HttpEngineTest, IgnoresProxyEnvironment) {
   unsetenv("http_proxy");
   ASSERT_TRUE(r.ok()) << r.error().ToString();
   EXPECT_EQ(r->body, "direct");
+}
+
+// Neo4j's HTTP connector (Jetty) keeps connections alive; an agent polls tens of members one
+// request at a time per collector. Each member must keep its connection between rounds instead
+// of connecting again (libcurl's default cache holds about four connections in that pattern).
+TEST(HttpEngineReuseTest, KeepsAConnectionPerMemberAcrossRounds) {
+  constexpr int kMembers = 12;
+  std::mutex mu;
+  std::vector<std::set<int>> client_ports(kMembers);  // one client port per TCP connection
+  std::vector<std::unique_ptr<net::HttpServer>> members;
+  net::HttpServerOptions options;
+  options.num_threads = 2;
+  options.keep_alive_timeout = seconds(30);
+  for (int i = 0; i < kMembers; ++i) {
+    members.push_back(std::make_unique<net::HttpServer>(
+        options, [&mu, &client_ports, i](const net::HttpRequest& req, net::HttpExchange& ex) {
+          {
+            std::lock_guard lock(mu);
+            client_ports[i].insert(req.remote_port);
+          }
+          ex.Send({});
+        }));
+    ASSERT_TRUE(members.back()->Start().ok());
+  }
+  RealClock clock;
+  HttpEngine engine(clock);
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < kMembers; ++i) {
+      auto f = engine.Fetch(Get("http://127.0.0.1:" + std::to_string(members[i]->Port()) +
+                                "/db/neo4j/cluster/available"));
+      auto r = Wait(f);
+      ASSERT_TRUE(r.ok()) << r.error().message;
+      EXPECT_EQ(r->status, 200);
+    }
+  }
+  std::lock_guard lock(mu);
+  for (int i = 0; i < kMembers; ++i) {
+    EXPECT_EQ(client_ports[i].size(), 1u)
+        << "member " << i << " saw " << client_ports[i].size() << " connections for 3 requests";
+  }
 }
 
 TEST(RedactUrlTest, RemovesUserinfoOnly) {

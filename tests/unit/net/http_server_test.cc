@@ -11,6 +11,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace nca::net {
 namespace {
@@ -89,6 +90,112 @@ TEST(HttpServerTest, StopWakesSleepingHandlers) {
   // Stop must return although a handler is parked in SleepFor.
   server.Stop();
   client.join();
+}
+
+// Sends `requests` (complete HTTP/1.1 requests, pipelined one after the other as each answer
+// arrives) on one connection and returns everything read until the server closes it or 5 s
+// pass without a byte (then "<still open>" is appended).
+std::string RawExchange(int port, const std::vector<std::string>& requests) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval tv{};
+  tv.tv_sec = 5;
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    close(fd);
+    return "connect failed";
+  }
+  std::string out;
+  char buf[4096];
+  for (const std::string& req : requests) {
+    (void)!send(fd, req.data(), req.size(), MSG_NOSIGNAL);
+    // Read until this answer's body (the handler's bodies end with "\n.") is complete.
+    while (out.size() < 2 || out.compare(out.size() - 2, 2, "\n.") != 0) {
+      ssize_t n = read(fd, buf, sizeof(buf));
+      if (n <= 0) {
+        close(fd);
+        return out;  // closed (or silent for 5 s) before the next request could be sent
+      }
+      out.append(buf, static_cast<size_t>(n));
+    }
+    out += "|";
+  }
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof(buf))) > 0) {
+    out.append(buf, static_cast<size_t>(n));
+  }
+  if (n < 0) {
+    out += "<still open>";
+  }
+  close(fd);
+  return out;
+}
+
+HttpServer KeepAliveServer(std::chrono::milliseconds keep_alive, bool close_after) {
+  HttpServerOptions o;
+  o.keep_alive_timeout = keep_alive;
+  return HttpServer(o, [close_after](const HttpRequest& req, HttpExchange& ex) {
+    if (close_after) {
+      ex.CloseAfterResponse();
+    }
+    HttpResponse r;
+    r.body = req.path + " from port " + std::to_string(req.remote_port) + "\n.";
+    ex.Send(r);
+  });
+}
+
+TEST(HttpServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
+  HttpServer server = KeepAliveServer(std::chrono::milliseconds(300), false);
+  ASSERT_TRUE(server.Start().ok());
+  const std::string out = RawExchange(
+      server.Port(), {"GET /a HTTP/1.1\r\nHost: x\r\n\r\n", "GET /b HTTP/1.1\r\nHost: x\r\n\r\n"});
+  // Both answered on the one connection, without "Connection: close", then closed by the
+  // server once idle for the keep-alive timeout (well before the reader's 5 s).
+  EXPECT_NE(out.find("/a from port"), std::string::npos) << out;
+  EXPECT_NE(out.find("/b from port"), std::string::npos) << out;
+  EXPECT_EQ(out.find("Connection: close"), std::string::npos) << out;
+  EXPECT_EQ(out.find("<still open>"), std::string::npos) << out;
+}
+
+TEST(HttpServerTest, WithoutKeepAliveEveryAnswerCloses) {
+  HttpServer server = KeepAliveServer(std::chrono::milliseconds(0), false);
+  ASSERT_TRUE(server.Start().ok());
+  const std::string out = RawExchange(
+      server.Port(), {"GET /a HTTP/1.1\r\nHost: x\r\n\r\n", "GET /b HTTP/1.1\r\nHost: x\r\n\r\n"});
+  EXPECT_NE(out.find("/a from port"), std::string::npos) << out;
+  EXPECT_NE(out.find("Connection: close"), std::string::npos) << out;
+  EXPECT_EQ(out.find("/b from port"), std::string::npos) << out;
+}
+
+TEST(HttpServerTest, ClientCloseAndHttp10AreHonouredUnderKeepAlive) {
+  HttpServer server = KeepAliveServer(std::chrono::milliseconds(3000), false);
+  ASSERT_TRUE(server.Start().ok());
+  for (const std::string& req : {std::string("GET /a HTTP/1.1\r\nConnection: close\r\n\r\n"),
+                                 std::string("GET /a HTTP/1.0\r\n\r\n")}) {
+    const std::string out = RawExchange(server.Port(), {req, req});
+    EXPECT_NE(out.find("Connection: close"), std::string::npos) << req << out;
+    EXPECT_EQ(out.find("|"), out.size() - 1) << req << out;  // one answer, then closed
+  }
+}
+
+TEST(HttpServerTest, CloseAfterResponseClosesAKeptAliveConnection) {
+  // The keep-alive timeout is longer than the reader waits: only CloseAfterResponse can close.
+  HttpServer server = KeepAliveServer(std::chrono::milliseconds(60000), true);
+  ASSERT_TRUE(server.Start().ok());
+  const std::string asked =
+      RawExchange(server.Port(),
+                  {"GET /a HTTP/1.1\r\nConnection: keep-alive\r\n\r\n", "GET /b HTTP/1.1\r\n\r\n"});
+  EXPECT_EQ(asked.find("/b from port"), std::string::npos) << asked;
+  EXPECT_EQ(asked.find("<still open>"), std::string::npos) << asked;
+  const std::string out =
+      RawExchange(server.Port(), {"GET /a HTTP/1.1\r\n\r\n", "GET /b HTTP/1.1\r\n\r\n"});
+  EXPECT_NE(out.find("/a from port"), std::string::npos) << out;
+  EXPECT_NE(out.find("Connection: close"), std::string::npos) << out;
+  EXPECT_EQ(out.find("/b from port"), std::string::npos) << out;
+  EXPECT_EQ(out.find("<still open>"), std::string::npos) << out;
 }
 
 TEST(ToCivetListenTest, AcceptsCommonForms) {

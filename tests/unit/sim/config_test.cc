@@ -100,6 +100,7 @@ simulator:
   seed: 7
   tick: 20ms
   control_address: 127.0.0.1:0
+  keep_alive_timeout: 30s
 clusters:
   - name: a
     version: 5.19.0
@@ -128,6 +129,7 @@ clusters:
   ASSERT_TRUE(config.ok()) << config.error().message;
   EXPECT_EQ(config->seed, 7u);
   EXPECT_EQ(config->tick_interval, milliseconds(20));
+  EXPECT_EQ(config->keep_alive_timeout, seconds(30));
   const ClusterSpec& c = config->clusters[0];
   EXPECT_EQ(c.username, "admin");
   EXPECT_EQ(c.password, "secret");
@@ -178,6 +180,10 @@ TEST(SimTopologyTest, RejectsMistakes) {
       "{name: a, credentials: {password: p}, members: [y]}]",
       "clusters: [{name: a, credentials: {password: p}, members: [x]}, "
       "{name: b, credentials: {password: p}, members: [x]}]",
+      "simulator: {keep_alive_timeout: 11m}\nclusters: [{name: a, credentials: {password: p}, "
+      "members: [x]}]",
+      "simulator: {keep_alive_timeout: often}\nclusters: [{name: a, credentials: {password: p}, "
+      "members: [x]}]",
       "{{{",
   };
   for (const char* yaml : bad) {

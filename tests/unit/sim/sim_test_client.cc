@@ -41,6 +41,9 @@ SimConfig TestTopology() {
   SimConfig config;
   config.ticker = TickerMode::kOff;
   config.member_threads = 4;
+  // Keep-alive as Jetty: answers that end early (truncated, oversized) must still close at once,
+  // which a minute-long idle timeout would otherwise hide behind the client's own timeout.
+  config.keep_alive_timeout = std::chrono::seconds(60);
   for (const auto& [name, version] : std::vector<std::pair<std::string, std::string>>{
            {"v4", "4.4.26"}, {"v5", "5.26.0"}, {"cal", "2025.10.1"}}) {
     ClusterSpec c;

@@ -16,7 +16,8 @@ inline constexpr char kUser[] = "neo4j";
 inline constexpr char kPassword[] = "test-password";
 
 // Three small clusters (3 primaries + 1 secondary each): "v4" (4.4.26, members v4-1..v4-4),
-// "v5" (5.26.0) and "cal" (2025.10.1); credentials kUser/kPassword; no ticker thread.
+// "v5" (5.26.0) and "cal" (2025.10.1); credentials kUser/kPassword; no ticker thread; members
+// keep idle connections alive for 60 s.
 SimConfig TestTopology();
 
 struct Reply {

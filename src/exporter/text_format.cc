@@ -1,0 +1,258 @@
+#include "exporter/text_format.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <iterator>
+#include <limits>
+#include <string_view>
+
+#include "common/logging.h"
+
+namespace nca::exporter {
+namespace {
+
+using prometheus::ClientMetric;
+using prometheus::MetricFamily;
+using prometheus::MetricType;
+
+// As an ostream with the classic locale and precision max_digits10 - 1 (16) writes a double,
+// i.e. printf's %.16g; std::to_chars with a precision is specified as that printf conversion.
+void AppendDouble(std::string& out, double value) {
+  if (std::isnan(value)) {
+    out += "Nan";
+  } else if (std::isinf(value)) {
+    out += value < 0 ? "-Inf" : "+Inf";
+  } else {
+    char buf[32];
+    auto r = std::to_chars(buf, buf + sizeof(buf), value, std::chars_format::general,
+                           std::numeric_limits<double>::max_digits10 - 1);
+    out.append(buf, r.ptr);
+  }
+}
+
+template <typename Int>
+void AppendInt(std::string& out, Int value) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof(buf), value);
+  out.append(buf, r.ptr);
+}
+
+void AppendLabelValue(std::string& out, std::string_view value) {
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const char c = value[i];
+    if (c == '\\' || c == '"' || c == '\n') {
+      out.append(value.data() + start, i - start);
+      out += '\\';
+      out += c == '\n' ? 'n' : c;
+      start = i + 1;
+    }
+  }
+  out.append(value.data() + start, value.size() - start);
+}
+
+// An extra label after the series' own: none, a double (quantile, le) or "+Inf".
+struct Extra {
+  std::string_view name;
+  double value = 0;
+  bool inf_text = false;
+};
+
+void AppendHead(std::string& out, std::string_view name, std::string_view suffix,
+                const ClientMetric& m, const Extra& extra = {}) {
+  out += name;
+  out += suffix;
+  if (!m.label.empty() || !extra.name.empty()) {
+    out += '{';
+    bool first = true;
+    for (const auto& l : m.label) {
+      if (!first) {
+        out += ',';
+      }
+      first = false;
+      out += l.name;
+      out += "=\"";
+      AppendLabelValue(out, l.value);
+      out += '"';
+    }
+    if (!extra.name.empty()) {
+      if (!first) {
+        out += ',';
+      }
+      out += extra.name;
+      out += "=\"";
+      if (extra.inf_text) {
+        out += "+Inf";
+      } else {
+        AppendDouble(out, extra.value);
+      }
+      out += '"';
+    }
+    out += '}';
+  }
+  out += ' ';
+}
+
+void AppendTail(std::string& out, const ClientMetric& m) {
+  if (m.timestamp_ms != 0) {
+    out += ' ';
+    AppendInt(out, m.timestamp_ms);
+  }
+  out += '\n';
+}
+
+void AppendSeries(std::string& out, std::string_view name, MetricType type, const ClientMetric& m) {
+  switch (type) {
+    case MetricType::Counter:
+    case MetricType::Gauge:
+    case MetricType::Untyped:
+      AppendHead(out, name, "", m);
+      AppendDouble(out, type == MetricType::Counter ? m.counter.value
+                        : type == MetricType::Gauge ? m.gauge.value
+                                                    : m.untyped.value);
+      AppendTail(out, m);
+      break;
+    case MetricType::Summary:
+      AppendHead(out, name, "_count", m);
+      AppendInt(out, m.summary.sample_count);
+      AppendTail(out, m);
+      AppendHead(out, name, "_sum", m);
+      AppendDouble(out, m.summary.sample_sum);
+      AppendTail(out, m);
+      for (const auto& q : m.summary.quantile) {
+        AppendHead(out, name, "", m, Extra{"quantile", q.quantile});
+        AppendDouble(out, q.value);
+        AppendTail(out, m);
+      }
+      break;
+    case MetricType::Histogram: {
+      AppendHead(out, name, "_count", m);
+      AppendInt(out, m.histogram.sample_count);
+      AppendTail(out, m);
+      AppendHead(out, name, "_sum", m);
+      AppendDouble(out, m.histogram.sample_sum);
+      AppendTail(out, m);
+      double last = -std::numeric_limits<double>::infinity();
+      for (const auto& b : m.histogram.bucket) {
+        AppendHead(out, name, "_bucket", m, Extra{"le", b.upper_bound});
+        last = b.upper_bound;
+        AppendInt(out, b.cumulative_count);
+        AppendTail(out, m);
+      }
+      if (last != std::numeric_limits<double>::infinity()) {
+        AppendHead(out, name, "_bucket", m, Extra{"le", 0, true});
+        AppendInt(out, m.histogram.sample_count);
+        AppendTail(out, m);
+      }
+      break;
+    }
+    default:
+      break;  // prometheus-cpp 1.0 has no other type; an Info family would write no series
+  }
+}
+
+std::string_view TypeName(MetricType type) {
+  switch (type) {
+    case MetricType::Counter:
+      return "counter";
+    case MetricType::Gauge:
+      return "gauge";
+    case MetricType::Summary:
+      return "summary";
+    case MetricType::Histogram:
+      return "histogram";
+    case MetricType::Untyped:
+      return "untyped";
+    default:
+      return "";
+  }
+}
+
+}  // namespace
+
+void AppendFamilyText(std::string& out, const std::string& name, const std::string& help,
+                      MetricType type, const std::vector<const ClientMetric*>& series) {
+  if (!help.empty()) {
+    out += "# HELP ";
+    out += name;
+    out += ' ';
+    out += help;
+    out += '\n';
+  }
+  const std::string_view type_name = TypeName(type);
+  if (type_name.empty()) {
+    return;
+  }
+  out += "# TYPE ";
+  out += name;
+  out += ' ';
+  out += type_name;
+  out += '\n';
+  for (const ClientMetric* m : series) {
+    AppendSeries(out, name, type, *m);
+  }
+}
+
+std::string EscapeHelp(const std::string& help) {
+  if (help.find_first_of("\\\n") == std::string::npos) {
+    return help;
+  }
+  std::string out;
+  out.reserve(help.size() + 8);
+  for (char c : help) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::string RenderFamiliesText(std::vector<const MetricFamily*> families, std::size_t size_hint) {
+  std::stable_sort(families.begin(), families.end(),
+                   [](const MetricFamily* a, const MetricFamily* b) { return a->name < b->name; });
+  std::string out;
+  out.reserve(size_hint);
+  std::vector<const ClientMetric*> series;
+  for (std::size_t i = 0; i < families.size();) {
+    const MetricFamily& first = *families[i];
+    std::size_t j = i;
+    series.clear();
+    while (j < families.size() && families[j]->name == first.name) {
+      if (families[j]->type != first.type) {
+        GetLogger("exporter.web")
+            ->warn("msg=\"dropping series of a family declared with another type\" family={}",
+                   first.name);
+      } else {
+        for (const ClientMetric& m : families[j]->metric) {
+          series.push_back(&m);
+        }
+      }
+      ++j;
+    }
+    std::stable_sort(
+        series.begin(), series.end(),
+        [](const ClientMetric* a, const ClientMetric* b) { return a->label < b->label; });
+    auto dup = std::unique(
+        series.begin(), series.end(),
+        [](const ClientMetric* a, const ClientMetric* b) { return a->label == b->label; });
+    if (dup != series.end()) {
+      GetLogger("exporter.web")
+          ->warn("msg=\"dropping duplicate series\" family={} count={}", first.name,
+                 std::distance(dup, series.end()));
+      series.erase(dup, series.end());
+    }
+    if (!series.empty()) {
+      AppendFamilyText(out, first.name, EscapeHelp(first.help), first.type, series);
+    }
+    i = j;
+  }
+  return out;
+}
+
+}  // namespace nca::exporter
