@@ -45,7 +45,13 @@ std::string_view ErrorKindName(ErrorKind kind) {
 std::string Error::ToString() const {
   std::string out(ErrorKindName(kind));
   if (http_status != 0) {
-    out += " (HTTP " + std::to_string(http_status) + ")";
+    out += " (HTTP " + std::to_string(http_status);
+    if (retry_after_seconds) {
+      // What the server asked for, so that a reader sees it; the agent still asks again at its
+      // next interval (docs/fault-matrix.md, row 7).
+      out += ", Retry-After: " + std::to_string(*retry_after_seconds);
+    }
+    out += ")";
   }
   if (!neo4j_code.empty()) {
     out += " " + neo4j_code;

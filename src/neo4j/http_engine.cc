@@ -6,9 +6,12 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <exception>
 #include <map>
+#include <mutex>
 #include <string_view>
 #include <thread>
 #include <utility>
@@ -174,6 +177,7 @@ struct HttpEngine::Impl {
     // transfers at once per member; connections idle for more than CURLOPT_MAXAGE_CONN (118 s)
     // are closed by libcurl, ones the server closed are noticed before reuse.
     curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, kMaxIdleConnections);
+    completion_thread = std::thread([this] { RunCompletions(); });
     thread = std::thread([this] { Run(); });
   }
 
@@ -187,6 +191,14 @@ struct HttpEngine::Impl {
     }
     // Submissions that raced with shutdown: fail them here, on the destroying thread.
     FailQueued();
+    {
+      std::lock_guard lock(completion_mu);
+      completions_stop = true;
+    }
+    completion_cv.notify_all();
+    if (completion_thread.joinable()) {
+      completion_thread.join();  // after running every completion queued so far
+    }
     if (multi != nullptr) {
       curl_multi_cleanup(multi);
     }
@@ -195,18 +207,47 @@ struct HttpEngine::Impl {
   void Submit(HttpRequestSpec spec, HttpCallback on_done) {
     in_flight.fetch_add(1);
     if (multi == nullptr || stopping.load()) {
-      Complete(on_done, MakeError(ErrorKind::kInternal, "HTTP engine is not running"));
+      in_flight.fetch_sub(1);
+      RunCallback(on_done, MakeError(ErrorKind::kInternal, "HTTP engine is not running"));
       return;
     }
     queue.enqueue(Submission{std::move(spec), std::move(on_done), clock.Monotonic()});
     curl_multi_wakeup(multi);
   }
 
-  // Runs the callback, shielding the I/O thread from exceptions it might throw.
-  // The transfer stops counting as in flight before its callback runs, so a caller woken by the
-  // callback sees InFlight() without it.
-  void Complete(const HttpCallback& cb, Result<HttpResult> result) {
+  // Hands the result to the completion thread (or, when it is not running, runs the callback
+  // here). The transfer stops counting as in flight before its callback runs, so a caller woken
+  // by the callback sees InFlight() without it.
+  void Complete(HttpCallback cb, Result<HttpResult> result) {
     in_flight.fetch_sub(1);
+    if (!completion_thread.joinable()) {
+      RunCallback(cb, std::move(result));
+      return;
+    }
+    {
+      std::lock_guard lock(completion_mu);
+      completions.push_back(Completion{std::move(cb), std::move(result)});
+    }
+    completion_cv.notify_one();
+  }
+
+  void RunCompletions() {
+    std::unique_lock lock(completion_mu);
+    while (true) {
+      completion_cv.wait(lock, [this] { return completions_stop || !completions.empty(); });
+      if (completions.empty()) {
+        return;  // stopping, and nothing left to run
+      }
+      Completion c = std::move(completions.front());
+      completions.pop_front();
+      lock.unlock();
+      RunCallback(c.cb, std::move(c.result));
+      lock.lock();
+    }
+  }
+
+  // Runs the callback, shielding the calling thread from exceptions it might throw.
+  void RunCallback(const HttpCallback& cb, Result<HttpResult> result) {
     try {
       if (cb) {
         cb(std::move(result));
@@ -232,8 +273,9 @@ struct HttpEngine::Impl {
     transfers.clear();
     for (auto& [easy, t] : pending) {
       curl_multi_remove_handle(multi, easy);
-      Complete(t->on_done, MakeError(ErrorKind::kInternal,
-                                     t->display + ": HTTP engine stopped before completion"));
+      Complete(
+          std::move(t->on_done),
+          MakeError(ErrorKind::kInternal, t->display + ": HTTP engine stopped before completion"));
     }
     FailQueued();
   }
@@ -241,9 +283,10 @@ struct HttpEngine::Impl {
   void FailQueued() {
     Submission s;
     while (queue.try_dequeue(s)) {
-      Complete(s.on_done, MakeError(ErrorKind::kInternal,
-                                    s.spec.method + " " + RedactUrl(s.spec.url) +
-                                        ": HTTP engine stopped before the request was sent"));
+      Complete(
+          std::move(s.on_done),
+          MakeError(ErrorKind::kInternal, s.spec.method + " " + RedactUrl(s.spec.url) +
+                                              ": HTTP engine stopped before the request was sent"));
     }
   }
 
@@ -252,12 +295,12 @@ struct HttpEngine::Impl {
     while (queue.try_dequeue(s)) {
       auto t = std::make_unique<Transfer>(std::move(s.spec), std::move(s.on_done), s.submitted);
       if (auto st = Configure(*t); !st.ok()) {
-        Complete(t->on_done, st.error());
+        Complete(std::move(t->on_done), st.error());
         continue;
       }
       CURLMcode mc = curl_multi_add_handle(multi, t->easy);
       if (mc != CURLM_OK) {
-        Complete(t->on_done,
+        Complete(std::move(t->on_done),
                  MakeError(ErrorKind::kInternal, t->display + ": " + curl_multi_strerror(mc)));
         continue;
       }
@@ -398,7 +441,7 @@ struct HttpEngine::Impl {
       long status = 0;
       curl_easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &status);
       t.result.status = static_cast<int>(status);
-      Complete(t.on_done, std::move(t.result));
+      Complete(std::move(t.on_done), std::move(t.result));
       return;
     }
     Error err;
@@ -412,7 +455,7 @@ struct HttpEngine::Impl {
     }
     logger->debug("msg=\"HTTP transfer failed\" request={} reason={} err={}", LogQuote(t.display),
                   ErrorKindName(err.kind), LogQuote(err.message));
-    Complete(t.on_done, std::move(err));
+    Complete(std::move(t.on_done), std::move(err));
   }
 
   const Clock& clock;
@@ -423,6 +466,16 @@ struct HttpEngine::Impl {
   moodycamel::ConcurrentQueue<Submission> queue;
   std::map<CURL*, std::unique_ptr<Transfer>> transfers;  // I/O thread only
   std::thread thread;
+
+  struct Completion {
+    HttpCallback cb;
+    Result<HttpResult> result;
+  };
+  std::mutex completion_mu;
+  std::condition_variable completion_cv;
+  std::deque<Completion> completions;  // guarded by completion_mu
+  bool completions_stop = false;       // guarded by completion_mu
+  std::thread completion_thread;
 };
 
 HttpEngine::HttpEngine(const Clock& clock) : impl_(std::make_unique<Impl>(clock)) {}

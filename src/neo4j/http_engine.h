@@ -67,12 +67,14 @@ struct HttpResult {
 using HttpCallback = std::function<void(Result<HttpResult>)>;
 
 // Thread-safety: Submit and Fetch may be called concurrently from any thread, including from
-// inside a completion callback. Completion callbacks run on the engine's I/O thread, one at a
-// time, and must be cheap (no blocking; parsing a size-capped body is fine); only when the
-// engine is not running (libcurl failed to initialise, or shutting down) is a callback run at
-// once on the submitting thread, with a kInternal error. The destructor
-// stops the I/O thread and fails every unfinished transfer (callbacks still run exactly once);
-// it must not be called from a callback, nor concurrently with Submit/Fetch.
+// inside a completion callback. Completion callbacks run on the engine's completion thread, in
+// the order transfers finish, one at a time, never on the I/O thread: a slow callback (parsing
+// a large body) delays the callbacks after it but no transfer, whose timeouts keep being
+// measured by the I/O thread. Only when the engine is not running (libcurl failed to
+// initialise, or shutting down) is a callback run at once on the submitting thread, with a
+// kInternal error. The destructor stops the I/O thread, fails every unfinished transfer and
+// runs every pending callback (callbacks still run exactly once); it must not be called from a
+// callback, nor concurrently with Submit/Fetch.
 class HttpEngine {
  public:
   explicit HttpEngine(const Clock& clock);

@@ -624,6 +624,9 @@ TEST(FaultsTest, EveryFaultAtOnce) {
     SCOPED_TRACE("503 + Retry-After");
     ASSERT_TRUE(asked_again_after.has_value());
     EXPECT_LT(*asked_again_after, 5.0) << "the agent waited out Retry-After: 5";
+    // ... and the log says what the member asked for.
+    EXPECT_TRUE(LogHas(log, {"msg=\"member request failed\"", "member=\"unavailable\"",
+                             "(HTTP 503, Retry-After: 5)"}));
   }
   {
     SCOPED_TRACE("100 MiB body");

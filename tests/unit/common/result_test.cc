@@ -15,6 +15,18 @@ TEST(ResultTest, HoldsValueOrError) {
   EXPECT_EQ(bad.error().ToString(), "timeout: slow");
 }
 
+TEST(ResultTest, ToStringShowsHttpStatusCodeAndRetryAfter) {
+  Error e = MakeError(ErrorKind::kUnavailable, "HTTP 503 Service Unavailable");
+  e.http_status = 503;
+  EXPECT_EQ(e.ToString(), "unavailable (HTTP 503): HTTP 503 Service Unavailable");
+  e.retry_after_seconds = 5;
+  e.neo4j_code = "Neo.TransientError.General.DatabaseUnavailable";
+  EXPECT_EQ(
+      e.ToString(),
+      "unavailable (HTTP 503, Retry-After: 5) Neo.TransientError.General.DatabaseUnavailable: "
+      "HTTP 503 Service Unavailable");
+}
+
 TEST(ResultTest, ErrorKindNamesAreLabelSafe) {
   for (auto k : {ErrorKind::kConnectionRefused, ErrorKind::kMalformed, ErrorKind::kTooLarge,
                  ErrorKind::kUnauthorized, ErrorKind::kRateLimited}) {
