@@ -103,6 +103,17 @@ void AppendTail(std::string& out, const ClientMetric& m) {
   out += '\n';
 }
 
+// The _count and _sum lines of a summary or histogram series.
+void AppendCountAndSum(std::string& out, std::string_view name, const ClientMetric& m,
+                       std::uint64_t count, double sum) {
+  AppendHead(out, name, "_count", m);
+  AppendInt(out, count);
+  AppendTail(out, m);
+  AppendHead(out, name, "_sum", m);
+  AppendDouble(out, sum);
+  AppendTail(out, m);
+}
+
 void AppendSeries(std::string& out, std::string_view name, MetricType type, const ClientMetric& m) {
   switch (type) {
     case MetricType::Counter:
@@ -115,12 +126,7 @@ void AppendSeries(std::string& out, std::string_view name, MetricType type, cons
       AppendTail(out, m);
       break;
     case MetricType::Summary:
-      AppendHead(out, name, "_count", m);
-      AppendInt(out, m.summary.sample_count);
-      AppendTail(out, m);
-      AppendHead(out, name, "_sum", m);
-      AppendDouble(out, m.summary.sample_sum);
-      AppendTail(out, m);
+      AppendCountAndSum(out, name, m, m.summary.sample_count, m.summary.sample_sum);
       for (const auto& q : m.summary.quantile) {
         AppendHead(out, name, "", m, Extra{"quantile", q.quantile});
         AppendDouble(out, q.value);
@@ -128,12 +134,7 @@ void AppendSeries(std::string& out, std::string_view name, MetricType type, cons
       }
       break;
     case MetricType::Histogram: {
-      AppendHead(out, name, "_count", m);
-      AppendInt(out, m.histogram.sample_count);
-      AppendTail(out, m);
-      AppendHead(out, name, "_sum", m);
-      AppendDouble(out, m.histogram.sample_sum);
-      AppendTail(out, m);
+      AppendCountAndSum(out, name, m, m.histogram.sample_count, m.histogram.sample_sum);
       double last = -std::numeric_limits<double>::infinity();
       for (const auto& b : m.histogram.bucket) {
         AppendHead(out, name, "_bucket", m, Extra{"le", b.upper_bound});

@@ -134,6 +134,9 @@ std::string RawExchange(int port, const std::vector<std::string>& requests) {
   return out;
 }
 
+const std::vector<std::string> kTwoGets = {"GET /a HTTP/1.1\r\nHost: x\r\n\r\n",
+                                           "GET /b HTTP/1.1\r\nHost: x\r\n\r\n"};
+
 HttpServer KeepAliveServer(std::chrono::milliseconds keep_alive, bool close_after) {
   HttpServerOptions o;
   o.keep_alive_timeout = keep_alive;
@@ -148,10 +151,9 @@ HttpServer KeepAliveServer(std::chrono::milliseconds keep_alive, bool close_afte
 }
 
 TEST(HttpServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
-  HttpServer server = KeepAliveServer(std::chrono::milliseconds(300), false);
+  HttpServer server = KeepAliveServer(std::chrono::milliseconds(1500), false);
   ASSERT_TRUE(server.Start().ok());
-  const std::string out = RawExchange(
-      server.Port(), {"GET /a HTTP/1.1\r\nHost: x\r\n\r\n", "GET /b HTTP/1.1\r\nHost: x\r\n\r\n"});
+  const std::string out = RawExchange(server.Port(), kTwoGets);
   // Both answered on the one connection, without "Connection: close", then closed by the
   // server once idle for the keep-alive timeout (well before the reader's 5 s).
   EXPECT_NE(out.find("/a from port"), std::string::npos) << out;
@@ -163,8 +165,7 @@ TEST(HttpServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
 TEST(HttpServerTest, WithoutKeepAliveEveryAnswerCloses) {
   HttpServer server = KeepAliveServer(std::chrono::milliseconds(0), false);
   ASSERT_TRUE(server.Start().ok());
-  const std::string out = RawExchange(
-      server.Port(), {"GET /a HTTP/1.1\r\nHost: x\r\n\r\n", "GET /b HTTP/1.1\r\nHost: x\r\n\r\n"});
+  const std::string out = RawExchange(server.Port(), kTwoGets);
   EXPECT_NE(out.find("/a from port"), std::string::npos) << out;
   EXPECT_NE(out.find("Connection: close"), std::string::npos) << out;
   EXPECT_EQ(out.find("/b from port"), std::string::npos) << out;
