@@ -46,9 +46,8 @@ for topo in $topologies; do
     "$build_dir/neo4j-cluster-sim" --print-default-topology > "$work/$topo.yml"
   fi
   keep_alive_topology "$work/$topo.yml"
-  sim_args=(--topology "$work/$topo.yml")
   rm -f "$work/agent.yml"
-  "$build_dir/neo4j-cluster-sim" "${sim_args[@]}" --agent-config "$work/agent.yml" \
+  "$build_dir/neo4j-cluster-sim" --topology "$work/$topo.yml" --agent-config "$work/agent.yml" \
     --kube-address "" --log.level warn > "$work/sim-$topo.log" 2>&1 &
   sim_pid=$!
   pids+=("$sim_pid")

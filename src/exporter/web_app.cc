@@ -51,7 +51,6 @@ std::string FormatNumber(double v) {
   return std::string(buf.data(), ptr);
 }
 
-// prometheus-cpp 1.0.1 writes HELP verbatim; the text format requires '\' and newlines escaped.
 std::string HtmlEscape(std::string_view s) {
   std::string out;
   out.reserve(s.size());
@@ -162,6 +161,15 @@ std::string BuildLanding(const WebAppOptions& o) {
   }
   h += "</ul>\n</body>\n</html>\n";
   return h;
+}
+
+// Renders into a string reserved at the previous rendering's size and a little more (one
+// allocation, no copy), and remembers this one's.
+std::string RenderSized(std::vector<const prometheus::MetricFamily*> families,
+                        std::atomic<std::size_t>& size_hint) {
+  std::string text = RenderFamiliesText(std::move(families), size_hint.load());
+  size_hint.store(text.size() + text.size() / 8);
+  return text;
 }
 
 }  // namespace
@@ -462,9 +470,7 @@ std::string WebApp::RenderTailText() const {
       families.push_back(&f);
     }
   }
-  std::string text = RenderFamiliesText(std::move(families), tail_size_hint_.load());
-  tail_size_hint_.store(text.size() + text.size() / 8);
-  return text;
+  return RenderSized(std::move(families), tail_size_hint_);
 }
 
 void WebApp::AppendVolatileSelfMetrics(MetricSet& out) const {
@@ -495,10 +501,9 @@ ProcessStats WebApp::CurrentProcessStats() const {
   // volatile_max_age of a read share it, as scrapes share a tail.
   const auto now = std::chrono::steady_clock::now();
   std::lock_guard lock(process_mu_);
-  if (!process_read_ || now - process_read_at_ >= options_.volatile_max_age) {
+  if (!process_read_at_ || now - *process_read_at_ >= options_.volatile_max_age) {
     process_stats_ = process_reader_.Read();
     process_read_at_ = now;
-    process_read_ = true;
   }
   return process_stats_;
 }
@@ -523,10 +528,7 @@ std::string WebApp::RenderMainText() const {
   for (const auto& f : self) {
     families.push_back(&f);
   }
-  // Reserved at the previous rendering's size and a little more: one allocation, no copy.
-  std::string text = RenderFamiliesText(std::move(families), main_size_hint_.load());
-  main_size_hint_.store(text.size() + text.size() / 8);
-  return text;
+  return RenderSized(std::move(families), main_size_hint_);
 }
 
 MetricSet WebApp::SelfMetrics() const {

@@ -208,9 +208,9 @@ class WebApp {
   SnapshotStore& store_;
   ProcessMetricsReader process_reader_;
   mutable std::mutex process_mu_;
-  mutable ProcessStats process_stats_;                             // guarded by process_mu_
-  mutable std::chrono::steady_clock::time_point process_read_at_;  // guarded by process_mu_
-  mutable bool process_read_ = false;                              // guarded by process_mu_
+  mutable ProcessStats process_stats_;  // guarded by process_mu_
+  // When process_stats_ was read; none yet: guarded by process_mu_.
+  mutable std::optional<std::chrono::steady_clock::time_point> process_read_at_;
   std::string landing_;
   std::unique_ptr<net::EventServer> server_;
   int observer_id_ = -1;

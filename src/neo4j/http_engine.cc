@@ -205,12 +205,11 @@ struct HttpEngine::Impl {
   }
 
   void Submit(HttpRequestSpec spec, HttpCallback on_done) {
-    in_flight.fetch_add(1);
     if (multi == nullptr || stopping.load()) {
-      in_flight.fetch_sub(1);
       RunCallback(on_done, MakeError(ErrorKind::kInternal, "HTTP engine is not running"));
       return;
     }
+    in_flight.fetch_add(1);
     queue.enqueue(Submission{std::move(spec), std::move(on_done), clock.Monotonic()});
     curl_multi_wakeup(multi);
   }
