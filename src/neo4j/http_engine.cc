@@ -2,16 +2,23 @@
 
 #include <concurrentqueue/concurrentqueue.h>
 #include <curl/curl.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cctype>
+#include <cerrno>
 #include <condition_variable>
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <exception>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string_view>
 #include <thread>
 #include <utility>
@@ -165,11 +172,30 @@ struct HttpEngine::Impl {
       logger->error("msg=\"curl_global_init failed\"");
       return;
     }
+    // libcurl's event interface: the I/O thread waits on an epoll set of the transfers' sockets
+    // (kept up to date by SocketCallback) and on an eventfd that Submit writes, and hands libcurl
+    // only the sockets that are ready. curl_multi_perform would instead step every transfer on
+    // every wake-up (each with a poll of its socket): quadratic in the transfers at once, which
+    // at the start of a round are a few per member.
+    epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+    wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    epoll_event wake{};
+    wake.events = EPOLLIN;
+    wake.data.fd = wake_fd;
+    if (epoll_fd < 0 || wake_fd < 0 || epoll_ctl(epoll_fd, EPOLL_CTL_ADD, wake_fd, &wake) != 0) {
+      logger->error("msg=\"cannot create the HTTP engine's epoll set\" err={}",
+                    LogQuote(std::strerror(errno)));
+      return;
+    }
     multi = curl_multi_init();
     if (multi == nullptr) {
       logger->error("msg=\"curl_multi_init failed\"");
       return;
     }
+    curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, &SocketCallback);
+    curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, this);
+    curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, &TimerCallback);
+    curl_multi_setopt(multi, CURLMOPT_TIMERDATA, this);
     // Idle connections kept for reuse (HTTP keep-alive; Neo4j's Jetty connector keeps them 30 s).
     // libcurl's default is four per easy handle in the multi at the time a transfer ends, which
     // with one-transfer-at-a-time collectors means about four for every member together: each
@@ -183,9 +209,7 @@ struct HttpEngine::Impl {
 
   ~Impl() {
     stopping.store(true);
-    if (multi != nullptr) {
-      curl_multi_wakeup(multi);
-    }
+    Wake();
     if (thread.joinable()) {
       thread.join();
     }
@@ -200,8 +224,55 @@ struct HttpEngine::Impl {
       completion_thread.join();  // after running every completion queued so far
     }
     if (multi != nullptr) {
-      curl_multi_cleanup(multi);
+      curl_multi_cleanup(multi);  // may still call SocketCallback: the epoll set is closed after
     }
+    if (wake_fd >= 0) {
+      close(wake_fd);
+    }
+    if (epoll_fd >= 0) {
+      close(epoll_fd);
+    }
+  }
+
+  void Wake() const {
+    if (wake_fd >= 0) {
+      const uint64_t one = 1;
+      const ssize_t written = write(wake_fd, &one, sizeof one);
+      (void)written;  // EAGAIN only when the counter is full, which is a wake-up pending anyway
+    }
+  }
+
+  // libcurl asks for `s` to be watched for `what` (or no longer watched). Called on the I/O
+  // thread from within libcurl.
+  static int SocketCallback(CURL* /*easy*/, curl_socket_t s, int what, void* userp,
+                            void* /*socketp*/) {
+    auto* self = static_cast<Impl*>(userp);
+    if (what == CURL_POLL_REMOVE) {
+      // ENOENT or EBADF when libcurl closed the socket first: the kernel dropped it already.
+      epoll_ctl(self->epoll_fd, EPOLL_CTL_DEL, s, nullptr);
+      return 0;
+    }
+    epoll_event ev{};
+    ev.events = ((what & CURL_POLL_IN) != 0 ? EPOLLIN : 0u) |
+                ((what & CURL_POLL_OUT) != 0 ? EPOLLOUT : 0u);
+    ev.data.fd = s;
+    if (epoll_ctl(self->epoll_fd, EPOLL_CTL_MOD, s, &ev) != 0 &&
+        (errno != ENOENT || epoll_ctl(self->epoll_fd, EPOLL_CTL_ADD, s, &ev) != 0)) {
+      // The transfer cannot make progress; its own timeout (the timer) still ends it.
+      self->logger->warn("msg=\"cannot watch a socket\" err={}", LogQuote(std::strerror(errno)));
+    }
+    return 0;
+  }
+
+  // libcurl wants CURL_SOCKET_TIMEOUT in `timeout_ms` (-1: no timer). I/O thread, from libcurl.
+  static int TimerCallback(CURLM* /*multi*/, long timeout_ms, void* userp) {
+    auto* self = static_cast<Impl*>(userp);
+    if (timeout_ms < 0) {
+      self->timer_due.reset();
+    } else {
+      self->timer_due = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    }
+    return 0;
   }
 
   void Submit(HttpRequestSpec spec, HttpCallback on_done) {
@@ -211,7 +282,7 @@ struct HttpEngine::Impl {
     }
     in_flight.fetch_add(1);
     queue.enqueue(Submission{std::move(spec), std::move(on_done), clock.Monotonic()});
-    curl_multi_wakeup(multi);
+    Wake();
   }
 
   // Hands the result to the completion thread (or, when it is not running, runs the callback
@@ -259,13 +330,37 @@ struct HttpEngine::Impl {
   }
 
   void Run() {
+    std::array<epoll_event, 64> events{};
+    int running = 0;
     while (!stopping.load()) {
-      StartQueued();
-      int running = 0;
-      curl_multi_perform(multi, &running);
+      StartQueued();  // adding a transfer sets the timer to 0: it starts below
+      int wait_ms = 1000;
+      if (timer_due) {
+        const auto left = *timer_due - std::chrono::steady_clock::now();
+        // Rounded up, so that a timer due in 0.3 ms is not polled for in a busy loop.
+        wait_ms = static_cast<int>(std::clamp<int64_t>(
+            std::chrono::ceil<std::chrono::milliseconds>(left).count(), 0, 1000));
+      }
+      const int n = epoll_wait(epoll_fd, events.data(), static_cast<int>(events.size()), wait_ms);
+      for (int i = 0; i < n; ++i) {
+        const int fd = events[i].data.fd;
+        if (fd == wake_fd) {
+          uint64_t count = 0;
+          const ssize_t got = read(wake_fd, &count, sizeof count);
+          (void)got;  // EAGAIN: another wake-up read it first
+          continue;
+        }
+        const uint32_t e = events[i].events;
+        const int mask = ((e & EPOLLIN) != 0 ? CURL_CSELECT_IN : 0) |
+                         ((e & EPOLLOUT) != 0 ? CURL_CSELECT_OUT : 0) |
+                         ((e & EPOLLERR) != 0 ? CURL_CSELECT_ERR : 0);
+        curl_multi_socket_action(multi, fd, mask, &running);
+      }
+      if (timer_due && std::chrono::steady_clock::now() >= *timer_due) {
+        timer_due.reset();  // libcurl sets the next one from within the call
+        curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running);
+      }
       ReapCompleted();
-      int numfds = 0;
-      curl_multi_poll(multi, nullptr, 0, 1000, &numfds);
     }
     // Shutdown: fail everything still running, then whatever is queued.
     auto pending = std::move(transfers);
@@ -460,6 +555,10 @@ struct HttpEngine::Impl {
   const Clock& clock;
   std::shared_ptr<spdlog::logger> logger;
   CURLM* multi = nullptr;
+  int epoll_fd = -1;  // the transfers' sockets and wake_fd
+  int wake_fd = -1;   // eventfd: Submit and the destructor wake the I/O thread
+  // When libcurl wants CURL_SOCKET_TIMEOUT (TimerCallback); I/O thread only.
+  std::optional<std::chrono::steady_clock::time_point> timer_due;
   std::atomic<bool> stopping{false};
   std::atomic<std::size_t> in_flight{0};
   moodycamel::ConcurrentQueue<Submission> queue;

@@ -1,6 +1,8 @@
-// HttpEngine: asynchronous HTTP(S) client on one I/O thread driving a libcurl multi handle.
-// Any number of transfers run concurrently; a slow or hung peer only occupies its own transfer
-// (bounded by its own timeouts) and never delays the others.
+// HttpEngine: asynchronous HTTP(S) client on one I/O thread driving a libcurl multi handle
+// through its event interface (curl_multi_socket_action over epoll: each wake-up steps only the
+// transfers whose sockets are ready or whose timers are due). Any number of transfers run
+// concurrently; a slow or hung peer only occupies its own transfer (bounded by its own timeouts)
+// and never delays the others.
 //
 // Transport failures become nca::Error values (ErrorKind::kConnectionRefused, kTimeout, kTls,
 // kTooLarge, kNetwork, ...). Every HTTP answer, whatever its status code, is a successful

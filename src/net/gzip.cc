@@ -33,6 +33,9 @@ void Deflate(std::string_view data, int level, int flush, std::string& out) {
   }
   out.resize(out.size() - z.avail_out);
   deflateEnd(&z);
+  // The bound reserved above is about the input's size; a cached body (the /metrics prefix is
+  // kept until the next render) should hold only what it uses: ~50 KB, not ~600 KB.
+  out.shrink_to_fit();
 }
 
 void PutLe32(std::string& out, uint32_t v) {

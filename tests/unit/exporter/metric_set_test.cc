@@ -32,6 +32,20 @@ TEST(MetricSetTest, GaugesAndCountersAreSortedByNameAndLabels) {
   EXPECT_EQ(set[1].metric[1].gauge.value, 2);
 }
 
+// A built set is kept as a snapshot until the collector's next run: its series vectors hold
+// what they contain, not the growth room of push_back (45 series would keep room for 64).
+TEST(MetricSetTest, BuiltFamiliesKeepNoGrowthRoom) {
+  MetricSetBuilder b;
+  auto g = b.Gauge("members", "M.");
+  for (int i = 0; i < 45; ++i) {
+    g.Add({{"member", "m" + std::to_string(i)}}, i);
+  }
+  MetricSet set = std::move(b).Build();
+  ASSERT_EQ(set.size(), 1u);
+  EXPECT_EQ(set[0].metric.size(), 45u);
+  EXPECT_EQ(set[0].metric.capacity(), 45u);
+}
+
 TEST(MetricSetTest, HistogramCountsAccumulateCumulatively) {
   HistogramCounts h({0.1, 1, 10});
   for (double v : {0.05, 0.1, 0.5, 3.0, 20.0}) {

@@ -38,6 +38,15 @@ TEST(GzipTest, PrefixAndTailMakeOneMember) {
   }
 }
 
+// The prefix is kept with the cached exposition: it holds its compressed bytes, not the room
+// deflate's bound asked for (about the size of the input).
+TEST(GzipTest, PrefixKeepsOnlyWhatItUses) {
+  const std::string text = Text(600000, 3);
+  const GzipPrefix p = GzipStart(text, 1);
+  ASSERT_LT(p.bytes.size(), text.size() / 2);
+  EXPECT_LE(p.bytes.capacity(), p.bytes.size() + 64) << "size " << p.bytes.size();
+}
+
 TEST(GzipTest, OnePrefixServesManyTails) {
   const GzipPrefix p = GzipStart(Text(5000, 3));
   for (unsigned i = 0; i < 5; ++i) {
