@@ -305,14 +305,23 @@ std::shared_ptr<const WebApp::Rendered> WebApp::RenderNow() const {
   // The stamps first: a change during the render makes this rendering out of date at once.
   r->generation = store_.Generation();
   r->changes = changes_.load();
-  auto text = std::make_shared<const std::string>(RenderMainText());
-  r->gzip = std::make_shared<const net::GzipPrefix>(net::GzipStart(*text, kGzipLevel));
-  r->text = std::move(text);
+  r->text = std::make_shared<const std::string>(RenderMainText());
+  if (gzip_asked_.exchange(false)) {
+    (void)GzipOf(*r);  // a scraper wants gzip: ready before it comes
+  }
   ++renders_;
   std::shared_ptr<const Rendered> out = std::move(r);
   std::lock_guard lock(cache_mu_);
   cache_ = out;
   return out;
+}
+
+const net::GzipPrefix& WebApp::GzipOf(const Rendered& r) const {
+  std::call_once(r.gzip_once, [&] {
+    r.gzip = std::make_shared<const net::GzipPrefix>(net::GzipStart(*r.text, kGzipLevel));
+    ++compressions_;
+  });
+  return *r.gzip;
 }
 
 std::shared_ptr<const WebApp::Rendered> WebApp::Cached() const {
@@ -396,6 +405,10 @@ net::ServerResponse WebApp::Respond(const net::HttpRequest& request) const {
     try {
       const std::shared_ptr<const Rendered> cached = Cached();
       const bool gzip = net::AcceptsEncoding(request.Header("accept-encoding"), "gzip");
+      if (gzip) {
+        gzip_asked_.store(true);
+        (void)GzipOf(*cached);
+      }
       const std::shared_ptr<const Tail> tail = CurrentTail(cached, gzip);
       net::ServerResponse r;
       r.content_type = kMetricsContentType;
@@ -444,7 +457,7 @@ std::shared_ptr<const WebApp::Tail> WebApp::CurrentTail(const std::shared_ptr<co
   t->at = now;
   t->text = RenderTailText();
   if (gzip) {
-    t->gzip = net::GzipFinish(*main->gzip, t->text, kGzipLevel);
+    t->gzip = net::GzipFinish(GzipOf(*main), t->text, kGzipLevel);
     t->has_gzip = true;
   }
   std::shared_ptr<const Tail> out = std::move(t);

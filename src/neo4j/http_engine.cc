@@ -244,22 +244,30 @@ struct HttpEngine::Impl {
 
   // libcurl asks for `s` to be watched for `what` (or no longer watched). Called on the I/O
   // thread from within libcurl.
-  static int SocketCallback(CURL* /*easy*/, curl_socket_t s, int what, void* userp,
-                            void* /*socketp*/) {
+  static int SocketCallback(CURL* /*easy*/, curl_socket_t s, int what, void* userp, void* socketp) {
     auto* self = static_cast<Impl*>(userp);
     if (what == CURL_POLL_REMOVE) {
       // ENOENT or EBADF when libcurl closed the socket first: the kernel dropped it already.
+      // libcurl forgets the socket's curl_multi_assign pointer with it.
       epoll_ctl(self->epoll_fd, EPOLL_CTL_DEL, s, nullptr);
       return 0;
     }
     epoll_event ev{};
-    ev.events = ((what & CURL_POLL_IN) != 0 ? EPOLLIN : 0u) |
-                ((what & CURL_POLL_OUT) != 0 ? EPOLLOUT : 0u);
+    ev.events =
+        ((what & CURL_POLL_IN) != 0 ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) != 0 ? EPOLLOUT : 0u);
     ev.data.fd = s;
-    if (epoll_ctl(self->epoll_fd, EPOLL_CTL_MOD, s, &ev) != 0 &&
-        (errno != ENOENT || epoll_ctl(self->epoll_fd, EPOLL_CTL_ADD, s, &ev) != 0)) {
+    // A socket in the set carries a non-null curl_multi_assign pointer, so that a kept-alive
+    // connection's next transfer costs one epoll_ctl (ADD), not a failed MOD first.
+    const bool watched = socketp != nullptr;
+    if (epoll_ctl(self->epoll_fd, watched ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, s, &ev) != 0 &&
+        (errno != (watched ? ENOENT : EEXIST) ||
+         epoll_ctl(self->epoll_fd, watched ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, s, &ev) != 0)) {
       // The transfer cannot make progress; its own timeout (the timer) still ends it.
       self->logger->warn("msg=\"cannot watch a socket\" err={}", LogQuote(std::strerror(errno)));
+      return 0;
+    }
+    if (!watched) {
+      curl_multi_assign(self->multi, s, self);
     }
     return 0;
   }

@@ -3,6 +3,7 @@
 // into SHOW DATABASES / SHOW SERVERS / dbms.cluster.overview / dbms.cluster.role rows, and role
 // normalisation (NormaliseRole, RoleName). Shared helpers live in parsers_internal.{h,cc}.
 #include <algorithm>
+#include <iterator>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -60,7 +61,8 @@ Result<std::vector<CypherResult>> TxCommitAll(std::string_view body) {
   if (!envelope) {
     return envelope.error();
   }
-  const json* doc = &*envelope;
+  // Not const: the row values are moved out of the parsed document, not copied.
+  json* doc = &*envelope;
   const auto results = doc->find("results");
   if (results == doc->end()) {
     return Malformed(kContext, "missing key \"results\"");
@@ -71,7 +73,7 @@ Result<std::vector<CypherResult>> TxCommitAll(std::string_view body) {
   std::vector<CypherResult> out;
   out.reserve(results->size());
   for (std::size_t i = 0; i < results->size(); ++i) {
-    const json& res = (*results)[i];
+    json& res = (*results)[i];
     const std::string where = "results[" + std::to_string(i) + "]";
     if (!res.is_object()) {
       return Malformed(kContext, Quoted(where) + " is not an object");
@@ -79,16 +81,17 @@ Result<std::vector<CypherResult>> TxCommitAll(std::string_view body) {
     FieldReader r(res, std::string(kContext) + ": " + where);
     CypherResult cypher;
     cypher.columns = r.RequiredStringList("columns");
-    const json* data = r.Require("data");
+    (void)r.Require("data");
     if (!r.ok()) {
       return r.TakeError();
     }
+    json* data = &*res.find("data");  // present: Require found it
     if (!data->is_array()) {
       return Malformed(kContext, Quoted(where + ".data") + " is not an array");
     }
     cypher.rows.reserve(data->size());
     for (std::size_t j = 0; j < data->size(); ++j) {
-      const json& entry = (*data)[j];
+      json& entry = (*data)[j];
       const std::string row_where = where + ".data[" + std::to_string(j) + "]";
       if (!entry.is_object()) {
         return Malformed(kContext, Quoted(row_where) + " is not an object");
@@ -105,7 +108,8 @@ Result<std::vector<CypherResult>> TxCommitAll(std::string_view body) {
                                        std::to_string(row->size()) + " values for " +
                                        std::to_string(cypher.columns.size()) + " columns");
       }
-      cypher.rows.emplace_back(row->begin(), row->end());
+      cypher.rows.emplace_back(std::make_move_iterator(row->begin()),
+                               std::make_move_iterator(row->end()));
     }
     out.push_back(std::move(cypher));
   }
@@ -118,7 +122,7 @@ Result<CypherResult> QueryApi(std::string_view body) {
   if (!envelope) {
     return envelope.error();
   }
-  const json* doc = &*envelope;
+  json* doc = &*envelope;  // not const: the values are moved out, not copied
   const auto data = doc->find("data");
   if (data == doc->end()) {
     return Malformed(kContext, "missing key \"data\"");
@@ -129,10 +133,11 @@ Result<CypherResult> QueryApi(std::string_view body) {
   FieldReader r(*data, std::string(kContext) + ": data");
   CypherResult out;
   out.columns = r.RequiredStringList("fields");
-  const json* values = r.Require("values");
+  (void)r.Require("values");
   if (!r.ok()) {
     return r.TakeError();
   }
+  json* values = &*data->find("values");  // present: Require found it
   if (!values->is_array()) {
     return Malformed(kContext, "\"data.values\" is not an array");
   }
@@ -145,8 +150,9 @@ Result<CypherResult> QueryApi(std::string_view body) {
   });
   if (nested) {
     out.rows.reserve(values->size());
-    for (const json& row : *values) {
-      out.rows.emplace_back(row.begin(), row.end());
+    for (json& row : *values) {
+      out.rows.emplace_back(std::make_move_iterator(row.begin()),
+                            std::make_move_iterator(row.end()));
     }
     return out;
   }
@@ -156,14 +162,15 @@ Result<CypherResult> QueryApi(std::string_view body) {
   }
   out.rows.reserve(values->size() / width);
   for (std::size_t i = 0; i < values->size(); i += width) {
-    out.rows.emplace_back(values->begin() + static_cast<std::ptrdiff_t>(i),
-                          values->begin() + static_cast<std::ptrdiff_t>(i + width));
+    out.rows.emplace_back(
+        std::make_move_iterator(values->begin() + static_cast<std::ptrdiff_t>(i)),
+        std::make_move_iterator(values->begin() + static_cast<std::ptrdiff_t>(i + width)));
   }
   return out;
 }
 
-std::unordered_map<std::string, std::size_t> ColumnIndex(const CypherResult& result) {
-  std::unordered_map<std::string, std::size_t> index;
+internal::ColumnMap ColumnIndex(const CypherResult& result) {
+  internal::ColumnMap index;
   for (std::size_t i = 0; i < result.columns.size(); ++i) {
     index.emplace(result.columns[i], i);  // first occurrence wins
   }

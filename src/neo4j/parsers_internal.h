@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <map>
 #include <new>
 #include <nlohmann/json.hpp>
@@ -46,6 +47,13 @@ enum class IntStatus { kOk, kNotInteger, kOutOfRange };
 
 IntStatus ToInt64(const json& v, int64_t* out);
 
+// Column name -> position in a Cypher row, looked up by string_view without a temporary string.
+struct ColumnNameHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+using ColumnMap = std::unordered_map<std::string, std::size_t, ColumnNameHash, std::equal_to<>>;
+
 // Reads typed fields from a JSON object (by key) or from a Cypher row (by column name) and
 // remembers the first problem as a kMalformed Error naming the key/column. Getters return a
 // default value after an error; callers check ok() once at the end.
@@ -57,8 +65,7 @@ class FieldReader {
       : object_(&object), context_(std::move(context)) {}
 
   // Reads the columns of `row` (positions in `columns`).
-  FieldReader(const std::unordered_map<std::string, std::size_t>& columns,
-              const std::vector<json>& row, std::string context)
+  FieldReader(const ColumnMap& columns, const std::vector<json>& row, std::string context)
       : columns_(&columns), row_(&row), context_(std::move(context)) {}
 
   bool ok() const { return !error_.has_value(); }
@@ -73,7 +80,7 @@ class FieldReader {
       }
       return &*it;
     }
-    const auto it = columns_->find(std::string(name));
+    const auto it = columns_->find(name);
     if (it == columns_->end() || it->second >= row_->size() || (*row_)[it->second].is_null()) {
       return nullptr;
     }
@@ -84,7 +91,7 @@ class FieldReader {
     if (object_ != nullptr) {
       return object_->contains(name);
     }
-    return columns_->count(std::string(name)) > 0;
+    return columns_->find(name) != columns_->end();
   }
 
   // Required: the key/column must exist; a null value is accepted only when `allow_null`.
@@ -225,7 +232,7 @@ class FieldReader {
   }
 
   const json* object_ = nullptr;
-  const std::unordered_map<std::string, std::size_t>* columns_ = nullptr;
+  const ColumnMap* columns_ = nullptr;
   const std::vector<json>* row_ = nullptr;
   std::string context_;
   std::optional<Error> error_;

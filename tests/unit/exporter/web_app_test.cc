@@ -56,7 +56,9 @@ size_t AppendHeader(char* data, size_t size, size_t n, void* user) {
   return size * n;
 }
 
-Fetched Fetch(int port, const std::string& method, const std::string& path) {
+// `request_headers` are sent as given ("Name: value"); curl does not decode what comes back.
+Fetched Fetch(int port, const std::string& method, const std::string& path,
+              const std::vector<std::string>& request_headers = {}) {
   Fetched out;
   CURL* c = curl_easy_init();
   if (c == nullptr) {
@@ -77,9 +79,15 @@ Fetched Fetch(int port, const std::string& method, const std::string& path) {
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &out.body);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, &AppendHeader);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &out.headers);
+  curl_slist* headers = nullptr;
+  for (const auto& h : request_headers) {
+    headers = curl_slist_append(headers, h.c_str());
+  }
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
   out.ok = curl_easy_perform(c) == CURLE_OK;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out.status);
   curl_easy_cleanup(c);
+  curl_slist_free_all(headers);
   return out;
 }
 
@@ -750,6 +758,46 @@ TEST_F(WebAppCacheTest, GzipWhenAskedDecodesToTheSameExposition) {
   EXPECT_EQ(identity.headers.count("content-encoding"), 0u);
   EXPECT_EQ(*plain, identity.body);  // fixed process stats: byte for byte
   EXPECT_LT(body.size(), identity.body.size() / 3);
+}
+
+// A rendering is compressed only when a scraper wants gzip: by that scrape, or by the renderer
+// when a gzip scrape came since the previous rendering.
+TEST_F(WebAppCacheTest, CompressesOnlyRenderingsAScraperAsksGzipFor) {
+  auto publish = [this](int i) {
+    const uint64_t renders = app_->Renders();
+    MetricSetBuilder more;
+    more.Gauge("neo4j_fresh_family", "Published after start.").Add({{"member", "m9"}}, i);
+    store_.Publish(Snap("fresh", std::move(more).Build(), true, 0.1, 1700000100 + i));
+    return WaitRenders(renders + 1);
+  };
+  ASSERT_TRUE(publish(1));
+  ASSERT_TRUE(publish(2));
+  EXPECT_EQ(Fetch(app_->Port(), "GET", "/metrics").headers.count("content-encoding"), 0u);
+  EXPECT_EQ(app_->Compressions(), 0u) << "renderings compressed although nobody asked for gzip";
+
+  const std::vector<std::string> gzip = {"Accept-Encoding: gzip"};
+  const Fetched first = Fetch(app_->Port(), "GET", "/metrics", gzip);
+  ASSERT_TRUE(first.ok);
+  EXPECT_EQ(first.headers.at("content-encoding"), "gzip");
+  auto plain = net::Gunzip(first.body);
+  ASSERT_TRUE(plain.ok()) << plain.error().message;
+  EXPECT_EQ(Samples(*plain)["neo4j_fresh_family{member=\"m9\"}"], "2");
+  EXPECT_EQ(app_->Compressions(), 1u);
+  ASSERT_TRUE(Fetch(app_->Port(), "GET", "/metrics", gzip).ok);
+  EXPECT_EQ(app_->Compressions(), 1u) << "the same rendering compressed twice";
+
+  // Asked since the previous rendering: the renderer compresses the next one itself.
+  ASSERT_TRUE(publish(3));
+  EXPECT_EQ(app_->Compressions(), 2u);
+  const Fetched third = Fetch(app_->Port(), "GET", "/metrics", gzip);
+  plain = net::Gunzip(third.body);
+  ASSERT_TRUE(plain.ok()) << plain.error().message;
+  EXPECT_EQ(Samples(*plain)["neo4j_fresh_family{member=\"m9\"}"], "3");
+  EXPECT_EQ(app_->Compressions(), 2u);
+  // Not asked since: the next rendering is left uncompressed.
+  ASSERT_TRUE(publish(4));
+  ASSERT_TRUE(publish(5));
+  EXPECT_EQ(app_->Compressions(), 3u);  // publish(4) followed the gzip scrape of rendering 3
 }
 
 TEST_F(WebAppCacheTest, OneConnectionServesManyScrapes) {
