@@ -1,5 +1,6 @@
 // Internal to the engine: PromQL function and aggregation implementations (Prometheus 2.42
-// promql/functions.go, quantile.go and the aggregation loop of engine.go). Exposed for tests.
+// promql/functions.go, quantile.go and the aggregation loop of engine.go), implemented in
+// functions.cc, go_math.cc and aggregate.cc. Exposed for tests.
 //
 // Pure functions; thread-safe.
 #pragma once
@@ -37,6 +38,11 @@ struct Bucket {
 };
 // bucketQuantile() with coalesceBuckets/ensureMonotonic; sorts and edits `buckets`.
 double BucketQuantile(double q, std::vector<Bucket>& buckets);
+
+// Go's vectorByValueHeap order as a strict weak ordering: NaN first, then ascending; and the
+// reverse-value order: NaN first, then descending (sort, sort_desc, topk, bottomk).
+bool LessNaNFirst(double a, double b);
+bool GreaterNaNFirst(double a, double b);
 
 // The labels absent()/absent_over_time() return for a selector argument.
 Labels AbsentLabels(const VectorSelector& vs);
