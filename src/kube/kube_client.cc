@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <fstream>
+#include <future>
 #include <sstream>
 #include <thread>
 #include <utility>
@@ -118,6 +119,11 @@ KubeClient::KubeClient(KubeConfig config, neo4j::HttpEngine& engine, const Clock
       token_(config_.token_file, clock, options.token_refresh),
       logger_(GetLogger("kube.client")) {}
 
+namespace {
+// How much longer than a request's own timeout its result may take to reach the caller.
+constexpr milliseconds kCompletionGrace{1000};
+}  // namespace
+
 Result<neo4j::HttpResult> KubeClient::Request(const std::string& path_and_query,
                                               const Access& access, MonoTime deadline) {
   const std::string what = "GET " + path_and_query;
@@ -150,7 +156,17 @@ Result<neo4j::HttpResult> KubeClient::Request(const std::string& path_and_query,
     spec.tls.ca_file = config_.ca_file;
     spec.tls.insecure_skip_verify = config_.insecure_skip_verify;
 
-    Result<neo4j::HttpResult> r = engine_.Fetch(std::move(spec)).get();
+    // The transfer ends by its own timeout, but its result reaches us through the engine's one
+    // completion thread, which another request's callback may hold (a large answer being
+    // parsed): the wait is bounded as well, and the request fails rather than stalls the caller.
+    const milliseconds wait = spec.total_timeout + kCompletionGrace;
+    std::future<Result<neo4j::HttpResult>> pending = engine_.Fetch(std::move(spec));
+    if (pending.wait_for(wait) != std::future_status::ready) {
+      return MakeError(ErrorKind::kTimeout,
+                       what + ": no result within " + std::to_string(wait.count()) +
+                           " ms (the HTTP engine's completion thread is busy)");
+    }
+    Result<neo4j::HttpResult> r = pending.get();
     std::optional<int> retry_after;
     if (r.ok()) {
       int status = r->status;

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -306,6 +307,33 @@ TEST_F(KubeClientTest, TransportErrorsAreRetried) {
   ASSERT_FALSE(nodes.ok());
   EXPECT_EQ(nodes.error().kind, ErrorKind::kConnectionRefused);
   EXPECT_NE(nodes.error().message.find("3 attempts"), std::string::npos) << nodes.error().message;
+}
+
+// The engine runs completion callbacks one at a time: while another request's callback holds it
+// (a large answer being parsed), the client's result cannot arrive. The request fails as a
+// timeout instead of blocking its caller until the callback ends.
+TEST_F(KubeClientTest, ABusyCompletionThreadIsATimeoutNotAStall) {
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::promise<void> holding;
+  neo4j::HttpRequestSpec blocker;
+  blocker.url = api_.BaseUrl() + "/api/v1/nodes";
+  engine_.Submit(blocker, [released, &holding](Result<neo4j::HttpResult>) {
+    holding.set_value();
+    released.wait();
+  });
+  ASSERT_EQ(holding.get_future().wait_for(seconds(10)), std::future_status::ready);
+  options_.request_timeout = milliseconds(200);
+  auto listing =
+      std::async(std::launch::async, [this] { return Client().ListNodes("", Deadline()); });
+  const bool returned = listing.wait_for(seconds(20)) == std::future_status::ready;
+  release.set_value();
+  ASSERT_TRUE(returned) << "ListNodes stalled behind the busy completion thread";
+  auto nodes = listing.get();
+  ASSERT_FALSE(nodes.ok());
+  EXPECT_EQ(nodes.error().kind, ErrorKind::kTimeout);
+  EXPECT_NE(nodes.error().message.find("completion thread is busy"), std::string::npos)
+      << nodes.error().message;
 }
 
 TEST_F(KubeClientTest, GoneOnContinueRestartsTheListOnce) {
