@@ -45,6 +45,7 @@
 #include "support/pod_spec.h"
 #include "support/process.h"
 #include "support/real_servers.h"
+#include "support/test_pki.h"
 
 namespace nca::testing {
 namespace {
@@ -204,23 +205,22 @@ class DaemonSet {
   // The agents reach the API server as in a pod: in-cluster mode, https://$KUBERNETES_SERVICE_HOST
   // :$KUBERNETES_SERVICE_PORT verified with the service account's ca.crt, its token and namespace
   // files. The simulator's Kubernetes API speaks plain HTTP, so socat terminates TLS in front of it
-  // with a certificate for 127.0.0.1 signed by a CA made here.
+  // with the test PKI's certificate for 127.0.0.1 (tests/support/test_pki.h).
   bool StartApiServerFront() {
-    const std::string dir = WriteTempFile("ext.cnf", "subjectAltName=IP:127.0.0.1\n");
-    const std::string d = dir.substr(0, dir.rfind('/'));
-    const std::string cmd =
-        "cd " + d +
-        " && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key"
-        " -out ca.crt -days 2 -subj '/CN=nca test cluster CA'"
-        " && openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout srv.key"
-        " -out srv.csr -subj '/CN=kubernetes'"
-        " && openssl x509 -req -in srv.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out srv.crt"
-        " -days 2 -extfile ext.cnf && cat srv.key srv.crt > srv.pem"
-        " && mkdir -p serviceaccount && cp ca.crt serviceaccount/ca.crt"
-        " && printf neo4j > serviceaccount/namespace && printf e2e-token > serviceaccount/token";
+    if (!pki_.ok()) {
+      ADD_FAILURE() << "test PKI: " << pki_.error;
+      return false;
+    }
+    const std::string token = WriteTempFile("token", "e2e-token");
+    const std::string d = token.substr(0, token.rfind('/'));
+    const std::string cmd = "cd " + d +
+                            " && mkdir -p serviceaccount && mv token serviceaccount/token"
+                            " && cp '" +
+                            pki_.ca_cert +
+                            "' serviceaccount/ca.crt && printf neo4j > serviceaccount/namespace";
     CommandResult made = RunCommand({"sh", "-c", cmd});
     if (made.exit_code != 0) {
-      ADD_FAILURE() << "certificates: " << made.output;
+      ADD_FAILURE() << "service account files: " << made.output;
       return false;
     }
     service_account_dir_ = d + "/serviceaccount";
@@ -234,7 +234,8 @@ class DaemonSet {
     }
     front_ = std::make_unique<Process>(std::vector<std::string>{
         socat, "-d", "-d",
-        "OPENSSL-LISTEN:0,bind=127.0.0.1,reuseaddr,fork,verify=0,cert=" + d + "/srv.pem",
+        "OPENSSL-LISTEN:0,bind=127.0.0.1,reuseaddr,fork,verify=0,cert=" + pki_.server_cert +
+            ",key=" + pki_.server_key,
         "TCP:127.0.0.1:" + kube_port});
     auto line = front_->WaitForOutput("listening on", seconds(10));
     if (!line) {
@@ -574,6 +575,7 @@ class DaemonSet {
   bool ok_ = false;
   RealClock clock_;
   std::unique_ptr<sim::Simulator> sim_;
+  const TestPki pki_;               // the API server's certificate and CA; outlives front_
   std::unique_ptr<Process> front_;  // socat: TLS in front of the simulator's Kubernetes API
   std::string api_port_;
   std::string service_account_dir_;

@@ -56,9 +56,10 @@ TestPki::TestPki() {
   (void)IssueServer("nca test server", server_cert, server_key);
 }
 
-bool TestPki::IssueServer(const std::string& cn, const std::string& cert, const std::string& key) {
-  std::ofstream(dir + "/server.ext") << "subjectAltName=IP:127.0.0.1,DNS:localhost\n"
-                                        "extendedKeyUsage=serverAuth\n";
+bool TestPki::IssueServer(const std::string& cn, const std::string& cert, const std::string& key,
+                          const std::string& subject_alt_names) {
+  std::ofstream(dir + "/server.ext")
+      << "subjectAltName=" << subject_alt_names << "\nextendedKeyUsage=serverAuth\n";
   // Written next to the target and renamed, so that a reader never sees half a file.
   const std::string script =
       std::string(kNewKey) + " -keyout next.key -out next.csr -subj '/CN=" + cn + "' 2>/dev/null" +

@@ -22,9 +22,11 @@ struct TestPki {
   TestPki& operator=(const TestPki&) = delete;
   bool ok() const { return error.empty(); }
 
-  // Issues another server certificate (same names, subject CN=`cn`) into `cert`/`key`, signed by
-  // the CA: for certificate rotation tests. False on failure (see error).
-  bool IssueServer(const std::string& cn, const std::string& cert, const std::string& key);
+  // Issues another server certificate (subject CN=`cn`, `subject_alt_names` in openssl's form,
+  // by default the same names as server_cert) into `cert`/`key`, signed by the CA: for
+  // certificate rotation and server-name tests. False on failure (see error).
+  bool IssueServer(const std::string& cn, const std::string& cert, const std::string& key,
+                   const std::string& subject_alt_names = "IP:127.0.0.1,DNS:localhost");
 };
 
 }  // namespace nca::testing

@@ -15,6 +15,7 @@
 #include "net/http_server.h"
 #include "support/process.h"
 #include "support/real_servers.h"
+#include "support/test_pki.h"
 
 namespace nca::collectors {
 namespace {
@@ -222,33 +223,23 @@ TEST_F(Neo4jMetricsCollectorTest, IncludeExcludeAndLimit) {
             4.0);
 }
 
-// An https endpoint (Neo4j's endpoint behind a TLS-terminating proxy; here socat with a
-// certificate for 127.0.0.1 signed by a CA made for the test): verified with the cluster's
+// An https endpoint (Neo4j's endpoint behind a TLS-terminating proxy; here socat with the test
+// PKI's certificate for 127.0.0.1): verified with the cluster's
 // tls.ca_file, refused (reason tls) without it.
 TEST_F(Neo4jMetricsCollectorTest, HttpsEndpointIsVerifiedWithTheClustersCa) {
   const std::string socat = testing::FindBinary("socat");
   if (socat.empty()) {
     GTEST_SKIP() << "socat not found (scripts/setup.sh installs it)";
   }
-  const std::string ext = testing::WriteTempFile("ext.cnf", "subjectAltName=IP:127.0.0.1\n");
-  const std::string d = ext.substr(0, ext.rfind('/'));
-  auto made = testing::RunCommand(
-      {"sh", "-c",
-       "cd " + d +
-           " && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "
-           "ca.key -out ca.crt -days 2 -subj '/CN=nca test CA' 2>/dev/null"
-           " && openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout srv.key"
-           " -out srv.csr -subj '/CN=neo4j' 2>/dev/null"
-           " && openssl x509 -req -in srv.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out "
-           "srv.crt -days 2 -extfile ext.cnf 2>/dev/null && cat srv.key srv.crt > srv.pem"});
-  ASSERT_EQ(made.exit_code, 0) << made.output;
+  const testing::TestPki pki;  // server certificate for 127.0.0.1, signed by the test CA
+  ASSERT_TRUE(pki.ok()) << pki.error;
   const std::string plain = two_.Url();
   const std::string port =
       plain.substr(plain.rfind(':') + 1, plain.rfind('/') - plain.rfind(':') - 1);
-  testing::Process front(
-      {socat, "-d", "-d",
-       "OPENSSL-LISTEN:0,bind=127.0.0.1,reuseaddr,fork,verify=0,cert=" + d + "/srv.pem",
-       "TCP:127.0.0.1:" + port});
+  testing::Process front({socat, "-d", "-d",
+                          "OPENSSL-LISTEN:0,bind=127.0.0.1,reuseaddr,fork,verify=0,cert=" +
+                              pki.server_cert + ",key=" + pki.server_key,
+                          "TCP:127.0.0.1:" + port});
   auto line = front.WaitForOutput("listening on", std::chrono::seconds(10));
   ASSERT_TRUE(line) << front.Stderr();
   std::string tls_port = line->substr(line->rfind(':') + 1);
@@ -263,7 +254,7 @@ TEST_F(Neo4jMetricsCollectorTest, HttpsEndpointIsVerifiedWithTheClustersCa) {
       << "not trusted without the CA";
   EXPECT_EQ(Value(out.metrics, "neo4j_metrics_scrape_errors_total", Of("m2", {{"reason", "tls"}})),
             1.0);
-  cluster.config().tls.ca_file = d + "/ca.crt";
+  cluster.config().tls.ca_file = pki.ca_cert;
   out = Run();
   EXPECT_EQ(Value(out.metrics, "neo4j_metrics_scrape_success", Of("m2")), 1.0);
   EXPECT_EQ(

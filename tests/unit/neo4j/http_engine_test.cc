@@ -16,8 +16,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -27,6 +25,7 @@
 
 #include "common/clock.h"
 #include "net/http_server.h"
+#include "support/test_pki.h"
 
 namespace nca::neo4j {
 namespace {
@@ -530,45 +529,26 @@ TEST_F(HttpEngineTest, MeasuresTotalSecondsWithTheInjectedClock) {
   EXPECT_DOUBLE_EQ(r->total_seconds, 3.0);
 }
 
-// ---- TLS, against `openssl s_server -www` with certificates generated at test time ----
+// ---- TLS, against `openssl s_server -www` with the test PKI (tests/support/test_pki.h) ----
 
 class HttpEngineTlsTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    if (std::system("command -v openssl > /dev/null 2>&1") != 0) {
-      skip_reason_ = "openssl CLI not installed";
+    pki_ = new nca::testing::TestPki();
+    if (!pki_->ok()) {
+      skip_reason_ = pki_->error;
       return;
     }
-    char tmpl[] = "/tmp/nca-tls-XXXXXX";
-    if (mkdtemp(tmpl) == nullptr) {
-      skip_reason_ = "mkdtemp failed";
-      return;
-    }
-    dir_ = tmpl;
-    std::ofstream(dir_ + "/ext.cnf") << "subjectAltName=DNS:neo4j-core-0.example\n";
-    std::string d = dir_;
-    std::string cmd = "cd " + d +
-                      " && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes"
-                      " -keyout ca.key -out ca.pem -days 2 -subj '/CN=nca test CA'"
-                      " && openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes"
-                      " -keyout srv.key -out srv.csr -subj '/CN=neo4j-core-0.example'"
-                      " && openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial"
-                      " -out srv.pem -days 2 -extfile ext.cnf"
-                      " && openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes"
-                      " -keyout client.key -out client.csr -subj '/CN=nca agent'"
-                      " && openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key"
-                      " -CAcreateserial -out client.pem -days 2";
-    cmd += " > openssl.log 2>&1";
-    if (std::system(cmd.c_str()) != 0) {
-      skip_reason_ = "could not generate certificates with openssl (see " + d + "/openssl.log)";
+    // The member's certificate names only its DNS name, not the 127.0.0.1 the tests connect to.
+    if (!pki_->IssueServer("neo4j-core-0.example", pki_->dir + "/member.crt",
+                           pki_->dir + "/member.key", "DNS:neo4j-core-0.example")) {
+      skip_reason_ = pki_->error;
     }
   }
 
   static void TearDownTestSuite() {
-    if (!dir_.empty()) {
-      std::error_code ec;
-      std::filesystem::remove_all(dir_, ec);
-    }
+    delete pki_;
+    pki_ = nullptr;
   }
 
   void SetUp() override {
@@ -595,8 +575,8 @@ class HttpEngineTlsTest : public ::testing::Test {
     int fds[2];
     ASSERT_EQ(pipe(fds), 0);
     out_fd_ = fds[0];
-    std::string cert = dir_ + "/srv.pem";
-    std::string key = dir_ + "/srv.key";
+    std::string cert = pki_->dir + "/member.crt";
+    std::string key = pki_->dir + "/member.key";
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
@@ -657,20 +637,20 @@ class HttpEngineTlsTest : public ::testing::Test {
     return Wait(f);
   }
 
-  static std::string dir_;
+  static nca::testing::TestPki* pki_;
   static std::string skip_reason_;
   pid_t pid_ = -1;
   int out_fd_ = -1;
   int port_ = 0;
 };
 
-std::string HttpEngineTlsTest::dir_;
+nca::testing::TestPki* HttpEngineTlsTest::pki_ = nullptr;
 std::string HttpEngineTlsTest::skip_reason_;
 
 TEST_F(HttpEngineTlsTest, VerifiesAgainstCaFileAndServerNameOverride) {
   StartServer();
   HttpRequestSpec spec = Spec();
-  spec.tls.ca_file = dir_ + "/ca.pem";
+  spec.tls.ca_file = pki_->ca_cert;
   spec.tls.server_name = "neo4j-core-0.example";
   auto r = Run(spec);
   ASSERT_TRUE(r.ok()) << r.error().ToString();
@@ -680,7 +660,7 @@ TEST_F(HttpEngineTlsTest, VerifiesAgainstCaFileAndServerNameOverride) {
 TEST_F(HttpEngineTlsTest, HostNameMismatchIsATlsError) {
   StartServer();
   HttpRequestSpec spec = Spec();
-  spec.tls.ca_file = dir_ + "/ca.pem";  // trusted CA, but the cert is not for 127.0.0.1
+  spec.tls.ca_file = pki_->ca_cert;  // trusted CA, but the cert is not for 127.0.0.1
   auto r = Run(spec);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().kind, ErrorKind::kTls) << r.error().ToString();
@@ -705,15 +685,15 @@ TEST_F(HttpEngineTlsTest, InsecureSkipVerifyConnects) {
 }
 
 TEST_F(HttpEngineTlsTest, PresentsClientCertificateWhenRequired) {
-  StartServer({"-Verify", "1", "-CAfile", dir_ + "/ca.pem"});
+  StartServer({"-Verify", "1", "-CAfile", pki_->ca_cert});
   HttpRequestSpec spec = Spec();
-  spec.tls.ca_file = dir_ + "/ca.pem";
+  spec.tls.ca_file = pki_->ca_cert;
   spec.tls.server_name = "neo4j-core-0.example";
   auto without = Run(spec);
   EXPECT_FALSE(without.ok()) << "server requires a client certificate";
 
-  spec.tls.cert_file = dir_ + "/client.pem";
-  spec.tls.key_file = dir_ + "/client.key";
+  spec.tls.cert_file = pki_->client_cert;
+  spec.tls.key_file = pki_->client_key;
   auto with = Run(spec);
   ASSERT_TRUE(with.ok()) << with.error().ToString();
   EXPECT_EQ(with->status, 200);
