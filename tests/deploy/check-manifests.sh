@@ -343,7 +343,7 @@ check_entry_point() {
   local sa ds_ns
   sa=$(v "$dsv" sa)
   ds_ns=$(v "$dsv" ns)
-  if ! awk -v s="$sa" '$2 == "ServiceAccount" && $3 == s' "$out/index" | grep -q .; then
+  if ! awk -v s="$sa" '$2 == "ServiceAccount" && $3 == s' "$out/index" | grep . > /dev/null; then
     fail "the DaemonSet's serviceAccountName '$sa' is not a rendered ServiceAccount"
   else ok; fi
   local f
@@ -353,7 +353,7 @@ check_entry_point() {
     subjects=$(q "$f" '{range .subjects[*]}{.kind}{" "}{.name}{" "}{.namespace}{"\n"}{end}')
     expect "$b subjects" "$subjects" "ServiceAccount $sa $ds_ns"
     ref=$(q "$f" '{.roleRef.kind} {.roleRef.name}')
-    if ! awk -v r="$ref" '$2 " " $3 == r' "$out/index" | grep -q .; then
+    if ! awk -v r="$ref" '$2 " " $3 == r' "$out/index" | grep . > /dev/null; then
       fail "$b roleRef $ref is not rendered"
     else ok; fi
   done
@@ -451,7 +451,7 @@ check_entry_point() {
     [ -n "$cm" ] || continue
     cmf=$(awk -v n="$cm" '$2 == "ConfigMap" && $3 == n { print $1 }' "$out/index")
     if [ -z "$cmf" ]; then fail "env refers to ConfigMap $cm, which is not rendered"; continue; fi
-    if q "$out/$cmf.yaml" '{.data}' | json_top_keys | grep -qxF -- "$key"; then ok; else fail "env refers to key $key of ConfigMap $cm, which it does not have"; fi
+    if q "$out/$cmf.yaml" '{.data}' | json_top_keys | grep -xF -- "$key" > /dev/null; then ok; else fail "env refers to key $key of ConfigMap $cm, which it does not have"; fi
   done <<<"$refs"
   expect "env NODE_NAME (downward API)" "$(v "$dsv" nodename)" spec.nodeName
   expect "env POD_NAMESPACE (downward API)" "$(v "$dsv" podns)" metadata.namespace

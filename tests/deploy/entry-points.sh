@@ -11,7 +11,9 @@ load_entry_points() {
     d=$(dirname "${k#"$deploy"/}")
     [ "$k" != "$deploy/kustomization.yaml" ] || d=.
     grep -q '^kind: Component' "$k" && continue
-    printf '%s\n' "${entries[@]}" | grep -qxF -- "$d" || fail "entry point $d (has $(basename "$k")) is not in tests/deploy/entry-points.txt"
+    # grep reads to the end (no -q): with pipefail, a grep that quits at the first match can leave
+    # printf killed by SIGPIPE, and the pipeline failing although the entry is listed.
+    printf '%s\n' "${entries[@]}" | grep -xF -- "$d" > /dev/null || fail "entry point $d (has $(basename "$k")) is not in tests/deploy/entry-points.txt"
   done < <(find "$deploy" -name kustomization.yaml -o -name kustomization.yml -o -name Kustomization | sort)
 }
 
