@@ -33,15 +33,10 @@ control_port=$(free_port)
 "$build_dir/neo4j-cluster-sim" --control-address "127.0.0.1:$control_port" --kube-address "" \
   --agent-config "$work/agent.yml" --log.level warn > "$work/sim.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 1 200); do [ -s "$work/agent.yml" ] && break; sleep 0.1; done
-[ -s "$work/agent.yml" ] || { cat "$work/sim.log"; exit 1; }
+await_agent_config "$work/sim.log"
 control="http://127.0.0.1:$control_port"
 
-agent_port=$(free_port)
-NEO4J_USERNAME=neo4j NEO4J_PASSWORD=demo-password-not-secret \
-  "$build_dir/neo4j-cluster-agent" --config "$work/agent.yml" \
-  --web.listen-address "127.0.0.1:$agent_port" --log.level warn > "$work/agent.log" 2>&1 &
-pids+=($!)
+start_agent "$work/agent.log"
 agent="http://127.0.0.1:$agent_port"
 
 prom_port=$(free_port)

@@ -61,20 +61,8 @@ for topo in $topologies; do
       --kube-address "" --log.level warn > "$work/sim-$topo.log" 2>&1 &
     sim_pid=$!
     pids+=("$sim_pid")
-    for _ in $(seq 1 200); do [ -s "$work/agent.yml" ] && break; sleep 0.1; done
-    [ -s "$work/agent.yml" ] || { cat "$work/sim-$topo.log"; exit 1; }
-
-    agent_port=$(free_port)
-    NEO4J_USERNAME=neo4j NEO4J_PASSWORD=demo-password-not-secret \
-      "$build_dir/neo4j-cluster-agent" --config "$work/agent.yml" \
-      --rules.file rules/prometheus/neo4j-cluster.rules.yml \
-      --web.listen-address "127.0.0.1:$agent_port" --log.level warn > "$work/agent-$topo.log" 2>&1 &
-    agent_pid=$!
-    pids+=("$agent_pid")
-    for _ in $(seq 1 300); do
-      curl -fs "http://127.0.0.1:$agent_port/-/ready" > /dev/null 2>&1 && break
-      sleep 0.1
-    done
+    await_agent_config "$work/sim-$topo.log"
+    start_agent "$work/agent-$topo.log" --rules.file rules/prometheus/neo4j-cluster.rules.yml
     sleep "$warmup"  # collectors, rules and allocator arenas settle (not synchronisation)
     a0=$(ticks "$agent_pid")
     s0=$(ticks "$sim_pid")

@@ -4,6 +4,9 @@
 #   free_port                 a loopback port the kernel considers free now
 #   write_3x15                the 3 clusters x 15 members topology (YAML on stdout)
 #   keep_alive_topology FILE  makes the members of topology FILE keep connections alive like Neo4j
+#   await_agent_config LOG    waits for the simulator to write $work/agent.yml (shows LOG if not)
+#   start_agent LOG [ARG...]  the agent on $work/agent.yml, listening on a free loopback port
+#                             ($agent_port, pid $agent_pid), ready; ARGs are added to its flags
 # Callers set build_dir first.
 
 bench_build() {
@@ -59,4 +62,25 @@ keep_alive_topology() {
   else
     sed -i "1i simulator:\n$settings" "$1"
   fi
+}
+
+await_agent_config() {
+  for _ in $(seq 1 200); do [ -s "$work/agent.yml" ] && return 0; sleep 0.1; done
+  cat "$1"
+  exit 1
+}
+
+start_agent() {
+  local log="$1"
+  shift
+  agent_port=$(free_port)
+  NEO4J_USERNAME=neo4j NEO4J_PASSWORD=demo-password-not-secret \
+    "$build_dir/neo4j-cluster-agent" --config "$work/agent.yml" "$@" \
+    --web.listen-address "127.0.0.1:$agent_port" --log.level warn > "$log" 2>&1 &
+  agent_pid=$!
+  pids+=("$agent_pid")
+  for _ in $(seq 1 300); do
+    curl -fs "http://127.0.0.1:$agent_port/-/ready" > /dev/null 2>&1 && return 0
+    sleep 0.1
+  done
 }

@@ -31,19 +31,8 @@ control_port=$(free_port)
   --control-address "127.0.0.1:$control_port" --agent-config "$work/agent.yml" \
   --log.level warn > "$work/sim.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 1 200); do [ -s "$work/agent.yml" ] && break; sleep 0.1; done
-[ -s "$work/agent.yml" ] || { cat "$work/sim.log"; exit 1; }
-
-agent_port=$(free_port)
-NEO4J_USERNAME=neo4j NEO4J_PASSWORD=demo-password-not-secret \
-  "$build_dir/neo4j-cluster-agent" --config "$work/agent.yml" \
-  --web.listen-address "127.0.0.1:$agent_port" --log.level warn > "$work/agent.log" 2>&1 &
-agent_pid=$!
-pids+=("$agent_pid")
-for _ in $(seq 1 300); do
-  curl -fs "http://127.0.0.1:$agent_port/-/ready" > /dev/null 2>&1 && break
-  sleep 0.1
-done
+await_agent_config "$work/sim.log"
+start_agent "$work/agent.log"
 
 # The flapping member: a secondary of the 5.x cluster, stopped and restarted until told to end.
 (

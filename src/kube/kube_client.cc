@@ -16,6 +16,9 @@ namespace {
 using std::chrono::duration_cast;
 using std::chrono::milliseconds;
 
+// How much longer than a request's own timeout its result may take to reach the caller.
+constexpr milliseconds kCompletionGrace{1000};
+
 // Retry-After in seconds (the delta-seconds form only; dates are ignored).
 std::optional<int> ParseRetryAfter(const std::string& value) {
   if (value.empty() || value.size() > 6 ||
@@ -118,11 +121,6 @@ KubeClient::KubeClient(KubeConfig config, neo4j::HttpEngine& engine, const Clock
       options_(options),
       token_(config_.token_file, clock, options.token_refresh),
       logger_(GetLogger("kube.client")) {}
-
-namespace {
-// How much longer than a request's own timeout its result may take to reach the caller.
-constexpr milliseconds kCompletionGrace{1000};
-}  // namespace
 
 Result<neo4j::HttpResult> KubeClient::Request(const std::string& path_and_query,
                                               const Access& access, MonoTime deadline) {
