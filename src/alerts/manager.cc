@@ -15,7 +15,7 @@
 #include "alerts/builtin_rules.h"
 #include "alerts/promql/value.h"
 #include "alerts/rules/manifest_rules.h"
-#include "alerts/templates/functions.h"
+#include "alerts/templates/go_text.h"
 #include "common/logging.h"
 
 namespace nca::alerts {

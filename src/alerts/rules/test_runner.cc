@@ -18,7 +18,7 @@
 #include "alerts/promql/parser.h"
 #include "alerts/rules/group.h"
 #include "alerts/rules/rule_file.h"
-#include "alerts/templates/functions.h"
+#include "alerts/templates/go_text.h"
 #include "common/files.h"
 
 namespace nca::alerts::rules {

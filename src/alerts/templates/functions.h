@@ -41,14 +41,4 @@ bool IsKnownFunction(std::string_view name);
 CallResult CallFunction(std::string_view name, const std::vector<Value>& args,
                         const QueryFunc& query = {});
 
-// Go's url.QueryEscape: bytes outside [A-Za-z0-9-_.~] as %XX (upper-case hex), space as '+'.
-std::string GoQueryEscape(std::string_view s);
-
-// Go's strconv.ParseFloat for the template functions' string arguments.
-bool GoParseFloat(std::string_view s, double& out);
-
-// Go's time.Time.String() of a UTC time given in milliseconds since the epoch:
-// "2023-11-14 22:13:20.5 +0000 UTC".
-std::string GoTimeString(int64_t ms);
-
 }  // namespace nca::alerts::templates

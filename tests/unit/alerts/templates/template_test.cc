@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "alerts/templates/functions.h"
+#include "alerts/templates/go_text.h"
 
 namespace nca::alerts::templates {
 namespace {
