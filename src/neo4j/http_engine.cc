@@ -3,8 +3,6 @@
 #include <concurrentqueue/concurrentqueue.h>
 #include <curl/curl.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -25,6 +23,7 @@
 
 #include "common/logging.h"
 #include "common/strings.h"
+#include "net/wakeable_epoll.h"
 
 namespace nca::neo4j {
 namespace {
@@ -177,16 +176,13 @@ struct HttpEngine::Impl {
     // only the sockets that are ready. curl_multi_perform would instead step every transfer on
     // every wake-up (each with a poll of its socket): quadratic in the transfers at once, which
     // at the start of a round are a few per member.
-    epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-    wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    epoll_event wake{};
-    wake.events = EPOLLIN;
-    wake.data.fd = wake_fd;
-    if (epoll_fd < 0 || wake_fd < 0 || epoll_ctl(epoll_fd, EPOLL_CTL_ADD, wake_fd, &wake) != 0) {
+    auto created = net::WakeableEpoll::Create();
+    if (!created.ok()) {
       logger->error("msg=\"cannot create the HTTP engine's epoll set\" err={}",
-                    LogQuote(std::strerror(errno)));
+                    LogQuote(created.error().message));
       return;
     }
+    loop = std::move(created).value();
     multi = curl_multi_init();
     if (multi == nullptr) {
       logger->error("msg=\"curl_multi_init failed\"");
@@ -226,19 +222,12 @@ struct HttpEngine::Impl {
     if (multi != nullptr) {
       curl_multi_cleanup(multi);  // may still call SocketCallback: the epoll set is closed after
     }
-    if (wake_fd >= 0) {
-      close(wake_fd);
-    }
-    if (epoll_fd >= 0) {
-      close(epoll_fd);
-    }
+    loop.reset();
   }
 
   void Wake() const {
-    if (wake_fd >= 0) {
-      const uint64_t one = 1;
-      const ssize_t written = write(wake_fd, &one, sizeof one);
-      (void)written;  // EAGAIN only when the counter is full, which is a wake-up pending anyway
+    if (loop != nullptr) {
+      loop->Wake();
     }
   }
 
@@ -247,23 +236,23 @@ struct HttpEngine::Impl {
   static int SocketCallback(CURL* /*easy*/, curl_socket_t s, int what, void* userp, void* socketp) {
     auto* self = static_cast<Impl*>(userp);
     if (what == CURL_POLL_REMOVE) {
-      // ENOENT or EBADF when libcurl closed the socket first: the kernel dropped it already.
       // libcurl forgets the socket's curl_multi_assign pointer with it.
-      epoll_ctl(self->epoll_fd, EPOLL_CTL_DEL, s, nullptr);
+      self->loop->Remove(s);
       return 0;
     }
-    epoll_event ev{};
-    ev.events =
+    const uint32_t events =
         ((what & CURL_POLL_IN) != 0 ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) != 0 ? EPOLLOUT : 0u);
-    ev.data.fd = s;
     // A socket in the set carries a non-null curl_multi_assign pointer, so that a kept-alive
     // connection's next transfer costs one epoll_ctl (ADD), not a failed MOD first.
+    const net::WakeableEpoll& loop = *self->loop;
     const bool watched = socketp != nullptr;
-    if (epoll_ctl(self->epoll_fd, watched ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, s, &ev) != 0 &&
-        (errno != (watched ? ENOENT : EEXIST) ||
-         epoll_ctl(self->epoll_fd, watched ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, s, &ev) != 0)) {
+    int err = watched ? loop.Modify(s, events) : loop.Add(s, events);
+    if (err == (watched ? ENOENT : EEXIST)) {
+      err = watched ? loop.Add(s, events) : loop.Modify(s, events);
+    }
+    if (err != 0) {
       // The transfer cannot make progress; its own timeout (the timer) still ends it.
-      self->logger->warn("msg=\"cannot watch a socket\" err={}", LogQuote(std::strerror(errno)));
+      self->logger->warn("msg=\"cannot watch a socket\" err={}", LogQuote(std::strerror(err)));
       return 0;
     }
     if (!watched) {
@@ -349,15 +338,12 @@ struct HttpEngine::Impl {
         wait_ms = static_cast<int>(std::clamp<int64_t>(
             std::chrono::ceil<std::chrono::milliseconds>(left).count(), 0, 1000));
       }
-      const int n = epoll_wait(epoll_fd, events.data(), static_cast<int>(events.size()), wait_ms);
+      const int n = loop->Wait(events.data(), static_cast<int>(events.size()), wait_ms);
       for (int i = 0; i < n; ++i) {
-        const int fd = events[i].data.fd;
-        if (fd == wake_fd) {
-          uint64_t count = 0;
-          const ssize_t got = read(wake_fd, &count, sizeof count);
-          (void)got;  // EAGAIN: another wake-up read it first
+        if (loop->ConsumeIfWake(events[i])) {
           continue;
         }
+        const int fd = events[i].data.fd;
         const uint32_t e = events[i].events;
         const int mask = ((e & EPOLLIN) != 0 ? CURL_CSELECT_IN : 0) |
                          ((e & EPOLLOUT) != 0 ? CURL_CSELECT_OUT : 0) |
@@ -563,8 +549,9 @@ struct HttpEngine::Impl {
   const Clock& clock;
   std::shared_ptr<spdlog::logger> logger;
   CURLM* multi = nullptr;
-  int epoll_fd = -1;  // the transfers' sockets and wake_fd
-  int wake_fd = -1;   // eventfd: Submit and the destructor wake the I/O thread
+  // The transfers' sockets, and the wake-up that Submit and the destructor use; null when it
+  // could not be created (then Run fails every submission).
+  std::unique_ptr<net::WakeableEpoll> loop;
   // When libcurl wants CURL_SOCKET_TIMEOUT (TimerCallback); I/O thread only.
   std::optional<std::chrono::steady_clock::time_point> timer_due;
   std::atomic<bool> stopping{false};

@@ -18,6 +18,7 @@
 
 #include "common/logging.h"
 #include "net/tls.h"
+#include "net/wakeable_epoll.h"
 
 namespace nca::net {
 
@@ -211,31 +212,32 @@ Status EventServer::Start() {
   }
   listen_fd_ = listened->first;
   port_ = listened->second;
-  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
-  wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  auto loop = WakeableEpoll::Create();
+  if (!loop.ok()) {
+    Stop();
+    return MakeError(ErrorKind::kInternal, "epoll: " + loop.error().message);
+  }
+  loop_ = std::move(loop).value();
   mailbox_ = std::make_shared<Mailbox>();
   mailbox_->event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (epoll_fd_ < 0 || wake_fd_ < 0 || mailbox_->event_fd < 0) {
-    const int err = errno;
+  int err = mailbox_->event_fd < 0 ? errno : 0;
+  if (err == 0) {
+    err = loop_->Add(listen_fd_, EPOLLIN);
+  }
+  if (err == 0) {
+    err = loop_->Add(mailbox_->event_fd, EPOLLIN);
+  }
+  if (err != 0) {
     Stop();
     return MakeError(ErrorKind::kInternal, "epoll: " + ErrnoText(err));
   }
-  epoll_event ev{};
-  ev.events = EPOLLIN;
-  ev.data.fd = listen_fd_;
-  (void)epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_fd_, &ev);
-  ev.data.fd = wake_fd_;
-  (void)epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev);
-  ev.data.fd = mailbox_->event_fd;
-  (void)epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, mailbox_->event_fd, &ev);
   thread_ = std::thread([this] { Loop(); });
   return OkStatus();
 }
 
 void EventServer::Stop() {
   if (thread_.joinable()) {
-    const uint64_t one = 1;
-    (void)!write(wake_fd_, &one, sizeof(one));
+    loop_->Wake();
     thread_.join();
   }
   if (mailbox_ != nullptr) {
@@ -253,11 +255,10 @@ void EventServer::Stop() {
     }
   }
   open_ = 0;
-  for (int* fd : {&listen_fd_, &epoll_fd_, &wake_fd_}) {
-    if (*fd >= 0) {
-      close(*fd);
-      *fd = -1;
-    }
+  loop_.reset();
+  if (listen_fd_ >= 0) {
+    close(listen_fd_);
+    listen_fd_ = -1;
   }
 }
 
@@ -267,16 +268,16 @@ void EventServer::Loop() {
   auto next_sweep = Clock::now() + std::chrono::seconds(1);
   const int mail_fd = mailbox_->event_fd;
   for (;;) {
-    const int n = epoll_wait(epoll_fd_, events, kMaxEvents, 1000);
+    const int n = loop_->Wait(events, kMaxEvents, 1000);
     if (n < 0 && errno != EINTR) {
       logger->error("msg=\"epoll_wait failed\" err={}", LogQuote(ErrnoText(errno)));
       return;
     }
     for (int i = 0; i < n; ++i) {
-      const int fd = events[i].data.fd;
-      if (fd == wake_fd_) {
-        return;
+      if (loop_->ConsumeIfWake(events[i])) {
+        return;  // Stop()
       }
+      const int fd = events[i].data.fd;
       if (fd == listen_fd_) {
         Accept();
         continue;
@@ -347,10 +348,7 @@ void EventServer::Accept() {
     if (static_cast<std::size_t>(fd) >= conns_.size()) {
       conns_.resize(static_cast<std::size_t>(fd) + 1);
     }
-    epoll_event ev{};
-    ev.events = EPOLLIN | EPOLLRDHUP;
-    ev.data.fd = fd;
-    if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
+    if (loop_->Add(fd, EPOLLIN | EPOLLRDHUP) != 0) {
       close(fd);
       continue;
     }
@@ -364,7 +362,7 @@ void EventServer::CloseConn(int fd) {
   if (!slot) {
     return;
   }
-  (void)epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+  loop_->Remove(fd);
   close(fd);
   slot.reset();
   --open_;
@@ -374,10 +372,7 @@ void EventServer::SetInterest(Conn& c, bool want_write) {
   if (c.want_write == want_write) {
     return;
   }
-  epoll_event ev{};
-  ev.events = want_write ? EPOLLOUT : (EPOLLIN | EPOLLRDHUP);
-  ev.data.fd = c.fd;
-  (void)epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, c.fd, &ev);
+  (void)loop_->Modify(c.fd, want_write ? EPOLLOUT : (EPOLLIN | EPOLLRDHUP));
   c.want_write = want_write;
 }
 

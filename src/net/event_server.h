@@ -38,6 +38,8 @@
 
 namespace nca::net {
 
+class WakeableEpoll;
+
 // One piece of a response body: bytes kept alive by `owner` (shared, immutable).
 struct BodyPiece {
   std::shared_ptr<const std::string> owner;
@@ -136,9 +138,8 @@ class EventServer {
   const EventServerOptions options_;
   const ServerHandler handler_;
   int listen_fd_ = -1;
-  int epoll_fd_ = -1;
-  int wake_fd_ = -1;                  // eventfd: Stop()
-  std::shared_ptr<Mailbox> mailbox_;  // gate decisions made elsewhere
+  std::unique_ptr<WakeableEpoll> loop_;  // connections, listener, mailbox; Stop() wakes it
+  std::shared_ptr<Mailbox> mailbox_;     // gate decisions made elsewhere
   std::atomic<int> port_{0};
   std::atomic<std::size_t> open_{0};
   std::thread thread_;
