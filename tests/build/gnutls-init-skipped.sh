@@ -8,7 +8,9 @@
 # this libcurl does not load GnuTLS at all.
 set -euo pipefail
 agent="$1"
-if ! ldd "$agent" | grep -q 'libgnutls\.so'; then
+# ldd's whole output first: `ldd | grep -q` under pipefail fails when grep's early exit kills ldd.
+libs=$(ldd "$agent")
+if ! grep -q 'libgnutls\.so' <<< "$libs"; then
   echo "SKIP: $agent does not load GnuTLS"
   exit 77
 fi
