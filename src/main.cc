@@ -22,7 +22,7 @@
 #include "config/flags.h"
 
 // GnuTLS initialises itself in a library constructor (random pool, CPU detection, algorithm
-// tables: about 1.4 MiB of RSS at 3 x 15 members, bench/footprint.sh). The agent never uses it:
+// tables: 0.7-1.4 MiB of RSS at 3 x 15 members, measured side by side). The agent never uses it:
 // it is only loaded because Debian's libcurl links librtmp and libldap, protocols the agent
 // disables (CURLOPT_PROTOCOLS_STR "http,https"); libcurl's TLS is OpenSSL. This is GnuTLS'
 // documented opt-out, what its GNUTLS_SKIP_GLOBAL_INIT macro defines: a strong definition that

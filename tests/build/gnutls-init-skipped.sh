@@ -2,7 +2,7 @@
 # usage: gnutls-init-skipped.sh AGENT
 # The agent opts out of GnuTLS' implicit initialisation (src/main.cc, _gnutls_global_init_skip):
 # GnuTLS is loaded only as a dependency of libcurl's librtmp and libldap and never used, and its
-# constructor costs about 1.4 MiB of RSS. The opt-out works only if GnuTLS' call binds to the
+# constructor costs 0.7-1.4 MiB of RSS. The opt-out works only if GnuTLS' call binds to the
 # agent's definition, which needs the executable to export it (CMakeLists.txt). The dynamic
 # linker's own trace (LD_DEBUG=bindings, ld.so(8)) shows where the call went. Exit 77 (skip) when
 # this libcurl does not load GnuTLS at all.
