@@ -258,58 +258,22 @@ class Parser {
   }
 
   std::shared_ptr<Node> Control(NodeKind kind, const std::string& ctx, int pos) {
-    std::size_t saved_vars = vars_.size();
     auto n = std::make_shared<Node>();
     n->kind = kind;
     n->pos = pos;
-    n->pipe = ParsePipe(ctx, Tok::kRightDelim);
-    while (true) {
-      if (Peek().type == Tok::kEOF) Fail(Peek(), "unexpected EOF");
-      Item it = TextOrAction();
-      if (it.end_kind == Tok::kEnd) break;
-      if (it.end_kind == Tok::kElse) {
-        if (kind == NodeKind::kIf && PeekNonSpace().type == Tok::kIf) {
-          // {{else if ...}}: a nested if that shares our {{end}}.
-          Token ift = Next();
-          vars_.resize(saved_vars);
-          n->else_list.push_back(ElseIf(ift.pos));
-          break;
-        }
-        if (kind == NodeKind::kWith && PeekNonSpace().type == Tok::kWith) {
-          Token wt = Next();
-          vars_.resize(saved_vars);
-          auto nested = std::make_shared<Node>();
-          nested->kind = NodeKind::kWith;
-          nested->pos = wt.pos;
-          n->else_list.push_back(ElseChain(nested, "with"));
-          break;
-        }
-        vars_.resize(saved_vars);
-        while (true) {
-          if (Peek().type == Tok::kEOF) Fail(Peek(), "unexpected EOF");
-          Item e = TextOrAction();
-          if (e.end_kind == Tok::kEnd) break;
-          if (e.end_kind == Tok::kElse) Fail(e.end_tok, "expected end; found {{else}}");
-          if (e.node) n->else_list.push_back(e.node);
-        }
-        break;
-      }
-      if (it.node) n->list.push_back(it.node);
-    }
-    vars_.resize(saved_vars);
-    return n;
+    return Branches(std::move(n), ctx);
   }
 
-  std::shared_ptr<Node> ElseIf(int pos) {
-    auto nested = std::make_shared<Node>();
-    nested->kind = NodeKind::kIf;
-    nested->pos = pos;
-    return ElseChain(nested, "if");
-  }
-
-  // Parses the rest of an "else if"/"else with" node up to the shared {{end}}.
+  // The rest of an "else if"/"else with" node, up to the {{end}} it shares with its parent.
   std::shared_ptr<Node> ElseChain(std::shared_ptr<Node> n, const std::string& ctx) {
     const Nested guard(*this, Peek());
+    return Branches(std::move(n), ctx);
+  }
+
+  // Parses the pipeline of an if/with/range node `n`, its list, and its {{else}} branch up to
+  // {{end}}. {{else if}} (in an if) and {{else with}} (in a with) become a nested node of the
+  // same kind, alone in else_list, that shares the {{end}}.
+  std::shared_ptr<Node> Branches(std::shared_ptr<Node> n, const std::string& ctx) {
     std::size_t saved_vars = vars_.size();
     n->pipe = ParsePipe(ctx, Tok::kRightDelim);
     while (true) {
@@ -318,7 +282,10 @@ class Parser {
       if (it.end_kind == Tok::kEnd) break;
       if (it.end_kind == Tok::kElse) {
         vars_.resize(saved_vars);
-        if (PeekNonSpace().type == (n->kind == NodeKind::kIf ? Tok::kIf : Tok::kWith)) {
+        const Tok chained = n->kind == NodeKind::kIf     ? Tok::kIf
+                            : n->kind == NodeKind::kWith ? Tok::kWith
+                                                         : Tok::kEOF;
+        if (chained != Tok::kEOF && PeekNonSpace().type == chained) {
           Token t = Next();
           auto nested = std::make_shared<Node>();
           nested->kind = n->kind;
