@@ -220,8 +220,9 @@ class Parser {
     switch (t.type) {
       case Tok::kElse: {
         Token e = Next();
-        // "else if" / "else with" chains are handled by the caller.
-        if (PeekNonSpace().type == Tok::kIf || PeekNonSpace().type == Tok::kWith) {
+        // "else if" chains are handled by the caller. Go 1.19/1.20 (Prometheus 2.42) has no
+        // "else with" (Go 1.23): like "{{else 3}}", it is "unexpected <with> in else".
+        if (PeekNonSpace().type == Tok::kIf) {
           return {nullptr, Tok::kElse, e};
         }
         Expect(Tok::kRightDelim, "else");
@@ -264,15 +265,15 @@ class Parser {
     return Branches(std::move(n), ctx);
   }
 
-  // The rest of an "else if"/"else with" node, up to the {{end}} it shares with its parent.
+  // The rest of an "else if" node, up to the {{end}} it shares with its parent.
   std::shared_ptr<Node> ElseChain(std::shared_ptr<Node> n, const std::string& ctx) {
     const Nested guard(*this, Peek());
     return Branches(std::move(n), ctx);
   }
 
   // Parses the pipeline of an if/with/range node `n`, its list, and its {{else}} branch up to
-  // {{end}}. {{else if}} (in an if) and {{else with}} (in a with) become a nested node of the
-  // same kind, alone in else_list, that shares the {{end}}.
+  // {{end}}. {{else if}} in an if becomes a nested if, alone in else_list, that shares the
+  // {{end}}.
   std::shared_ptr<Node> Branches(std::shared_ptr<Node> n, const std::string& ctx) {
     std::size_t saved_vars = vars_.size();
     n->pipe = ParsePipe(ctx, Tok::kRightDelim);
@@ -282,10 +283,7 @@ class Parser {
       if (it.end_kind == Tok::kEnd) break;
       if (it.end_kind == Tok::kElse) {
         vars_.resize(saved_vars);
-        const Tok chained = n->kind == NodeKind::kIf     ? Tok::kIf
-                            : n->kind == NodeKind::kWith ? Tok::kWith
-                                                         : Tok::kEOF;
-        if (chained != Tok::kEOF && PeekNonSpace().type == chained) {
+        if (n->kind == NodeKind::kIf && PeekNonSpace().type == Tok::kIf) {
           Token t = Next();
           auto nested = std::make_shared<Node>();
           nested->kind = n->kind;

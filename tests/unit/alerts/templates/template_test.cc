@@ -118,6 +118,12 @@ TEST(TemplateTest, ParseErrorsLikeGo) {
   EXPECT_EQ(check("{{ $x }}"), "template: __alert_B:1: undefined variable \"$x\"");
   EXPECT_EQ(check("{{ end }}"), "template: __alert_B:1: unexpected {{end}}");
   EXPECT_EQ(check("line1\n{{ nope }}"), "template: __alert_B:2: function \"nope\" not defined");
+  // Prometheus 2.42 is built with Go 1.19/1.20, whose parser chains {{else if}} only ({{else with}}
+  // came with Go 1.23): promtool 2.42 rejects it with this message.
+  EXPECT_EQ(check("{{ with 1 }}a{{ else with 2 }}b{{ end }}"),
+            "template: __alert_B:1: unexpected <with> in else");
+  EXPECT_EQ(check("{{ if 1 }}a{{ else 3 }}b{{ end }}"),
+            "template: __alert_B:1: unexpected \"3\" in else");
   EXPECT_EQ(check("{{ humanize $value }}"), "ok");
 }
 
