@@ -93,6 +93,7 @@ class Fixture {
     Workload w = BuildWorkload(spec, now);
     name_ = spec.name;
     flat_ = FlattenFamilies(w.snapshots);
+    snapshots_ = w.snapshots;
     collector_series_ = w.collector_series;
     members_ = std::move(w.members);
     exporter::WebAppOptions o;
@@ -120,6 +121,8 @@ class Fixture {
   const std::string& name() const { return name_; }
   const exporter::WebApp& app() const { return *app_; }
   const exporter::MetricSet& flat() const { return flat_; }
+  // The collectors' snapshots as published (a copy; the store keeps only their renderings).
+  const std::vector<exporter::CollectorSnapshot>& snapshots() const { return snapshots_; }
   std::size_t series() const { return series_; }
   std::size_t collector_series() const { return collector_series_; }
 
@@ -137,6 +140,7 @@ class Fixture {
   std::string name_;
   exporter::SnapshotStore store_;
   exporter::MetricSet flat_;
+  std::vector<exporter::CollectorSnapshot> snapshots_;
   std::vector<exporter::MemberStatus> members_;
   std::unique_ptr<exporter::WebApp> app_;  // after store_ and members_: destroyed first
   std::size_t series_ = 0;
@@ -289,6 +293,34 @@ void RunRender(const Options& o, Fixture& f, std::vector<Row>& rows) {
       TimeRow("render", name, c,
               SeriesNotes(f, c.candidate.median_ns, bytes) + " baseline_ns/series=" +
                   Fixed(c.baseline.median_ns / static_cast<double>(f.collector_series()), 0)));
+}
+
+// Publishing the collectors' snapshots (each rendered once there, on the collector's thread) vs
+// serialising the same families; both sides copy the families first, as publishing consumes them.
+void RunPublish(const Options& o, Fixture& f, std::vector<Row>& rows) {
+  const std::string name = f.name();
+  if (!Selected(o, "publish", name)) {
+    return;
+  }
+  const std::vector<exporter::CollectorSnapshot>& snapshots = f.snapshots();
+  const exporter::MetricSet& flat = f.flat();
+  const Comparison c = Compare(
+      [&snapshots] {
+        exporter::SnapshotStore store;
+        for (const exporter::CollectorSnapshot& s : snapshots) {
+          store.Publish(s);
+        }
+        return store.Latest().size();
+      },
+      [&flat] {
+        const exporter::MetricSet copy = flat;
+        return Serialize(copy);
+      },
+      o.harness);
+  rows.push_back(
+      TimeRow("publish", name, c,
+              "collector_series=" + std::to_string(f.collector_series()) + " ns/series=" +
+                  Fixed(c.candidate.median_ns / static_cast<double>(f.collector_series()), 0)));
 }
 
 // RenderMetrics reading /proc (production) vs the same render with a constant process reading.
@@ -543,12 +575,14 @@ int Run(int argc, char** argv) {
   std::vector<std::unique_ptr<Fixture>> fixtures;
   for (const TopologySpec& spec : {agent, one_k, ten_k}) {
     const bool needed = Selected(o, "render", spec.name) || Selected(o, "scrape", spec.name) ||
+                        Selected(o, "publish", spec.name) ||
                         Selected(o, "render", spec.name + "_procfs") ||
                         Selected(o, "scrape", spec.name + "_vs_render");
     fixtures.push_back(needed ? std::make_unique<Fixture>(spec, now, false) : nullptr);
   }
   for (auto& f : fixtures) {
     if (f != nullptr) {
+      RunPublish(o, *f, rows);
       RunRender(o, *f, rows);
     }
   }

@@ -128,10 +128,10 @@ Agent::Agent(config::Config config, const Clock& clock, AgentOptions options)
     : config_(std::move(config)),
       clock_(clock),
       options_(std::move(options)),
-      store_([this](const exporter::CollectorSnapshot& s) {
+      store_([this](const exporter::CollectorSnapshot& s, const exporter::MetricSet& metrics) {
         // rules_ is set before Start() and never changes afterwards.
         if (rules_) {
-          rules_->Ingest(s.collector, s.finished_at, s.metrics);
+          rules_->Ingest(s.collector, s.finished_at, metrics);
         }
       }) {}
 

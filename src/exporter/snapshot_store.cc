@@ -1,12 +1,24 @@
 #include "exporter/snapshot_store.h"
 
 #include <utility>
+#include <vector>
 
 namespace nca::exporter {
 
 void SnapshotStore::Publish(CollectorSnapshot snapshot) {
   if (snapshot.success && !snapshot.last_success) {
     snapshot.last_success = snapshot.finished_at;
+  }
+  // Rendered on the collector's thread, once per run: the scrape path only joins renderings.
+  const MetricSet metrics = std::move(snapshot.metrics);
+  snapshot.metrics = MetricSet{};
+  {
+    std::vector<const prometheus::MetricFamily*> families;
+    families.reserve(metrics.size());
+    for (const auto& f : metrics) {
+      families.push_back(&f);
+    }
+    snapshot.families = RenderFamilies(std::move(families));
   }
   // Allocated before taking the lock; still private to this thread until the swap below.
   auto fresh = std::make_shared<CollectorSnapshot>(std::move(snapshot));
@@ -21,7 +33,7 @@ void SnapshotStore::Publish(CollectorSnapshot snapshot) {
     ++generation_;
   }
   if (listener_) {
-    listener_(*fresh);
+    listener_(*fresh, metrics);
   }
   {
     std::lock_guard lock(observers_mu_);
@@ -29,7 +41,8 @@ void SnapshotStore::Publish(CollectorSnapshot snapshot) {
       observer();
     }
   }
-  // `old` (possibly the last reference to a large MetricSet) is released outside the lock.
+  // `old` (possibly the last reference to a large rendering) and `metrics` are released outside
+  // the lock.
 }
 
 std::vector<SnapshotPtr> SnapshotStore::Latest() const {

@@ -16,6 +16,7 @@
 #include "common/clock.h"
 #include "common/result.h"
 #include "exporter/metric_set.h"
+#include "exporter/text_format.h"
 
 namespace nca::exporter {
 
@@ -23,8 +24,12 @@ namespace nca::exporter {
 struct CollectorSnapshot {
   std::string collector;  // collector name, e.g. "role"
   // The series of this run only (also when the run failed: partial results). Series that a later
-  // run no longer produces disappear from /metrics with that run.
+  // run no longer produces disappear from /metrics with that run. Publish consumes them: a
+  // published snapshot keeps `families` instead (a few bytes of text per series where the
+  // MetricSet takes hundreds), and only the listener sees the MetricSet.
   MetricSet metrics;
+  // The series rendered as /metrics shows them, once, when published (RenderFamilies).
+  RenderedFamilies families;
   double duration_seconds = 0;
   bool success = false;
   SystemTime finished_at;
@@ -43,16 +48,18 @@ using SnapshotPtr = std::shared_ptr<const CollectorSnapshot>;
 // holding it, and a snapshot stays alive for as long as a reader holds its pointer.
 class SnapshotStore {
  public:
-  // Called with every published snapshot, on the publishing thread, after the swap (e.g. to feed
-  // the local rule evaluation's history). Must be thread-safe and cheap.
-  using Listener = std::function<void(const CollectorSnapshot&)>;
+  // Called with every published snapshot and the series it was published with (which the
+  // snapshot does not keep), on the publishing thread, after the swap (e.g. to feed the local
+  // rule evaluation's history). Must be thread-safe and cheap.
+  using Listener = std::function<void(const CollectorSnapshot&, const MetricSet&)>;
 
   SnapshotStore() = default;
   explicit SnapshotStore(Listener listener) : listener_(std::move(listener)) {}
   SnapshotStore(const SnapshotStore&) = delete;
   SnapshotStore& operator=(const SnapshotStore&) = delete;
 
-  // Replaces the collector's snapshot. A successful snapshot without last_success gets
+  // Replaces the collector's snapshot with `snapshot`, its `metrics` rendered into `families`
+  // (and then dropped). A successful snapshot without last_success gets
   // finished_at; a failed one without last_success inherits the previous snapshot's, so the time
   // of the last success survives failed runs while their (partial) metrics replace the old ones.
   void Publish(CollectorSnapshot snapshot);

@@ -6,7 +6,9 @@
 #include <cstdint>
 #include <iterator>
 #include <limits>
+#include <stdexcept>
 #include <string_view>
+#include <utility>
 
 #include "common/logging.h"
 
@@ -60,10 +62,15 @@ struct Extra {
   bool inf_text = false;
 };
 
-void AppendHead(std::string& out, std::string_view name, std::string_view suffix,
-                const ClientMetric& m, const Extra& extra = {}) {
+// Writes a line's name and labels up to the value; returns where its label text ("{...}", without
+// `extra`; empty when there are no labels) starts and ends, the series' identity when merging.
+std::pair<std::size_t, std::size_t> AppendHead(std::string& out, std::string_view name,
+                                               std::string_view suffix, const ClientMetric& m,
+                                               const Extra& extra = {}) {
   out += name;
   out += suffix;
+  const std::size_t labels_begin = out.size();
+  std::size_t labels_end = labels_begin;
   if (!m.label.empty() || !extra.name.empty()) {
     out += '{';
     bool first = true;
@@ -77,6 +84,7 @@ void AppendHead(std::string& out, std::string_view name, std::string_view suffix
       AppendLabelValue(out, l.value);
       out += '"';
     }
+    labels_end = out.size();
     if (!extra.name.empty()) {
       if (!first) {
         out += ',';
@@ -91,8 +99,12 @@ void AppendHead(std::string& out, std::string_view name, std::string_view suffix
       out += '"';
     }
     out += '}';
+    if (extra.name.empty()) {
+      labels_end = out.size();
+    }
   }
   out += ' ';
+  return {labels_begin, labels_end};
 }
 
 void AppendTail(std::string& out, const ClientMetric& m) {
@@ -103,30 +115,37 @@ void AppendTail(std::string& out, const ClientMetric& m) {
   out += '\n';
 }
 
-// The _count and _sum lines of a summary or histogram series.
-void AppendCountAndSum(std::string& out, std::string_view name, const ClientMetric& m,
-                       std::uint64_t count, double sum) {
-  AppendHead(out, name, "_count", m);
+// The _count and _sum lines of a summary or histogram series; returns the labels' place in the
+// first line (see AppendHead).
+std::pair<std::size_t, std::size_t> AppendCountAndSum(std::string& out, std::string_view name,
+                                                      const ClientMetric& m, std::uint64_t count,
+                                                      double sum) {
+  const auto labels = AppendHead(out, name, "_count", m);
   AppendInt(out, count);
   AppendTail(out, m);
   AppendHead(out, name, "_sum", m);
   AppendDouble(out, sum);
   AppendTail(out, m);
+  return labels;
 }
 
-void AppendSeries(std::string& out, std::string_view name, MetricType type, const ClientMetric& m) {
+// Writes one series' lines; returns the place of its label text in the first line (see
+// AppendHead), or an empty range at the end for a type that writes nothing.
+std::pair<std::size_t, std::size_t> AppendSeries(std::string& out, std::string_view name,
+                                                 MetricType type, const ClientMetric& m) {
+  std::pair<std::size_t, std::size_t> labels{out.size(), out.size()};
   switch (type) {
     case MetricType::Counter:
     case MetricType::Gauge:
     case MetricType::Untyped:
-      AppendHead(out, name, "", m);
+      labels = AppendHead(out, name, "", m);
       AppendDouble(out, type == MetricType::Counter ? m.counter.value
                         : type == MetricType::Gauge ? m.gauge.value
                                                     : m.untyped.value);
       AppendTail(out, m);
       break;
     case MetricType::Summary:
-      AppendCountAndSum(out, name, m, m.summary.sample_count, m.summary.sample_sum);
+      labels = AppendCountAndSum(out, name, m, m.summary.sample_count, m.summary.sample_sum);
       for (const auto& q : m.summary.quantile) {
         AppendHead(out, name, "", m, Extra{"quantile", q.quantile});
         AppendDouble(out, q.value);
@@ -134,7 +153,7 @@ void AppendSeries(std::string& out, std::string_view name, MetricType type, cons
       }
       break;
     case MetricType::Histogram: {
-      AppendCountAndSum(out, name, m, m.histogram.sample_count, m.histogram.sample_sum);
+      labels = AppendCountAndSum(out, name, m, m.histogram.sample_count, m.histogram.sample_sum);
       double last = -std::numeric_limits<double>::infinity();
       for (const auto& b : m.histogram.bucket) {
         AppendHead(out, name, "_bucket", m, Extra{"le", b.upper_bound});
@@ -152,6 +171,7 @@ void AppendSeries(std::string& out, std::string_view name, MetricType type, cons
     default:
       break;  // prometheus-cpp 1.0 has no other type; an Info family would write no series
   }
+  return labels;
 }
 
 std::string_view TypeName(MetricType type) {
@@ -171,10 +191,10 @@ std::string_view TypeName(MetricType type) {
   }
 }
 
-}  // namespace
-
-void AppendFamilyText(std::string& out, const std::string& name, const std::string& help,
-                      MetricType type, const std::vector<const ClientMetric*>& series) {
+// "# HELP" (when `help` is not empty) and "# TYPE"; false when the type has no name (nothing of
+// the family's series is written then).
+bool AppendFamilyHeader(std::string& out, const std::string& name, const std::string& help,
+                        MetricType type) {
   if (!help.empty()) {
     out += "# HELP ";
     out += name;
@@ -184,41 +204,92 @@ void AppendFamilyText(std::string& out, const std::string& name, const std::stri
   }
   const std::string_view type_name = TypeName(type);
   if (type_name.empty()) {
-    return;
+    return false;
   }
   out += "# TYPE ";
   out += name;
   out += ' ';
   out += type_name;
   out += '\n';
+  return true;
+}
+
+std::uint32_t Offset32(std::size_t offset) {
+  if (offset > std::numeric_limits<std::uint32_t>::max()) {
+    throw std::length_error("a metric family's rendering exceeds 4 GiB");
+  }
+  return static_cast<std::uint32_t>(offset);
+}
+
+// One series of a RenderedFamily: its lines and its label text.
+struct SeriesRef {
+  const RenderedFamily* family;
+  std::size_t index;
+
+  std::string_view Lines() const {
+    const std::size_t begin = family->index[index].offset;
+    const std::size_t end =
+        index + 1 < family->index.size() ? family->index[index + 1].offset : family->series.size();
+    return std::string_view(family->series).substr(begin, end - begin);
+  }
+  std::string_view Labels() const {
+    const RenderedFamily::Series& s = family->index[index];
+    return std::string_view(family->series).substr(s.labels_offset, s.labels_size);
+  }
+};
+
+// Families of one name from several renderings, as one: the first one's header, the series of
+// those of the same type sorted by label text (stable), a series already seen dropped.
+void AppendMerged(std::string& out, const std::vector<const RenderedFamily*>& group) {
+  const RenderedFamily& first = *group.front();
+  std::vector<SeriesRef> series;
+  for (const RenderedFamily* f : group) {
+    if (f->type != first.type) {
+      GetLogger("exporter.web")
+          ->warn("msg=\"dropping series of a family declared with another type\" family={}",
+                 first.name);
+      continue;
+    }
+    for (std::size_t i = 0; i < f->index.size(); ++i) {
+      series.push_back({f, i});
+    }
+  }
+  std::stable_sort(series.begin(), series.end(),
+                   [](const SeriesRef& a, const SeriesRef& b) { return a.Labels() < b.Labels(); });
+  auto dup = std::unique(series.begin(), series.end(), [](const SeriesRef& a, const SeriesRef& b) {
+    return a.Labels() == b.Labels();
+  });
+  if (dup != series.end()) {
+    GetLogger("exporter.web")
+        ->warn("msg=\"dropping duplicate series\" family={} count={}", first.name,
+               std::distance(dup, series.end()));
+    series.erase(dup, series.end());
+  }
+  if (series.empty()) {
+    return;
+  }
+  out += first.header;
+  for (const SeriesRef& s : series) {
+    out += s.Lines();
+  }
+}
+
+}  // namespace
+
+void AppendFamilyText(std::string& out, const std::string& name, const std::string& help,
+                      MetricType type, const std::vector<const ClientMetric*>& series) {
+  if (!AppendFamilyHeader(out, name, help, type)) {
+    return;
+  }
   for (const ClientMetric* m : series) {
     AppendSeries(out, name, type, *m);
   }
 }
 
-std::string EscapeHelp(const std::string& help) {
-  if (help.find_first_of("\\\n") == std::string::npos) {
-    return help;
-  }
-  std::string out;
-  out.reserve(help.size() + 8);
-  for (char c : help) {
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
-}
-
-std::string RenderFamiliesText(std::vector<const MetricFamily*> families, std::size_t size_hint) {
+RenderedFamilies RenderFamilies(std::vector<const MetricFamily*> families) {
   std::stable_sort(families.begin(), families.end(),
                    [](const MetricFamily* a, const MetricFamily* b) { return a->name < b->name; });
-  std::string out;
-  out.reserve(size_hint);
+  RenderedFamilies out;
   std::vector<const ClientMetric*> series;
   for (std::size_t i = 0; i < families.size();) {
     const MetricFamily& first = *families[i];
@@ -249,9 +320,76 @@ std::string RenderFamiliesText(std::vector<const MetricFamily*> families, std::s
       series.erase(dup, series.end());
     }
     if (!series.empty()) {
-      AppendFamilyText(out, first.name, EscapeHelp(first.help), first.type, series);
+      RenderedFamily& f = out.emplace_back();
+      f.name = first.name;
+      f.type = first.type;
+      if (AppendFamilyHeader(f.header, first.name, EscapeHelp(first.help), first.type)) {
+        f.index.reserve(series.size());
+        for (const ClientMetric* m : series) {
+          const std::size_t offset = f.series.size();
+          const auto [labels_begin, labels_end] =
+              AppendSeries(f.series, first.name, first.type, *m);
+          f.index.push_back(
+              {Offset32(offset), Offset32(labels_begin), Offset32(labels_end - labels_begin)});
+        }
+        f.series.shrink_to_fit();
+      }
     }
     i = j;
+  }
+  return out;
+}
+
+std::string JoinRenderedFamilies(std::vector<const RenderedFamily*> families,
+                                 std::size_t size_hint) {
+  std::stable_sort(
+      families.begin(), families.end(),
+      [](const RenderedFamily* a, const RenderedFamily* b) { return a->name < b->name; });
+  std::string out;
+  out.reserve(size_hint);
+  std::vector<const RenderedFamily*> group;
+  for (std::size_t i = 0; i < families.size();) {
+    std::size_t j = i + 1;
+    while (j < families.size() && families[j]->name == families[i]->name) {
+      ++j;
+    }
+    if (j == i + 1) {
+      out += families[i]->header;
+      out += families[i]->series;
+    } else {
+      group.assign(families.begin() + static_cast<std::ptrdiff_t>(i),
+                   families.begin() + static_cast<std::ptrdiff_t>(j));
+      AppendMerged(out, group);
+    }
+    i = j;
+  }
+  return out;
+}
+
+std::string RenderFamiliesText(std::vector<const MetricFamily*> families, std::size_t size_hint) {
+  const RenderedFamilies rendered = RenderFamilies(std::move(families));
+  std::vector<const RenderedFamily*> refs;
+  refs.reserve(rendered.size());
+  for (const RenderedFamily& f : rendered) {
+    refs.push_back(&f);
+  }
+  return JoinRenderedFamilies(std::move(refs), size_hint);
+}
+
+std::string EscapeHelp(const std::string& help) {
+  if (help.find_first_of("\\\n") == std::string::npos) {
+    return help;
+  }
+  std::string out;
+  out.reserve(help.size() + 8);
+  for (char c : help) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out.push_back(c);
+    }
   }
   return out;
 }

@@ -522,26 +522,35 @@ ProcessStats WebApp::CurrentProcessStats() const {
 }
 
 std::string WebApp::RenderMainText() const {
-  // Shared pointers only: the store lock is released before anything is formatted.
+  // Shared pointers only: the store lock is released before anything is joined. The snapshots
+  // were rendered when published; only the self-metrics are formatted here.
   const std::vector<SnapshotPtr> snapshots = store_.Latest();
   MetricSet self;
   AppendSelfMetrics(snapshots, self);
-
-  std::size_t count = self.size();
-  for (const auto& s : snapshots) {
-    count += s->metrics.size();
+  std::vector<const prometheus::MetricFamily*> self_families;
+  self_families.reserve(self.size());
+  for (const auto& f : self) {
+    self_families.push_back(&f);
   }
-  std::vector<const prometheus::MetricFamily*> families;
+  const RenderedFamilies self_rendered = RenderFamilies(std::move(self_families));
+
+  std::size_t count = self_rendered.size();
+  for (const auto& s : snapshots) {
+    count += s->families.size();
+  }
+  std::vector<const RenderedFamily*> families;
   families.reserve(count);
   for (const auto& s : snapshots) {
-    for (const auto& f : s->metrics) {
+    for (const auto& f : s->families) {
       families.push_back(&f);
     }
   }
-  for (const auto& f : self) {
+  for (const auto& f : self_rendered) {
     families.push_back(&f);
   }
-  return RenderSized(std::move(families), main_size_hint_);
+  std::string text = JoinRenderedFamilies(std::move(families), main_size_hint_.load());
+  main_size_hint_.store(text.size() + text.size() / 8);
+  return text;
 }
 
 MetricSet WebApp::SelfMetrics() const {

@@ -144,8 +144,8 @@ TEST(SchedulerTest, FirstRunAtStartPublishesASnapshot) {
   EXPECT_EQ(s->finished_at, clock.Now());
   ASSERT_TRUE(s->last_success.has_value());
   EXPECT_EQ(*s->last_success, clock.Now());
-  ASSERT_EQ(s->metrics.size(), 1u);
-  EXPECT_EQ(s->metrics[0].name, "test_role");
+  ASSERT_EQ(s->families.size(), 1u);
+  EXPECT_EQ(s->families[0].name, "test_role");
   // The collector sees the clusters it was given.
   const auto* seen = fake->ClustersSeen();
   ASSERT_NE(seen, nullptr);
@@ -208,7 +208,7 @@ TEST(SchedulerTest, RunsEveryIntervalOfTheInjectedClock) {
   EXPECT_EQ(fake->Starts(),
             (std::vector<MonoTime>{start, start + seconds(5), start + seconds(10)}));
   // The latest run's series only.
-  EXPECT_EQ(store.Get("role")->metrics[0].metric[0].label[0].value, "2");
+  EXPECT_EQ(store.Get("role")->families[0].series, "test_role{call=\"2\"} 2\n");
 }
 
 TEST(SchedulerTest, OverrunStartsTheNextRunRightAfterWithoutPileUp) {
@@ -276,7 +276,7 @@ TEST(SchedulerTest, ExceptionsBecomeFailedSnapshotsAndTheCollectorKeepsRunning) 
   ASSERT_TRUE(s->error.has_value());
   EXPECT_EQ(s->error->kind, ErrorKind::kInternal);
   EXPECT_NE(s->error->message.find("boom"), std::string::npos) << s->error->message;
-  EXPECT_TRUE(s->metrics.empty());
+  EXPECT_TRUE(s->families.empty());
   ASSERT_TRUE(s->last_success.has_value());
   EXPECT_EQ(*s->last_success, first_success);
 
@@ -313,8 +313,8 @@ TEST(SchedulerTest, ErrorOutcomeIsPublishedAsFailedWithItsPartialMetrics) {
   EXPECT_FALSE(s->success);
   ASSERT_TRUE(s->error.has_value());
   EXPECT_EQ(s->error->kind, ErrorKind::kTimeout);
-  ASSERT_EQ(s->metrics.size(), 1u);
-  EXPECT_EQ(s->metrics[0].name, "test_partial");
+  ASSERT_EQ(s->families.size(), 1u);
+  EXPECT_EQ(s->families[0].name, "test_partial");
   EXPECT_FALSE(s->last_success.has_value());
   EXPECT_TRUE(scheduler.AllRanOnce()) << "a failed run counts as a run for readiness";
 }

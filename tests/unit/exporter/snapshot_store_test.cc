@@ -32,6 +32,24 @@ CollectorSnapshot Make(const std::string& collector, double value, bool success,
   return s;
 }
 
+// The value of the single series of a published snapshot, read back from its rendering.
+double ValueOf(const CollectorSnapshot& s) {
+  if (s.families.size() != 1 || s.families[0].index.size() != 1) {
+    return -1;
+  }
+  const std::string& line = s.families[0].series;
+  return std::stod(line.substr(line.rfind(' ') + 1));
+}
+
+// The label text of the single series of a published snapshot.
+std::string LabelsOf(const CollectorSnapshot& s) {
+  if (s.families.empty() || s.families[0].index.empty()) {
+    return "";
+  }
+  const RenderedFamily::Series& r = s.families[0].index[0];
+  return s.families[0].series.substr(r.labels_offset, r.labels_size);
+}
+
 TEST(SnapshotStoreTest, GetUnknownIsNull) {
   SnapshotStore store;
   EXPECT_EQ(store.Get("role"), nullptr);
@@ -45,9 +63,28 @@ TEST(SnapshotStoreTest, PublishThenGetReturnsTheSnapshot) {
   ASSERT_NE(s, nullptr);
   EXPECT_EQ(s->collector, "role");
   EXPECT_DOUBLE_EQ(s->duration_seconds, 0.5);
-  ASSERT_EQ(s->metrics.size(), 1u);
-  EXPECT_EQ(s->metrics[0].name, "test_value");
+  ASSERT_EQ(s->families.size(), 1u);
+  EXPECT_EQ(s->families[0].name, "test_value");
+  EXPECT_EQ(s->families[0].header, "# HELP test_value Test value.\n# TYPE test_value gauge\n");
+  EXPECT_EQ(s->families[0].series, "test_value{series=\"s\"} 0.5\n");
   EXPECT_EQ(store.Get("quorum"), nullptr);
+}
+
+TEST(SnapshotStoreTest, ListenerSeesTheSeriesThatTheSnapshotKeepsOnlyRendered) {
+  std::vector<std::string> seen;
+  SnapshotStore store([&](const CollectorSnapshot& s, const MetricSet& metrics) {
+    seen.push_back(s.collector);
+    ASSERT_EQ(metrics.size(), 1u);
+    ASSERT_EQ(metrics[0].metric.size(), 1u);
+    EXPECT_DOUBLE_EQ(metrics[0].metric[0].gauge.value, 2.5);
+    EXPECT_TRUE(s.metrics.empty());
+    EXPECT_EQ(s.families.size(), 1u);
+  });
+  store.Publish(Make("role", 2.5, true, At(1700000000)));
+  EXPECT_EQ(seen, std::vector<std::string>{"role"});
+  SnapshotPtr s = store.Get("role");
+  EXPECT_TRUE(s->metrics.empty());  // not kept: the rendering is
+  EXPECT_DOUBLE_EQ(ValueOf(*s), 2.5);
 }
 
 TEST(SnapshotStoreTest, LatestIsSortedByCollectorName) {
@@ -67,9 +104,9 @@ TEST(SnapshotStoreTest, LatestRunReplacesSeriesSoStaleOnesDisappear) {
   store.Publish(Make("role", 1, true, At(1700000000), "old"));
   store.Publish(Make("role", 2, false, At(1700000005), "new"));
   SnapshotPtr s = store.Get("role");
-  ASSERT_EQ(s->metrics.size(), 1u);
-  ASSERT_EQ(s->metrics[0].metric.size(), 1u);
-  EXPECT_EQ(s->metrics[0].metric[0].label[0].value, "new");
+  ASSERT_EQ(s->families.size(), 1u);
+  ASSERT_EQ(s->families[0].index.size(), 1u);
+  EXPECT_EQ(LabelsOf(*s), "{series=\"new\"}");
   EXPECT_EQ(store.Latest().size(), 1u);
 }
 
@@ -102,8 +139,8 @@ TEST(SnapshotStoreTest, ReaderKeepsItsSnapshotAfterReplacement) {
   store.Publish(Make("role", 1, true, At(1700000000), "first"));
   SnapshotPtr held = store.Get("role");
   store.Publish(Make("role", 2, true, At(1700000005), "second"));
-  EXPECT_EQ(held->metrics[0].metric[0].label[0].value, "first");
-  EXPECT_EQ(store.Get("role")->metrics[0].metric[0].label[0].value, "second");
+  EXPECT_EQ(LabelsOf(*held), "{series=\"first\"}");
+  EXPECT_EQ(LabelsOf(*store.Get("role")), "{series=\"second\"}");
 }
 
 // Publishers and readers race; ASan catches use-after-free, the checks catch torn snapshots.
@@ -130,13 +167,11 @@ TEST(SnapshotStoreTest, ConcurrentPublishAndRead) {
     threads.emplace_back([&] {
       while (publishers_done.load() < kPublishers) {
         for (const auto& s : store.Latest()) {
-          if (s->metrics.size() != 1 || s->metrics[0].metric.size() != 1 ||
-              s->metrics[0].metric[0].gauge.value != s->duration_seconds) {
+          if (ValueOf(*s) != s->duration_seconds) {
             torn = true;
           }
         }
-        if (auto s = store.Get("shared");
-            s && s->metrics[0].metric[0].gauge.value != s->duration_seconds) {
+        if (auto s = store.Get("shared"); s && ValueOf(*s) != s->duration_seconds) {
           torn = true;
         }
         reads.fetch_add(1);
