@@ -8,33 +8,25 @@ namespace nca::alerts {
 SampleHistory::SampleHistory(int64_t retention_ms) : retention_ms_(retention_ms) {}
 
 void SampleHistory::AppendLocked(const promql::Labels& labels, int64_t t_ms, double v) {
-  auto& samples = series_[labels];
-  if (!samples.empty()) {
-    if (t_ms < samples.back().t) {
-      return;
-    }
-    if (t_ms == samples.back().t) {
-      samples.back().v = v;
-      return;
-    }
+  if (series_[labels].Append(t_ms, v)) {
+    newest_ms_ = std::max(newest_ms_, t_ms);
   }
-  samples.push_back(promql::Sample{t_ms, v});
-  newest_ms_ = std::max(newest_ms_, t_ms);
+}
+
+int64_t SampleHistory::CutoffLocked() const {
+  return newest_ms_ == INT64_MIN ? INT64_MIN : newest_ms_ - retention_ms_;
 }
 
 void SampleHistory::TrimLocked() {
   if (newest_ms_ == INT64_MIN) {
     return;
   }
-  const int64_t cutoff = newest_ms_ - retention_ms_;
+  const int64_t cutoff = CutoffLocked();
   for (auto it = series_.begin(); it != series_.end();) {
-    auto& s = it->second;
-    auto keep = std::lower_bound(s.begin(), s.end(), cutoff,
-                                 [](const promql::Sample& a, int64_t t) { return a.t < t; });
-    s.erase(s.begin(), keep);
-    if (s.empty()) {
+    if (it->second.AllBefore(cutoff)) {
       it = series_.erase(it);
     } else {
+      it->second.DropBefore(cutoff);
       ++it;
     }
   }
@@ -91,8 +83,7 @@ std::size_t SampleHistory::MemoryBytes() const {
   constexpr std::size_t kNode = 4 * sizeof(void*);
   std::size_t total = sizeof(*this);
   for (const auto& [labels, samples] : series_) {
-    total += kNode + labels_bytes(labels) + sizeof(samples) +
-             samples.capacity() * sizeof(promql::Sample);
+    total += kNode + labels_bytes(labels) + sizeof(samples) + samples.MemoryBytes();
   }
   for (const auto& [source, set] : last_batch_) {
     total += kNode + source.capacity() + sizeof(set);
@@ -108,15 +99,33 @@ std::size_t SampleHistory::SeriesCount() const {
 
 std::size_t SampleHistory::SampleCount() const {
   std::shared_lock lock(mu_);
+  const int64_t cutoff = CutoffLocked();
   std::size_t n = 0;
-  for (const auto& [l, s] : series_) n += s.size();
+  for (const auto& [l, s] : series_) n += s.Count(cutoff);
   return n;
 }
 
 std::vector<promql::Series> SampleHistory::Select(const std::vector<promql::LabelMatcher>& matchers,
                                                   int64_t mint, int64_t maxt) const {
   std::shared_lock lock(mu_);
-  return promql::SelectFromMap(series_, matchers, mint, maxt);
+  // Samples older than the retention may still be in a chunk; they are not part of the history.
+  mint = std::max(mint, CutoffLocked());
+  std::vector<promql::Series> out;
+  std::vector<promql::Sample> samples;
+  for (const auto& [labels, chunks] : series_) {
+    const bool match =
+        std::all_of(matchers.begin(), matchers.end(),
+                    [&](const promql::LabelMatcher& m) { return m.Matches(labels.Get(m.name)); });
+    if (!match) {
+      continue;
+    }
+    samples.clear();
+    chunks.Read(mint, maxt, samples);
+    if (!samples.empty()) {
+      out.push_back(promql::Series{labels, samples});
+    }
+  }
+  return out;
 }
 
 }  // namespace nca::alerts

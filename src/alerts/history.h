@@ -5,7 +5,8 @@
 // exactly like Prometheus' scrape staleness, so it disappears from instant queries at once.
 //
 // Retention is bounded: samples older than (newest timestamp - retention) are dropped, where
-// retention is normally RetentionFor(largest range the loaded rules read).
+// retention is normally RetentionFor(largest range the loaded rules read). Samples are stored
+// compactly (SampleChunks, about 2 bytes a sample for a value that repeats).
 //
 // Thread-safety: one writer and any number of concurrent readers (a shared_mutex); all methods
 // may be called from any thread.
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "alerts/promql/value.h"
+#include "alerts/sample_chunks.h"
 
 namespace nca::alerts {
 
@@ -58,11 +60,13 @@ class SampleHistory final : public promql::Queryable {
  private:
   void AppendLocked(const promql::Labels& labels, int64_t t_ms, double v);
   void TrimLocked();
+  // Samples older than this are outside the retention (INT64_MIN before the first sample).
+  int64_t CutoffLocked() const;
 
   mutable std::shared_mutex mu_;
   int64_t retention_ms_;                                                     // guarded by mu_
   int64_t newest_ms_ = INT64_MIN;                                            // guarded by mu_
-  std::map<promql::Labels, std::vector<promql::Sample>> series_;             // guarded by mu_
+  std::map<promql::Labels, SampleChunks> series_;                            // guarded by mu_
   std::map<std::string, std::set<promql::Labels>, std::less<>> last_batch_;  // guarded by mu_
 };
 
