@@ -99,17 +99,14 @@ std::size_t SampleHistory::SeriesCount() const {
 
 std::size_t SampleHistory::SampleCount() const {
   std::shared_lock lock(mu_);
-  const int64_t cutoff = CutoffLocked();
   std::size_t n = 0;
-  for (const auto& [l, s] : series_) n += s.Count(cutoff);
+  for (const auto& [l, s] : series_) n += s.Count(INT64_MIN);
   return n;
 }
 
 std::vector<promql::Series> SampleHistory::Select(const std::vector<promql::LabelMatcher>& matchers,
                                                   int64_t mint, int64_t maxt) const {
   std::shared_lock lock(mu_);
-  // Samples older than the retention may still be in a chunk; they are not part of the history.
-  mint = std::max(mint, CutoffLocked());
   std::vector<promql::Series> out;
   std::vector<promql::Sample> samples;
   for (const auto& [labels, chunks] : series_) {

@@ -106,6 +106,7 @@ void SampleChunks::Decode(const Chunk& c, Fn&& fn) {
 }
 
 void SampleChunks::DropBefore(std::int64_t cutoff) {
+  floor_ = std::max(floor_, cutoff);
   const auto keep = std::find_if(chunks_.begin(), chunks_.end(),
                                  [cutoff](const Chunk& c) { return c.last_t >= cutoff; });
   chunks_.erase(chunks_.begin(), keep);
@@ -115,6 +116,7 @@ bool SampleChunks::AllBefore(std::int64_t cutoff) const { return !newest_ || new
 
 void SampleChunks::Read(std::int64_t mint, std::int64_t maxt,
                         std::vector<promql::Sample>& out) const {
+  mint = std::max(mint, floor_);
   for (const Chunk& c : chunks_) {
     if (c.last_t < mint) {
       continue;
@@ -143,6 +145,7 @@ void SampleChunks::Read(std::int64_t mint, std::int64_t maxt,
 }
 
 std::size_t SampleChunks::Count(std::int64_t mint) const {
+  mint = std::max(mint, floor_);
   std::size_t n = 0;
   for (const Chunk& c : chunks_) {
     if (c.first_t >= mint) {

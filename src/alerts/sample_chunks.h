@@ -31,8 +31,10 @@ class SampleChunks {
   // older one is ignored (returns false).
   bool Append(std::int64_t t, double v);
 
-  // Drops the samples older than `cutoff` (whole chunks: a chunk that still holds a sample at or
-  // after `cutoff` stays, and readers skip its older samples). The newest sample always stays.
+  // Drops the samples older than `cutoff`: whole chunks go, and the older samples of a chunk
+  // that stays are hidden from Read and Count from then on (also when a later call passes an
+  // earlier cutoff), exactly as if dropped. The newest sample stays stored (appends continue
+  // after it), hidden too when it is older than `cutoff`.
   void DropBefore(std::int64_t cutoff);
 
   // Whether every sample is older than `cutoff` (or there is none).
@@ -64,6 +66,7 @@ class SampleChunks {
   std::vector<Chunk> chunks_;             // oldest first
   std::optional<promql::Sample> newest_;  // not yet encoded
   std::uint64_t last_bits_ = 0;           // value bits of the last encoded sample
+  std::int64_t floor_ = INT64_MIN;        // samples before it are dropped
 };
 
 }  // namespace nca::alerts

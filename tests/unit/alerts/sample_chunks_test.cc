@@ -98,7 +98,7 @@ TEST(SampleChunksTest, EqualTimeReplacesTheNewestValueAndOlderIsIgnored) {
   ExpectSame(Read(c, 0, 10000), {{1000, 1}, {2000, 3}, {3000, 3}});
 }
 
-TEST(SampleChunksTest, DropBeforeDropsWholeChunksOnlyAndKeepsTheNewest) {
+TEST(SampleChunksTest, DropBeforeHidesOlderSamplesAndFreesWholeChunks) {
   SampleChunks c;
   EXPECT_TRUE(c.AllBefore(0));  // empty
   std::vector<Sample> want;
@@ -108,17 +108,27 @@ TEST(SampleChunksTest, DropBeforeDropsWholeChunksOnlyAndKeepsTheNewest) {
   }
   const std::size_t before = c.MemoryBytes();
   // 199 samples are encoded in chunks of 64 (0-63, 64-127, 128-191, 192-198); sample 199 is the
-  // newest. A cutoff inside the second chunk drops only the first.
+  // newest. A cutoff inside the second chunk frees only the first; the second's older samples
+  // are hidden.
   c.DropBefore(100 * 1000);
   EXPECT_LT(c.MemoryBytes(), before);
-  EXPECT_TRUE(Read(c, 0, 63 * 1000).empty());
-  ExpectSame(Read(c, 0, 1'000'000), Window(want, 64 * 1000, 1'000'000));
-  EXPECT_EQ(c.Count(100 * 1000), 100u);
+  EXPECT_TRUE(Read(c, 0, 99 * 1000).empty());
+  ExpectSame(Read(c, 0, 1'000'000), Window(want, 100 * 1000, 1'000'000));
+  EXPECT_EQ(c.Count(0), 100u);
   EXPECT_FALSE(c.AllBefore(199 * 1000));
   EXPECT_TRUE(c.AllBefore(199 * 1000 + 1));
-  // Past every sample: the chunks go, the newest stays.
+  // An earlier cutoff later does not bring dropped samples back (chunk 64-127 still holds 64-99).
+  c.DropBefore(0);
+  ExpectSame(Read(c, 0, 1'000'000), Window(want, 100 * 1000, 1'000'000));
+  EXPECT_EQ(c.Count(0), 100u);
+  // Past every sample: the chunks go; the newest stays stored (appends continue after it) but
+  // is hidden too.
   c.DropBefore(1'000'000);
-  ExpectSame(Read(c, 0, 1'000'000), {{199 * 1000, 19}});
+  EXPECT_TRUE(Read(c, 0, 2'000'000).empty());
+  EXPECT_TRUE(c.AllBefore(1'000'000));
+  EXPECT_FALSE(c.Append(198 * 1000, 1));
+  EXPECT_TRUE(c.Append(1'000'000, 7));
+  ExpectSame(Read(c, 0, 2'000'000), {{1'000'000, 7}});
 }
 
 // The point of the encoding: a collector's series over the shipped rules' retention (252

@@ -41,6 +41,16 @@ TEST(SampleHistoryTest, RetentionDropsOldSamplesAndReportsMemory) {
   auto sel = h.Select({}, 0, 1000000);
   ASSERT_EQ(sel.size(), 1u);
   EXPECT_EQ(sel[0].samples.front().t, 98000);
+  // A longer retention (a reload adding a longer range) does not bring dropped samples back,
+  // although the compact store may still hold them in a chunk.
+  h.SetRetention(50000);
+  EXPECT_EQ(h.SampleCount(), 3u);
+  sel = h.Select({}, 0, 1000000);
+  ASSERT_EQ(sel.size(), 1u);
+  ASSERT_EQ(sel[0].samples.size(), 3u);
+  EXPECT_EQ(sel[0].samples.front().t, 98000);
+  h.AppendBatch("s", 101000, {{L("a"), 101}});
+  EXPECT_EQ(h.SampleCount(), 4u);
 }
 
 TEST(SampleHistoryTest, SelectFiltersByMatchersAndRange) {
