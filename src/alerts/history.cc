@@ -13,15 +13,11 @@ void SampleHistory::AppendLocked(const promql::Labels& labels, int64_t t_ms, dou
   }
 }
 
-int64_t SampleHistory::CutoffLocked() const {
-  return newest_ms_ == INT64_MIN ? INT64_MIN : newest_ms_ - retention_ms_;
-}
-
 void SampleHistory::TrimLocked() {
   if (newest_ms_ == INT64_MIN) {
     return;
   }
-  const int64_t cutoff = CutoffLocked();
+  const int64_t cutoff = newest_ms_ - retention_ms_;
   for (auto it = series_.begin(); it != series_.end();) {
     if (it->second.AllBefore(cutoff)) {
       it = series_.erase(it);

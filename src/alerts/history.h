@@ -60,8 +60,6 @@ class SampleHistory final : public promql::Queryable {
  private:
   void AppendLocked(const promql::Labels& labels, int64_t t_ms, double v);
   void TrimLocked();
-  // Samples older than this are outside the retention (INT64_MIN before the first sample).
-  int64_t CutoffLocked() const;
 
   mutable std::shared_mutex mu_;
   int64_t retention_ms_;                                                     // guarded by mu_

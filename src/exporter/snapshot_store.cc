@@ -1,7 +1,6 @@
 #include "exporter/snapshot_store.h"
 
 #include <utility>
-#include <vector>
 
 namespace nca::exporter {
 
@@ -12,14 +11,7 @@ void SnapshotStore::Publish(CollectorSnapshot snapshot) {
   // Rendered on the collector's thread, once per run: the scrape path only joins renderings.
   const MetricSet metrics = std::move(snapshot.metrics);
   snapshot.metrics = MetricSet{};
-  {
-    std::vector<const prometheus::MetricFamily*> families;
-    families.reserve(metrics.size());
-    for (const auto& f : metrics) {
-      families.push_back(&f);
-    }
-    snapshot.families = RenderFamilies(std::move(families));
-  }
+  snapshot.families = RenderAllFamilies(metrics);
   // Allocated before taking the lock; still private to this thread until the swap below.
   auto fresh = std::make_shared<CollectorSnapshot>(std::move(snapshot));
   SnapshotPtr old;

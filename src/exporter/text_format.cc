@@ -340,6 +340,15 @@ RenderedFamilies RenderFamilies(std::vector<const MetricFamily*> families) {
   return out;
 }
 
+RenderedFamilies RenderAllFamilies(const std::vector<MetricFamily>& families) {
+  std::vector<const MetricFamily*> pointers;
+  pointers.reserve(families.size());
+  for (const MetricFamily& f : families) {
+    pointers.push_back(&f);
+  }
+  return RenderFamilies(std::move(pointers));
+}
+
 std::string JoinRenderedFamilies(std::vector<const RenderedFamily*> families,
                                  std::size_t size_hint) {
   std::stable_sort(

@@ -54,6 +54,8 @@ using RenderedFamilies = std::vector<RenderedFamily>;
 // dropped, with a warning), families sorted by name, series by labels (stable), duplicate
 // series dropped after the first (with a warning), empty families left out.
 RenderedFamilies RenderFamilies(std::vector<const prometheus::MetricFamily*> families);
+// RenderFamilies of every family of `families` (e.g. a MetricSet).
+RenderedFamilies RenderAllFamilies(const std::vector<prometheus::MetricFamily>& families);
 
 // The text of renderings joined: families sorted by name (stable). Families of one name from
 // several renderings are merged under the first one's HELP and TYPE: the series of those of its

@@ -163,11 +163,11 @@ std::string BuildLanding(const WebAppOptions& o) {
   return h;
 }
 
-// Renders into a string reserved at the previous rendering's size and a little more (one
-// allocation, no copy), and remembers this one's.
-std::string RenderSized(std::vector<const prometheus::MetricFamily*> families,
-                        std::atomic<std::size_t>& size_hint) {
-  std::string text = RenderFamiliesText(std::move(families), size_hint.load());
+// render(reserve) into a string reserved at the previous rendering's size and a little more (one
+// allocation, no copy); remembers this one's.
+template <typename Render>
+std::string RenderSized(std::atomic<std::size_t>& size_hint, Render render) {
+  std::string text = render(size_hint.load());
   size_hint.store(text.size() + text.size() / 8);
   return text;
 }
@@ -483,7 +483,9 @@ std::string WebApp::RenderTailText() const {
       families.push_back(&f);
     }
   }
-  return RenderSized(std::move(families), tail_size_hint_);
+  return RenderSized(tail_size_hint_, [&families](std::size_t reserve) {
+    return RenderFamiliesText(std::move(families), reserve);
+  });
 }
 
 void WebApp::AppendVolatileSelfMetrics(MetricSet& out) const {
@@ -527,12 +529,7 @@ std::string WebApp::RenderMainText() const {
   const std::vector<SnapshotPtr> snapshots = store_.Latest();
   MetricSet self;
   AppendSelfMetrics(snapshots, self);
-  std::vector<const prometheus::MetricFamily*> self_families;
-  self_families.reserve(self.size());
-  for (const auto& f : self) {
-    self_families.push_back(&f);
-  }
-  const RenderedFamilies self_rendered = RenderFamilies(std::move(self_families));
+  const RenderedFamilies self_rendered = RenderAllFamilies(self);
 
   std::size_t count = self_rendered.size();
   for (const auto& s : snapshots) {
@@ -548,9 +545,9 @@ std::string WebApp::RenderMainText() const {
   for (const auto& f : self_rendered) {
     families.push_back(&f);
   }
-  std::string text = JoinRenderedFamilies(std::move(families), main_size_hint_.load());
-  main_size_hint_.store(text.size() + text.size() / 8);
-  return text;
+  return RenderSized(main_size_hint_, [&families](std::size_t reserve) {
+    return JoinRenderedFamilies(std::move(families), reserve);
+  });
 }
 
 MetricSet WebApp::SelfMetrics() const {
