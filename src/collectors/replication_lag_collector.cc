@@ -94,8 +94,11 @@ CollectOutcome ReplicationLagCollector::Collect(const CollectContext& ctx) {
   }
   auto clusters = GatherClusters(
       ctx, GatherOptions{}, [&](const ClusterView&, MemberView& member) {
-        if (member.Answered() && member.discovery) {
-          show[member.cluster_index][member.member_index].pending = member.api->ShowDatabases();
+        // Only the member's own rows are read (OwnRow, by address): the member filters them.
+        auto address = member.BoltAddress();
+        if (member.Answered() && address) {
+          show[member.cluster_index][member.member_index].pending =
+              member.api->ShowDatabasesAt(*address);
         }
       });
   for (const ClusterView& cluster : clusters) {

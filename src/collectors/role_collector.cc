@@ -73,8 +73,9 @@ void IssueSecondStage(const ClusterView& cluster, const MemberView& member, Role
     if (!req.databases.empty()) {
       req.cluster_roles = member.api->ClusterRoles(req.databases);
     }
-  } else {
-    req.show_databases = member.api->ShowDatabases();
+  } else if (auto address = member.BoltAddress()) {
+    // Only this member's rows are read (by address): the member filters them.
+    req.show_databases = member.api->ShowDatabasesAt(*address);
   }
 }
 

@@ -71,6 +71,12 @@ class MemberApi {
   // SHOW DATABASES YIELD * on the system database (both dialects), rows as this member sees them.
   virtual Pending<std::vector<DatabaseRow>> ShowDatabases() = 0;
 
+  // SHOW DATABASES YIELD * WHERE address = $address: only the rows of the server at `address`
+  // (host:port, as the `address` column reports it). What a collector that reads the member's own
+  // rows asks for: the member filters, so the answer stays one row per database instead of one per
+  // database and server (the whole table from every member grows with the square of the members).
+  virtual Pending<std::vector<DatabaseRow>> ShowDatabasesAt(const std::string& address) = 0;
+
   // SHOW SERVERS YIELD * (5.x dialect only; an kInvalidArgument error on 4.x).
   virtual Pending<std::vector<ServerRow>> ShowServers() = 0;
 

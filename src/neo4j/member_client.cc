@@ -191,6 +191,15 @@ class MemberClient::Core : public std::enable_shared_from_this<MemberClient::Cor
         [](std::vector<CypherResult> results) { return ToDatabaseRows(results.at(0)); });
   }
 
+  Pending<std::vector<DatabaseRow>> ShowDatabasesAt(const std::string& address) {
+    // A parameter, not a literal: no quoting of the address in the statement text. SHOW commands
+    // take any expression in WHERE (Cypher manual, "SHOW" / "Filter SHOW commands using WHERE").
+    return Cypher<std::vector<DatabaseRow>>(
+        {Statement{"SHOW DATABASES YIELD * WHERE address = $address", Json{{"address", address}}}},
+        std::nullopt,
+        [](std::vector<CypherResult> results) { return ToDatabaseRows(results.at(0)); });
+  }
+
   Pending<std::vector<ServerRow>> ShowServers() {
     return Cypher<std::vector<ServerRow>>(
         {Statement{"SHOW SERVERS YIELD *"}}, Dialect::kV5,
@@ -666,6 +675,9 @@ Pending<EndpointAnswer> MemberClient::Endpoint(const std::string& database, Endp
 }
 
 Pending<std::vector<DatabaseRow>> MemberClient::ShowDatabases() { return core_->ShowDatabases(); }
+Pending<std::vector<DatabaseRow>> MemberClient::ShowDatabasesAt(const std::string& address) {
+  return core_->ShowDatabasesAt(address);
+}
 
 Pending<std::vector<ServerRow>> MemberClient::ShowServers() { return core_->ShowServers(); }
 

@@ -70,6 +70,7 @@ class MemberClient final : public MemberApi {
   Pending<DatabaseClusterStatus> DatabaseStatus(const std::string& database) override;
   Pending<EndpointAnswer> Endpoint(const std::string& database, EndpointKind kind) override;
   Pending<std::vector<DatabaseRow>> ShowDatabases() override;
+  Pending<std::vector<DatabaseRow>> ShowDatabasesAt(const std::string& address) override;
   Pending<std::vector<ServerRow>> ShowServers() override;
   Pending<std::vector<std::pair<std::string, std::string>>> ClusterRoles(
       const std::vector<std::string>& databases) override;

@@ -352,10 +352,42 @@ std::string NormaliseStatement(std::string_view text, bool upper) {
   return out;
 }
 
+namespace {
+
+// `arg` (case preserved) as a parameter reference ($name) or a quoted string literal into `st`;
+// false when it is neither.
+bool TakeArgument(std::string_view arg, Statement& st) {
+  if (arg.size() >= 2 && arg[0] == '$') {
+    st.argument_is_parameter = true;
+    st.argument = std::string(arg.substr(1));
+    return true;
+  }
+  if (arg.size() >= 2 && (arg.front() == '\'' || arg.front() == '"') && arg.back() == arg.front()) {
+    st.argument = std::string(arg.substr(1, arg.size() - 2));
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 Statement ClassifyStatement(std::string_view text) {
   Statement st;
   const std::string u = NormaliseStatement(text, true);
-  if (u == "SHOW DATABASES YIELD *") {
+  static constexpr std::string_view kAtAddress = "SHOW DATABASES YIELD * WHERE ADDRESS";
+  if (std::string_view(u).substr(0, kAtAddress.size()) == kAtAddress) {
+    // "= arg" with or without spaces; the argument from the case-preserving form (same offsets).
+    std::size_t i = kAtAddress.size();
+    i += i < u.size() && u[i] == ' ' ? 1 : 0;
+    if (i < u.size() && u[i] == '=') {
+      ++i;
+      i += i < u.size() && u[i] == ' ' ? 1 : 0;
+      const std::string keep = NormaliseStatement(text, false);
+      if (TakeArgument(std::string_view(keep).substr(i), st)) {
+        st.kind = StatementKind::kShowDatabasesAtAddress;
+      }
+    }
+  } else if (u == "SHOW DATABASES YIELD *") {
     st.kind = StatementKind::kShowDatabasesYieldStar;
   } else if (u == "SHOW DATABASES") {
     st.kind = StatementKind::kShowDatabases;
@@ -378,15 +410,8 @@ Statement ClassifyStatement(std::string_view text) {
           (after.empty() || after == " YIELD ROLE" || after == " YIELD *")) {
         // Take the argument from the case-preserving form (database names keep their case).
         const std::string keep = NormaliseStatement(text, false);
-        std::string arg = keep.substr(kRole.size(), close);
-        if (arg.size() >= 2 && arg[0] == '$') {
+        if (TakeArgument(std::string_view(keep).substr(kRole.size(), close), st)) {
           st.kind = StatementKind::kClusterRole;
-          st.role_is_parameter = true;
-          st.role_argument = arg.substr(1);
-        } else if (arg.size() >= 2 && (arg.front() == '\'' || arg.front() == '"') &&
-                   arg.back() == arg.front()) {
-          st.kind = StatementKind::kClusterRole;
-          st.role_argument = arg.substr(1, arg.size() - 2);
         }
       }
     }
@@ -401,6 +426,11 @@ CypherError SyntaxError(std::string_view statement, std::size_t offset, std::str
                         " (offset: " + std::to_string(offset) + "))\n\"" + std::string(statement) +
                         "\"\n" + std::string(offset + 1, ' ') + "^";
   return {"Neo.ClientError.Statement.SyntaxError", message};
+}
+
+CypherError ParameterMissing(std::string_view name) {
+  return {"Neo.ClientError.Statement.ParameterMissing",
+          "Expected parameter(s): " + std::string(name)};
 }
 
 CypherError DatabaseNotFound(std::string_view db) {
@@ -426,6 +456,27 @@ std::variant<Table, CypherError> RunStatement(const Model& model, MemberIndex m,
     case StatementKind::kShowDatabasesYieldStar: {
       auto rows = DatabaseRows(model, m, created);
       return Project(rows, AllColumns(rows));
+    }
+    case StatementKind::kShowDatabasesAtAddress: {
+      // WHERE address = x keeps the rows whose address equals x; a null on either side is no
+      // match (Cypher's three-valued equality), a non-string x matches no address.
+      ojson value = st.argument;
+      if (st.argument_is_parameter) {
+        if (!parameters.is_object() || !parameters.contains(st.argument)) {
+          return ParameterMissing(st.argument);
+        }
+        value = parameters.at(st.argument);
+      }
+      auto all = DatabaseRows(model, m, created);
+      const std::vector<std::string> columns = AllColumns(all);  // even when no row matches
+      std::vector<ojson> rows;
+      for (auto& row : all) {
+        const auto address = row.find("address");
+        if (value.is_string() && address != row.end() && *address == value) {
+          rows.push_back(std::move(row));
+        }
+      }
+      return Project(rows, columns);
     }
     case StatementKind::kShowDatabases: {
       auto rows = DatabaseRows(model, m, created);
@@ -466,14 +517,13 @@ std::variant<Table, CypherError> RunStatement(const Model& model, MemberIndex m,
       if (!v4) {
         return ProcedureNotFound("dbms.cluster.role");
       }
-      std::string database = st.role_argument;
-      if (st.role_is_parameter) {
-        if (!parameters.is_object() || !parameters.contains(st.role_argument) ||
-            !parameters.at(st.role_argument).is_string()) {
-          return CypherError{"Neo.ClientError.Statement.ParameterMissing",
-                             "Expected parameter(s): " + st.role_argument};
+      std::string database = st.argument;
+      if (st.argument_is_parameter) {
+        if (!parameters.is_object() || !parameters.contains(st.argument) ||
+            !parameters.at(st.argument).is_string()) {
+          return ParameterMissing(st.argument);
         }
-        database = parameters.at(st.role_argument).get<std::string>();
+        database = parameters.at(st.argument).get<std::string>();
       }
       auto di = model.FindDatabase(m.cluster, database);
       if (!di) {

@@ -1,6 +1,7 @@
 // The few Cypher statements the agent sends, answered from the model as one member sees the
-// cluster: SHOW DATABASES [YIELD *], SHOW SERVERS [YIELD *] (5.x), CALL dbms.cluster.overview()
-// and CALL dbms.cluster.role(db) (4.x), RETURN 1. Anything else is an in-band SyntaxError.
+// cluster: SHOW DATABASES [YIELD *], SHOW DATABASES YIELD * WHERE address = <$param or 'literal'>,
+// SHOW SERVERS [YIELD *] (5.x), CALL dbms.cluster.overview() and CALL dbms.cluster.role(db) (4.x),
+// RETURN 1. Anything else is an in-band SyntaxError.
 // Column tables follow the version (4.4, 5.x, 2025.06+, 2025.12+); see docs/simulator.md.
 //
 // Pure functions of a const Model; thread-compatible (callers hold the simulator lock).
@@ -32,6 +33,7 @@ struct CypherError {
 enum class StatementKind {
   kShowDatabasesYieldStar,
   kShowDatabases,
+  kShowDatabasesAtAddress,  // SHOW DATABASES YIELD * WHERE address = <argument>
   kShowServersYieldStar,
   kShowServers,
   kClusterOverview,
@@ -42,8 +44,10 @@ enum class StatementKind {
 
 struct Statement {
   StatementKind kind = StatementKind::kUnknown;
-  std::string role_argument;  // kClusterRole: the literal database name, or the parameter name
-  bool role_is_parameter = false;
+  // kClusterRole: the database name; kShowDatabasesAtAddress: the address. The literal's text, or
+  // the parameter's name when argument_is_parameter.
+  std::string argument;
+  bool argument_is_parameter = false;
 };
 
 // Collapses whitespace, drops a trailing ';' and spaces around parentheses and commas; `upper`
@@ -61,6 +65,8 @@ std::variant<Table, CypherError> RunStatement(const Model& model, MemberIndex m,
 CypherError SyntaxError(std::string_view statement, std::size_t offset, std::string_view token,
                         std::string_view expected);
 CypherError DatabaseNotFound(std::string_view db);
+// A $name the statement uses that the request's parameters do not carry.
+CypherError ParameterMissing(std::string_view name);
 CypherError DatabaseUnavailable(std::string_view db);
 
 // ISO-8601 UTC with milliseconds: "2023-08-14T10:01:29.074Z".

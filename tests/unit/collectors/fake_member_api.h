@@ -93,6 +93,11 @@ class FakeMemberApi final : public neo4j::MemberApi {
     std::lock_guard lock(mu_);
     return cluster_roles_args_;
   }
+  // The addresses ShowDatabasesAt was called with, in order.
+  std::vector<std::string> ShowDatabasesAtArgs() const {
+    std::lock_guard lock(mu_);
+    return show_databases_at_args_;
+  }
 
   neo4j::Pending<neo4j::DiscoveryInfo> Discovery() override {
     return Answer(Call::kDiscovery, discovery_);
@@ -147,6 +152,27 @@ class FakeMemberApi final : public neo4j::MemberApi {
   }
   neo4j::Pending<std::vector<neo4j::DatabaseRow>> ShowDatabases() override {
     return Answer(Call::kShowDatabases, show_databases_);
+  }
+  // Counted, hung and failed as a ShowDatabases() call; answers the rows SetShowDatabases() set
+  // whose address is `address`, as Neo4j filters WHERE address = $address (a null address never
+  // matches).
+  neo4j::Pending<std::vector<neo4j::DatabaseRow>> ShowDatabasesAt(
+      const std::string& address) override {
+    {
+      std::lock_guard lock(mu_);
+      show_databases_at_args_.push_back(address);
+    }
+    auto all = Answer(Call::kShowDatabases, show_databases_);
+    if (all.wait_for(std::chrono::seconds(0)) != std::future_status::ready || !all.get().ok()) {
+      return all;
+    }
+    std::vector<neo4j::DatabaseRow> rows;
+    for (const neo4j::DatabaseRow& row : *all.get()) {
+      if (row.address == address) {
+        rows.push_back(row);
+      }
+    }
+    return neo4j::Ready<std::vector<neo4j::DatabaseRow>>(std::move(rows));
   }
   neo4j::Pending<std::vector<neo4j::ServerRow>> ShowServers() override {
     return Answer(Call::kShowServers, show_servers_);
@@ -219,6 +245,7 @@ class FakeMemberApi final : public neo4j::MemberApi {
   std::map<Call, int> calls_;
   std::map<Call, std::chrono::steady_clock::time_point> first_call_;
   std::vector<std::vector<std::string>> cluster_roles_args_;
+  std::vector<std::string> show_databases_at_args_;
   std::vector<std::shared_ptr<void>> kept_alive_;
   bool defer_status_ = false;
   std::vector<std::shared_ptr<std::promise<Result<std::vector<neo4j::DatabaseClusterStatus>>>>>

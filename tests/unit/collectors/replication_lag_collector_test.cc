@@ -105,6 +105,11 @@ TEST(ReplicationLagCollectorTest, Neo4j5UsesReplicationLagMagnitude) {
   EXPECT_EQ(Value(m, "neo4j_replication_lag_transactions", L("m3")), 5);
   EXPECT_EQ(Value(m, "neo4j_member_database_last_committed_tx_id", L("m2")), 2339);
   EXPECT_EQ(Value(m, "neo4j_member_database_raft_applied_index", L("m2")), 100);
+  // Each member is asked for its own rows only.
+  for (int i = 1; i <= 3; ++i) {
+    EXPECT_EQ(c.member(i).ShowDatabasesAtArgs(),
+              std::vector<std::string>{FakeCluster::BoltAddress(i)});
+  }
 }
 
 TEST(ReplicationLagCollectorTest, Neo4j5CypherFailureFallsBackToRaftIndex) {

@@ -196,6 +196,9 @@ TEST(RoleCollectorTest, Neo4j5UsesOwnShowDatabasesRow) {
   EXPECT_EQ(fakes::CountSamples(m, "neo4j_member_discovery_healthy"), 0);
   EXPECT_EQ(c.member(1).Calls(fakes::Call::kClusterRoles), 0);
   EXPECT_EQ(c.member(1).Calls(fakes::Call::kShowDatabases), 1);
+  // Only the member's own rows are asked for (the member filters by its bolt address).
+  EXPECT_EQ(c.member(3).ShowDatabasesAtArgs(),
+            std::vector<std::string>{FakeCluster::BoltAddress(3)});
 }
 
 TEST(RoleCollectorTest, Neo4j5CypherFailureDerivesRoleFromStatus) {

@@ -534,6 +534,48 @@ TEST_F(MemberClientTest, QueryApiTransportWhenAdvertised) {
   EXPECT_FALSE(body.contains("statements"));
 }
 
+// The own-rows form carries the address as a parameter on both transports (no quoting in the
+// statement text); the same address twice is one request, another address another.
+TEST_F(MemberClientTest, ShowDatabasesAtSendsTheAddressAsAParameter) {
+  fake_->SetDiscovery(Fixture("discovery-root-5.12.0-docs.json"));
+  fake_->On("POST /db/system/tx/commit", [](const net::HttpRequest&, net::HttpExchange& ex) {
+    Reply(ex, 200, TxCommitBody({{kDbColumns, kDbRows}}));
+  });
+  auto client = Client();
+  auto a = client->ShowDatabasesAt("h'1:7687");
+  auto b = client->ShowDatabasesAt("h'1:7687");
+  auto r = Await(a);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->size(), 2u);  // the member filters; the client maps what comes back
+  ASSERT_TRUE(Await(b).ok());
+  ASSERT_TRUE(Await(client->ShowDatabasesAt("h2:7687")).ok());
+  EXPECT_EQ(fake_->Count("POST /db/system/tx/commit"), 2);
+  auto seen = fake_->Seen();
+  ASSERT_EQ(seen.size(), 3u);
+  json body = json::parse(seen[1].body);
+  ASSERT_EQ(body["statements"].size(), 1u);
+  EXPECT_EQ(body["statements"][0]["statement"], "SHOW DATABASES YIELD * WHERE address = $address");
+  EXPECT_EQ(body["statements"][0]["parameters"], (json{{"address", "h'1:7687"}}));
+  EXPECT_EQ(json::parse(seen[2].body)["statements"][0]["parameters"]["address"], "h2:7687");
+}
+
+TEST_F(MemberClientTest, ShowDatabasesAtOverTheQueryApi) {
+  fake_->SetDiscovery(Fixture("discovery-root-2026.03-docs.json"));
+  fake_->On("POST /db/system/query/v2", [](const net::HttpRequest&, net::HttpExchange& ex) {
+    json doc = {{"data", {{"fields", kDbColumns}, {"values", kDbRows}}}, {"bookmarks", {"FB:x"}}};
+    Reply(ex, 202, doc.dump());
+  });
+  auto client = Client();
+  auto r = Await(client->ShowDatabasesAt("h1:7687"));
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->size(), 2u);
+  auto seen = fake_->Seen();
+  ASSERT_EQ(seen.size(), 2u);
+  json body = json::parse(seen[1].body);
+  EXPECT_EQ(body["statement"], "SHOW DATABASES YIELD * WHERE address = $address");
+  EXPECT_EQ(body["parameters"], (json{{"address", "h1:7687"}}));
+}
+
 TEST_F(MemberClientTest, QueryApiErrorStatusIsMapped) {
   fake_->SetDiscovery(Fixture("discovery-root-5.19.0-docs.json"));
   fake_->On("POST /db/system/query/v2", [](const net::HttpRequest&, net::HttpExchange& ex) {

@@ -125,12 +125,24 @@ TEST(SimClassifyStatementTest, RecognisesTheAgentsStatements) {
   EXPECT_EQ(ClassifyStatement("return 1").kind, StatementKind::kReturnOne);
   auto p = ClassifyStatement("CALL dbms.cluster.role($database) YIELD role");
   EXPECT_EQ(p.kind, StatementKind::kClusterRole);
-  EXPECT_TRUE(p.role_is_parameter);
-  EXPECT_EQ(p.role_argument, "database");
+  EXPECT_TRUE(p.argument_is_parameter);
+  EXPECT_EQ(p.argument, "database");
   auto l = ClassifyStatement("call dbms.cluster.role(\"Neo4j\")");
   EXPECT_EQ(l.kind, StatementKind::kClusterRole);
-  EXPECT_FALSE(l.role_is_parameter);
-  EXPECT_EQ(l.role_argument, "Neo4j");
+  EXPECT_FALSE(l.argument_is_parameter);
+  EXPECT_EQ(l.argument, "Neo4j");
+  auto at = ClassifyStatement("SHOW DATABASES YIELD * WHERE address = $address");
+  EXPECT_EQ(at.kind, StatementKind::kShowDatabasesAtAddress);
+  EXPECT_TRUE(at.argument_is_parameter);
+  EXPECT_EQ(at.argument, "address");
+  auto at_literal = ClassifyStatement("show databases yield * where address='Host-1:7687'");
+  EXPECT_EQ(at_literal.kind, StatementKind::kShowDatabasesAtAddress);
+  EXPECT_FALSE(at_literal.argument_is_parameter);
+  EXPECT_EQ(at_literal.argument, "Host-1:7687");
+  EXPECT_EQ(ClassifyStatement("SHOW DATABASES YIELD * WHERE address = host").kind,
+            StatementKind::kUnknown);
+  EXPECT_EQ(ClassifyStatement("SHOW DATABASES YIELD * WHERE address < $a").kind,
+            StatementKind::kUnknown);
   EXPECT_EQ(ClassifyStatement("CALL dbms.cluster.role(neo4j)").kind, StatementKind::kUnknown);
   EXPECT_EQ(ClassifyStatement("MATCH (n) RETURN n").kind, StatementKind::kUnknown);
   EXPECT_EQ(ClassifyStatement("SHOW DATABASES YIELD name").kind, StatementKind::kUnknown);
@@ -207,6 +219,53 @@ TEST_F(SimCypherTest, ShowDatabasesRowsDescribeTheCluster) {
                 c.members[static_cast<std::size_t>(*c.dbs[0].leader)].server_id);
       EXPECT_EQ(row[static_cast<std::size_t>(lag)], 0);
     }
+  }
+}
+
+// WHERE address = x answers the rows of the whole table whose address is x, with the whole
+// table's columns, on both dialects; the agent's own-rows query.
+TEST_F(SimCypherTest, ShowDatabasesAtAnAddressKeepsThatServersRows) {
+  for (int cluster : {0, 1}) {
+    SCOPED_TRACE(cluster);
+    const Table all = MustTable(cluster, 0, "SHOW DATABASES YIELD *");
+    const auto address = static_cast<std::size_t>(Col(all, "address"));
+    ASSERT_FALSE(all.rows.empty());
+    std::set<std::string> servers;
+    for (const auto& row : all.rows) {
+      servers.insert(row[address].get<std::string>());
+    }
+    ASSERT_EQ(servers.size(), 4u);
+    for (const std::string& target : servers) {  // the answering member's own rows among them
+      SCOPED_TRACE(target);
+      std::vector<std::vector<nlohmann::ordered_json>> expected;
+      for (const auto& row : all.rows) {
+        if (row[address] == target) {
+          expected.push_back(row);
+        }
+      }
+      ASSERT_GE(expected.size(), 2u);  // one per database, fewer than the table
+      ASSERT_LT(expected.size(), all.rows.size());
+      const Table by_param = MustTable(
+          cluster, 0, "SHOW DATABASES YIELD * WHERE address = $address", json{{"address", target}});
+      EXPECT_EQ(by_param.columns, all.columns);
+      EXPECT_EQ(by_param.rows, expected);
+      const Table by_literal =
+          MustTable(cluster, 0, "SHOW DATABASES YIELD * WHERE address = '" + target + "'");
+      EXPECT_EQ(by_literal.columns, all.columns);
+      EXPECT_EQ(by_literal.rows, expected);
+    }
+
+    const Table none = MustTable(cluster, 0, "SHOW DATABASES YIELD * WHERE address = $address",
+                                 json{{"address", "10.0.0.1:7687"}});
+    EXPECT_EQ(none.columns, all.columns);
+    EXPECT_TRUE(none.rows.empty());
+    EXPECT_TRUE(MustTable(cluster, 0, "SHOW DATABASES YIELD * WHERE address = $address",
+                          json{{"address", 7687}})
+                    .rows.empty());
+    const CypherError missing =
+        MustError(cluster, 0, "SHOW DATABASES YIELD * WHERE address = $address");
+    EXPECT_EQ(missing.code, "Neo.ClientError.Statement.ParameterMissing");
+    EXPECT_EQ(missing.message, "Expected parameter(s): address");
   }
 }
 
