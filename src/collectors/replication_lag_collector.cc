@@ -92,15 +92,14 @@ CollectOutcome ReplicationLagCollector::Collect(const CollectContext& ctx) {
       show.emplace_back(handle.members.size());
     }
   }
-  auto clusters = GatherClusters(
-      ctx, GatherOptions{}, [&](const ClusterView&, MemberView& member) {
-        // Only the member's own rows are read (OwnRow, by address): the member filters them.
-        auto address = member.BoltAddress();
-        if (member.Answered() && address) {
-          show[member.cluster_index][member.member_index].pending =
-              member.api->ShowDatabasesAt(*address);
-        }
-      });
+  auto clusters = GatherClusters(ctx, GatherOptions{}, [&](const ClusterView&, MemberView& member) {
+    // Only the member's own rows are read (OwnRow, by address): the member filters them.
+    auto address = member.BoltAddress();
+    if (member.Answered() && address) {
+      show[member.cluster_index][member.member_index].pending =
+          member.api->ShowDatabasesAt(*address);
+    }
+  });
   for (const ClusterView& cluster : clusters) {
     for (const MemberView& member : cluster.members) {
       ShowDatabases& s = show[member.cluster_index][member.member_index];

@@ -141,8 +141,8 @@ CollectOutcome RoleCollector::Collect(const CollectContext& ctx) {
       requests.emplace_back(handle.members.size());
     }
   }
-  auto clusters = GatherClusters(
-      ctx, GatherOptions{}, [&](const ClusterView& cluster, MemberView& member) {
+  auto clusters =
+      GatherClusters(ctx, GatherOptions{}, [&](const ClusterView& cluster, MemberView& member) {
         IssueSecondStage(cluster, member, requests[member.cluster_index][member.member_index]);
       });
 
