@@ -186,18 +186,14 @@ class MemberClient::Core : public std::enable_shared_from_this<MemberClient::Cor
   // ---- Cypher on the system database ----
 
   Pending<std::vector<DatabaseRow>> ShowDatabases() {
-    return Cypher<std::vector<DatabaseRow>>(
-        {Statement{"SHOW DATABASES YIELD *"}}, std::nullopt,
-        [](std::vector<CypherResult> results) { return ToDatabaseRows(results.at(0)); });
+    return DatabaseRowsOf(Statement{"SHOW DATABASES YIELD *"});
   }
 
   Pending<std::vector<DatabaseRow>> ShowDatabasesAt(const std::string& address) {
     // A parameter, not a literal: no quoting of the address in the statement text. SHOW commands
     // take any expression in WHERE (Cypher manual, "SHOW" / "Filter SHOW commands using WHERE").
-    return Cypher<std::vector<DatabaseRow>>(
-        {Statement{"SHOW DATABASES YIELD * WHERE address = $address", Json{{"address", address}}}},
-        std::nullopt,
-        [](std::vector<CypherResult> results) { return ToDatabaseRows(results.at(0)); });
+    return DatabaseRowsOf(
+        Statement{"SHOW DATABASES YIELD * WHERE address = $address", Json{{"address", address}}});
   }
 
   Pending<std::vector<ServerRow>> ShowServers() {
@@ -263,6 +259,13 @@ class MemberClient::Core : public std::enable_shared_from_this<MemberClient::Cor
     MonoTime done_at;
     std::vector<std::function<void(const Result<DiscoveryInfo>&)>> waiters;
   };
+
+  // A SHOW DATABASES form on either dialect, its rows mapped.
+  Pending<std::vector<DatabaseRow>> DatabaseRowsOf(Statement statement) {
+    return Cypher<std::vector<DatabaseRow>>(
+        {std::move(statement)}, std::nullopt,
+        [](std::vector<CypherResult> results) { return ToDatabaseRows(results.at(0)); });
+  }
 
   // ---- single-flight ----
 

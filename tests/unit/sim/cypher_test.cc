@@ -123,22 +123,21 @@ TEST(SimClassifyStatementTest, RecognisesTheAgentsStatements) {
   EXPECT_EQ(ClassifyStatement("CALL dbms.cluster.overview()").kind,
             StatementKind::kClusterOverview);
   EXPECT_EQ(ClassifyStatement("return 1").kind, StatementKind::kReturnOne);
-  auto p = ClassifyStatement("CALL dbms.cluster.role($database) YIELD role");
-  EXPECT_EQ(p.kind, StatementKind::kClusterRole);
-  EXPECT_TRUE(p.argument_is_parameter);
-  EXPECT_EQ(p.argument, "database");
-  auto l = ClassifyStatement("call dbms.cluster.role(\"Neo4j\")");
-  EXPECT_EQ(l.kind, StatementKind::kClusterRole);
-  EXPECT_FALSE(l.argument_is_parameter);
-  EXPECT_EQ(l.argument, "Neo4j");
-  auto at = ClassifyStatement("SHOW DATABASES YIELD * WHERE address = $address");
-  EXPECT_EQ(at.kind, StatementKind::kShowDatabasesAtAddress);
-  EXPECT_TRUE(at.argument_is_parameter);
-  EXPECT_EQ(at.argument, "address");
-  auto at_literal = ClassifyStatement("show databases yield * where address='Host-1:7687'");
-  EXPECT_EQ(at_literal.kind, StatementKind::kShowDatabasesAtAddress);
-  EXPECT_FALSE(at_literal.argument_is_parameter);
-  EXPECT_EQ(at_literal.argument, "Host-1:7687");
+  auto expect_argument = [](std::string_view text, StatementKind kind, bool parameter,
+                            const std::string& argument) {
+    SCOPED_TRACE(text);
+    const Statement st = ClassifyStatement(text);
+    EXPECT_EQ(st.kind, kind);
+    EXPECT_EQ(st.argument_is_parameter, parameter);
+    EXPECT_EQ(st.argument, argument);
+  };
+  expect_argument("CALL dbms.cluster.role($database) YIELD role", StatementKind::kClusterRole, true,
+                  "database");
+  expect_argument("call dbms.cluster.role(\"Neo4j\")", StatementKind::kClusterRole, false, "Neo4j");
+  expect_argument("SHOW DATABASES YIELD * WHERE address = $address",
+                  StatementKind::kShowDatabasesAtAddress, true, "address");
+  expect_argument("show databases yield * where address='Host-1:7687'",
+                  StatementKind::kShowDatabasesAtAddress, false, "Host-1:7687");
   EXPECT_EQ(ClassifyStatement("SHOW DATABASES YIELD * WHERE address = host").kind,
             StatementKind::kUnknown);
   EXPECT_EQ(ClassifyStatement("SHOW DATABASES YIELD * WHERE address < $a").kind,
