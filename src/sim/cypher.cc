@@ -355,14 +355,21 @@ std::string NormaliseStatement(std::string_view text, bool upper) {
 namespace {
 
 // `arg` (case preserved) as a parameter reference ($name) or a quoted string literal into `st`;
-// false when it is neither.
+// false when it is neither, or when anything follows it (`$a AND name = 'x'`: a statement the
+// agent never sends, not a parameter named "a AND ...").
 bool TakeArgument(std::string_view arg, Statement& st) {
   if (arg.size() >= 2 && arg[0] == '$') {
+    const std::string_view name = arg.substr(1);
+    if (!std::all_of(name.begin(), name.end(),
+                     [](unsigned char c) { return std::isalnum(c) != 0 || c == '_'; })) {
+      return false;
+    }
     st.argument_is_parameter = true;
-    st.argument = std::string(arg.substr(1));
+    st.argument = std::string(name);
     return true;
   }
-  if (arg.size() >= 2 && (arg.front() == '\'' || arg.front() == '"') && arg.back() == arg.front()) {
+  if (arg.size() >= 2 && (arg.front() == '\'' || arg.front() == '"') && arg.back() == arg.front() &&
+      arg.find(arg.front(), 1) == arg.size() - 1) {
     st.argument = std::string(arg.substr(1, arg.size() - 2));
     return true;
   }

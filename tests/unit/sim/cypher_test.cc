@@ -142,6 +142,10 @@ TEST(SimClassifyStatementTest, RecognisesTheAgentsStatements) {
             StatementKind::kUnknown);
   EXPECT_EQ(ClassifyStatement("SHOW DATABASES YIELD * WHERE address < $a").kind,
             StatementKind::kUnknown);
+  EXPECT_EQ(ClassifyStatement("SHOW DATABASES YIELD * WHERE address = $a AND name = 'x'").kind,
+            StatementKind::kUnknown);
+  EXPECT_EQ(ClassifyStatement("SHOW DATABASES YIELD * WHERE address = 'h:1' OR name = 'x'").kind,
+            StatementKind::kUnknown);
   EXPECT_EQ(ClassifyStatement("CALL dbms.cluster.role(neo4j)").kind, StatementKind::kUnknown);
   EXPECT_EQ(ClassifyStatement("MATCH (n) RETURN n").kind, StatementKind::kUnknown);
   EXPECT_EQ(ClassifyStatement("SHOW DATABASES YIELD name").kind, StatementKind::kUnknown);
