@@ -358,6 +358,21 @@ TEST_F(HttpEngineTest, BodyAtCapIsAccepted) {
   EXPECT_EQ(r->body.size(), 1000u);
 }
 
+TEST_F(HttpEngineTest, BodyWithContentLengthIsAllocatedOnceAtItsSize) {
+  Serve([](const net::HttpRequest&, net::HttpExchange& ex) {
+    net::HttpResponse r;
+    r.body = std::string(100000, 'd');  // arrives in several of libcurl's 16 KiB pieces
+    ex.Send(r);
+  });
+  HttpEngine engine(clock_);
+  auto f = engine.Fetch(Get(Url("/sized")));
+  auto r = Wait(f);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->body, std::string(100000, 'd'));
+  // Grown piece by piece it would end in a buffer of the next power of two (131072).
+  EXPECT_EQ(r->body.capacity(), r->body.size());
+}
+
 TEST_F(HttpEngineTest, GarbageAnswerIsANetworkError) {
   Serve([](const net::HttpRequest&, net::HttpExchange& ex) {
     ex.SendRaw("this is not HTTP at all\r\n\r\n");
