@@ -158,6 +158,8 @@ class RuleManager {
   SampleHistory history_;
 
   std::mutex eval_mu_;  // serialises evaluation and reload
+  // Timestamp of the latest self_metrics reading appended to the history; guarded by eval_mu_.
+  std::optional<int64_t> self_appended_at_;
 
   mutable std::mutex mu_;
   std::vector<std::shared_ptr<rules::Group>> groups_;  // guarded by mu_

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -303,6 +304,44 @@ TEST(RuleManagerTest, SelfMetricsAreQueryable) {
   (*m)->EvaluateAt(Ms(clock.Now()));
   EXPECT_TRUE(HasSeries((*m)->Metrics(), "neo4j_agent_alerts",
                         {{"alertname", "MemberDown"}, {"member", "x"}}));
+}
+
+// Groups evaluated at one instant share one reading of the agent's own series; the next instant
+// reads them again.
+TEST(RuleManagerTest, GroupsEvaluatedAtOneInstantShareOneReadingOfTheSelfMetrics) {
+  TempDir dir;
+  ManualClock clock;
+  RuleManagerOptions o;
+  o.sources.rule_files = {dir.Write("r.yml", R"(groups:
+- name: a
+  rules:
+  - alert: MemberDown
+    expr: neo4j_up == 0
+- name: b
+  rules:
+  - alert: MemberDownToo
+    expr: neo4j_up == 0
+)")};
+  auto readings = std::make_shared<std::atomic<int>>(0);
+  auto up = std::make_shared<std::atomic<int>>(0);
+  o.self_metrics = [readings, up] {
+    ++*readings;
+    MetricSetBuilder b;
+    b.Gauge("neo4j_up", "Member answered.").Add({{"member", "x"}}, up->load());
+    return std::move(b).Build();
+  };
+  auto m = RuleManager::Create(std::move(o), clock);
+  ASSERT_TRUE(m.ok()) << m.error().message;
+  const int64_t t0 = Ms(clock.Now());
+  (*m)->EvaluateAt(t0);
+  EXPECT_EQ(readings->load(), 1);
+  EXPECT_TRUE(HasSeries((*m)->Metrics(), "neo4j_agent_alerts", {{"alertname", "MemberDown"}}));
+  EXPECT_TRUE(HasSeries((*m)->Metrics(), "neo4j_agent_alerts", {{"alertname", "MemberDownToo"}}));
+  *up = 1;
+  (*m)->EvaluateAt(t0 + 15000);
+  EXPECT_EQ(readings->load(), 2);
+  EXPECT_FALSE(HasSeries((*m)->Metrics(), "neo4j_agent_alerts", {{"alertname", "MemberDown"}}));
+  EXPECT_FALSE(HasSeries((*m)->Metrics(), "neo4j_agent_alerts", {{"alertname", "MemberDownToo"}}));
 }
 
 TEST(RuleManagerTest, BrokenReloadKeepsTheOldRulesAndTheirState) {
