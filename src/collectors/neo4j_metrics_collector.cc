@@ -253,7 +253,7 @@ CollectOutcome Neo4jMetricsCollector::Collect(const CollectContext& ctx) {
     Neo4jMetricsMappingOptions options;
     options.prefix = s.cluster->config->neo4j_metrics.prefix;
     options.databases.assign(known.begin(), known.end());
-    MappingResult mapped = MapNeo4jMetrics(parsed, options);
+    MappingResult mapped = mapper_.Map(parsed, options);
     std::map<std::string, double> not_relayed;
     for (const auto& [reason, n] : mapped.not_relayed) {
       not_relayed[std::string(ReasonName(reason))] += static_cast<double>(n);

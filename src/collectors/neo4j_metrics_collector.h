@@ -49,6 +49,8 @@ class Neo4jMetricsCollector final : public Collector {
   std::string exclude_text_;
   std::unique_ptr<re2::RE2> include_;
   std::unique_ptr<re2::RE2> exclude_;
+  // How each Neo4j family maps, kept across members and runs (the names repeat on every scrape).
+  Neo4jMetricsMapper mapper_;
 };
 
 }  // namespace nca::collectors

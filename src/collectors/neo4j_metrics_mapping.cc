@@ -3,9 +3,12 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <iterator>
+#include <memory>
 #include <set>
 #include <string_view>
 #include <system_error>
+#include <unordered_map>
 
 namespace nca::collectors {
 namespace {
@@ -559,41 +562,86 @@ bool IsAgentOwnName(const std::string& name) {
   return false;
 }
 
-MappingResult MapNeo4jMetrics(const std::vector<neo4j::PromFamily>& families,
-                              const Neo4jMetricsMappingOptions& options) {
-  std::vector<Database> databases;
-  databases.reserve(options.databases.size());
-  for (const std::string& raw : options.databases) {
-    if (!raw.empty()) {
-      databases.push_back(Database{raw, SanitizeName(raw)});
-    }
-  }
-  // Longest first; ties in a fixed order so the result does not depend on the input order.
-  std::sort(databases.begin(), databases.end(), [](const Database& a, const Database& c) {
-    if (a.sanitized.size() != c.sanitized.size()) {
-      return a.sanitized.size() > c.sanitized.size();
-    }
-    return a.raw < c.raw;
-  });
-  const std::string prefix_raw = options.prefix.empty() ? "neo4j" : options.prefix;
-  const std::string prefix_sanitized = SanitizeName(prefix_raw);
+// ---------------------------------------------------------------------------------------------
+// Neo4jMetricsMapper
 
-  Builder b;
-  for (const PromFamily& family : families) {
-    if (family.samples.empty()) {
-      continue;
+namespace {
+
+// How one Neo4j family is relayed, decided from its name, type, HELP and the first sample's name
+// (a counter's `_total`) under one set of options; the samples are mapped with it on every scrape.
+struct FamilyPlan {
+  // What the plan was made for: a family of the same name with another type or HELP is planned
+  // again.
+  PromType type = PromType::kUntyped;
+  std::string help_in;
+  bool first_sample_total = false;
+
+  bool unknown_database = false;
+  std::string source_name;             // the family's name, or name + "_total" (see MakePlan)
+  std::string name;                    // relayed name
+  std::string help;                    // relayed HELP
+  const Database* database = nullptr;  // into the OptionsCache's databases
+  double scale = 1;                    // 1000 for milliseconds converted to seconds
+};
+
+bool FirstSampleIsTotal(const PromFamily& family) {
+  return family.type == PromType::kCounter && !family.samples.empty() &&
+         family.samples.front().name.size() == family.name.size() + 6 &&
+         StartsWith(family.samples.front().name, family.name) &&
+         EndsWith(family.samples.front().name, "_total");
+}
+
+}  // namespace
+
+// Plans made under one set of options (prefix and databases).
+struct Neo4jMetricsMapper::OptionsCache {
+  std::string prefix_raw;
+  std::vector<std::string> databases_in;  // the options' list, as given (the cache key)
+  std::string prefix_sanitized;
+  std::vector<Database> databases;                    // longest first; plans point into it
+  std::unordered_map<std::string, FamilyPlan> plans;  // by Neo4j family name
+
+  explicit OptionsCache(const Neo4jMetricsMappingOptions& options)
+      : prefix_raw(options.prefix.empty() ? "neo4j" : options.prefix),
+        databases_in(options.databases),
+        prefix_sanitized(SanitizeName(prefix_raw)) {
+    databases.reserve(options.databases.size());
+    for (const std::string& raw : options.databases) {
+      if (!raw.empty()) {
+        databases.push_back(Database{raw, SanitizeName(raw)});
+      }
     }
-    std::string source_name = family.name;
-    if (family.type == PromType::kCounter && !EndsWith(source_name, "_total") &&
-        family.samples.front().name == source_name + "_total") {
-      source_name += "_total";  // `# TYPE x counter` followed by `x_total`
+    // Longest first; ties in a fixed order so the result does not depend on the input order.
+    std::sort(databases.begin(), databases.end(), [](const Database& a, const Database& c) {
+      if (a.sanitized.size() != c.sanitized.size()) {
+        return a.sanitized.size() > c.sanitized.size();
+      }
+      return a.raw < c.raw;
+    });
+  }
+
+  bool Matches(const Neo4jMetricsMappingOptions& options) const {
+    return prefix_raw == (options.prefix.empty() ? "neo4j" : options.prefix) &&
+           databases_in == options.databases;
+  }
+
+  FamilyPlan MakePlan(const PromFamily& family, bool first_sample_total) const {
+    FamilyPlan plan;
+    plan.type = family.type;
+    plan.help_in = family.help;
+    plan.first_sample_total = first_sample_total;
+    plan.source_name = family.name;
+    if (family.type == PromType::kCounter && !EndsWith(plan.source_name, "_total") &&
+        first_sample_total) {
+      plan.source_name += "_total";  // `# TYPE x counter` followed by `x_total`
     }
-    const NameView view(source_name, DottedNameFromHelp(family.help));
+    const NameView view(plan.source_name, DottedNameFromHelp(family.help));
     const Resolved r = Resolve(view, prefix_raw, prefix_sanitized, databases);
     if (r.unknown_database) {
-      b.Count(NotRelayedReason::kUnknownDatabase, family.samples.size());
-      continue;
+      plan.unknown_database = true;
+      return plan;
     }
+    plan.database = r.database;
     std::string metric = r.metric;
     std::string origin = r.origin;
     if (r.database != nullptr && StartsWith(metric, "pool_")) {
@@ -621,22 +669,75 @@ MappingResult MapNeo4jMetrics(const std::vector<neo4j::PromFamily>& families,
     if (family.type == PromType::kGauge) {  // Neo4j types every family it writes
       renamed = RenameReservedSuffix(stem);
     }
-    const std::string name = "neo4j_" + stem + (counter_total ? "_total" : "");
-    std::string help = "Neo4j metric " + origin + " (" +
-                       std::string(neo4j::PromTypeName(family.type)) +
-                       "), relayed by neo4j-cluster-agent" +
-                       (r.database != nullptr ? " with the database as a label." : ".");
+    plan.name = "neo4j_" + stem + (counter_total ? "_total" : "");
+    plan.help = "Neo4j metric " + origin + " (" + std::string(neo4j::PromTypeName(family.type)) +
+                "), relayed by neo4j-cluster-agent" +
+                (r.database != nullptr ? " with the database as a label." : ".");
     if (millis != nullptr) {
-      help += " Converted from milliseconds to seconds.";
+      plan.help += " Converted from milliseconds to seconds.";
     }
     if (renamed) {
-      help += " Renamed: Prometheus reserves its suffix for counters, summaries and histograms.";
+      plan.help +=
+          " Renamed: Prometheus reserves its suffix for counters, summaries and histograms.";
     }
-    const double scale = millis != nullptr ? 1000.0 : 1.0;
+    plan.scale = millis != nullptr ? 1000.0 : 1.0;
+    return plan;
+  }
+
+  // The family's plan, made now unless one made for the same type, HELP and first sample exists.
+  const FamilyPlan& PlanFor(const PromFamily& family) {
+    const bool first_sample_total = FirstSampleIsTotal(family);
+    auto it = plans.find(family.name);
+    if (it != plans.end() && it->second.type == family.type &&
+        it->second.first_sample_total == first_sample_total && it->second.help_in == family.help) {
+      return it->second;
+    }
+    if (it == plans.end() && plans.size() >= kMaxPlans) {
+      plans.clear();  // a member writing ever new names: start over rather than grow
+    }
+    FamilyPlan plan = MakePlan(family, first_sample_total);
+    return plans.insert_or_assign(family.name, std::move(plan)).first->second;
+  }
+};
+
+Neo4jMetricsMapper::Neo4jMetricsMapper() = default;
+Neo4jMetricsMapper::~Neo4jMetricsMapper() = default;
+
+std::size_t Neo4jMetricsMapper::CachedPlans() const {
+  std::size_t n = 0;
+  for (const auto& c : caches_) {
+    n += c->plans.size();
+  }
+  return n;
+}
+
+MappingResult Neo4jMetricsMapper::Map(const std::vector<neo4j::PromFamily>& families,
+                                      const Neo4jMetricsMappingOptions& options) {
+  auto cache = std::find_if(caches_.begin(), caches_.end(),
+                            [&options](const auto& c) { return c->Matches(options); });
+  if (cache == caches_.end()) {
+    if (caches_.size() >= kMaxOptionSets) {
+      caches_.erase(caches_.begin());  // the oldest set of options
+    }
+    caches_.push_back(std::make_unique<OptionsCache>(options));
+    cache = std::prev(caches_.end());
+  }
+  OptionsCache& plans = **cache;
+
+  Builder b;
+  for (const PromFamily& family : families) {
+    if (family.samples.empty()) {
+      continue;
+    }
+    const FamilyPlan& plan = plans.PlanFor(family);
+    if (plan.unknown_database) {
+      b.Count(NotRelayedReason::kUnknownDatabase, family.samples.size());
+      continue;
+    }
     if (family.type == PromType::kSummary) {
-      RelaySummary(b, family, name, help, r.database, scale);
+      RelaySummary(b, family, plan.name, plan.help, plan.database, plan.scale);
     } else {
-      RelaySamples(b, family, source_name, name, help, r.database, scale);
+      RelaySamples(b, family, plan.source_name, plan.name, plan.help, plan.database, plan.scale);
     }
   }
 
@@ -654,6 +755,11 @@ MappingResult MapNeo4jMetrics(const std::vector<neo4j::PromFamily>& families,
   }
   result.not_relayed = std::move(b.not_relayed);
   return result;
+}
+
+MappingResult MapNeo4jMetrics(const std::vector<neo4j::PromFamily>& families,
+                              const Neo4jMetricsMappingOptions& options) {
+  return Neo4jMetricsMapper().Map(families, options);
 }
 
 }  // namespace nca::collectors

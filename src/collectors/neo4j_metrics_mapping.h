@@ -25,6 +25,7 @@
 
 #include <cstddef>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -76,8 +77,38 @@ struct MappingResult {
   std::map<NotRelayedReason, std::size_t> not_relayed;  // series counts by reason
 };
 
+// Maps one scrape of a member. Pure: the same families and options give the same result.
 MappingResult MapNeo4jMetrics(const std::vector<neo4j::PromFamily>& families,
                               const Neo4jMetricsMappingOptions& options);
+
+// MapNeo4jMetrics that remembers, per set of options, how each Neo4j family maps (its relayed
+// name, HELP, database and unit), so that every later scrape of a member, and of the other members
+// with the same databases, maps only the samples: the names and HELP texts are the same on every
+// scrape. The result equals MapNeo4jMetrics's. Bounded: at most kMaxOptionSets sets of options
+// (the oldest is forgotten) and kMaxPlans families per set (all are forgotten when a new one would
+// pass it).
+//
+// Not thread-safe: one collector run uses it at a time.
+class Neo4jMetricsMapper {
+ public:
+  static constexpr std::size_t kMaxOptionSets = 8;
+  static constexpr std::size_t kMaxPlans = 4096;
+
+  Neo4jMetricsMapper();
+  ~Neo4jMetricsMapper();
+  Neo4jMetricsMapper(const Neo4jMetricsMapper&) = delete;
+  Neo4jMetricsMapper& operator=(const Neo4jMetricsMapper&) = delete;
+
+  MappingResult Map(const std::vector<neo4j::PromFamily>& families,
+                    const Neo4jMetricsMappingOptions& options);
+
+  // Families planned, over every set of options kept.
+  std::size_t CachedPlans() const;
+
+ private:
+  struct OptionsCache;
+  std::vector<std::unique_ptr<OptionsCache>> caches_;  // oldest first
+};
 
 // The names the agent exports itself (exact names, or prefixes ending in `_` for families such
 // as neo4j_agent_*): a relayed family with such a name is dropped (kConflict), e.g. Neo4j 5.0's

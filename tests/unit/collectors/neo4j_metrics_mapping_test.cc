@@ -149,6 +149,17 @@ void CheckGolden(const std::string& capture) {
     EXPECT_FALSE(IsAgentOwnName(f.name)) << f.name;
     EXPECT_THAT(f.help, Not(HasSubstr("system"))) << f.name;  // one help per family
   }
+  // The mapper the collector keeps gives the same result on its first scrape and on the next,
+  // when every family's plan comes from the first.
+  Neo4jMetricsMapper mapper;
+  Neo4jMetricsMappingOptions options;
+  options.databases = {"neo4j", "system"};
+  const std::vector<PromFamily> families = Parse(ReadFile(FixturePath(capture)));
+  EXPECT_EQ(Dump(mapper.Map(families, options)), dump);
+  const std::size_t plans = mapper.CachedPlans();
+  EXPECT_GT(plans, 0u);
+  EXPECT_EQ(Dump(mapper.Map(families, options)), dump);
+  EXPECT_EQ(mapper.CachedPlans(), plans);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -550,6 +561,72 @@ TEST(Neo4jMetricsMappingTest, GaugesWithReservedSuffixesAreRenamed) {
                           "neo4j_transaction_committed_total", "neo4j_vm_file_descriptors_open",
                           "neo4j_vm_threads_active", "neo4j_vm_threads_live"));
   EXPECT_NE(Find(r, "neo4j_vm_threads_live")->help.find("Renamed"), std::string::npos);
+}
+
+// The mapper's plans are per set of options and per family as Neo4j wrote it: a database that
+// appears, another prefix, or a family whose type or HELP changed is planned again, never mapped
+// with a plan made for something else.
+TEST(Neo4jMetricsMapperTest, PlansFollowTheOptionsAndTheFamily) {
+  const std::string text = Counter("neo4j_database_newdb_transaction_committed_total",
+                                   "neo4j.database.newdb.transaction.committed", 1) +
+                           "neo4j_newdb_transaction_rollbacks_total 2\n";
+  Neo4jMetricsMapper mapper;
+  Neo4jMetricsMappingOptions neo4j_only;
+  neo4j_only.databases = {"neo4j"};
+  Neo4jMetricsMappingOptions with_newdb;
+  with_newdb.databases = {"neo4j", "newdb"};
+  for (int round = 0; round < 2; ++round) {  // the second round from the plans
+    EXPECT_THAT(Names(mapper.Map(Parse(text), neo4j_only)), IsEmpty());
+    const auto r = mapper.Map(Parse(text), with_newdb);
+    EXPECT_THAT(Names(r), ElementsAre("neo4j_transaction_committed_total",
+                                      "neo4j_transaction_rollbacks_total"));
+    EXPECT_EQ(Dump(r), Dump(MapNeo4jMetrics(Parse(text), with_newdb)));
+  }
+  Neo4jMetricsMappingOptions other_prefix = with_newdb;
+  other_prefix.prefix = "acme";
+  EXPECT_EQ(Dump(mapper.Map(Parse(text), other_prefix)),
+            Dump(MapNeo4jMetrics(Parse(text), other_prefix)));
+  EXPECT_THAT(Names(mapper.Map(Parse(text), other_prefix)),
+              ElementsAre("neo4j_neo4j_database_newdb_transaction_committed_total",
+                          "neo4j_neo4j_newdb_transaction_rollbacks_total"));
+
+  // Same name, another type: planned again (a gauge keeps no counter `_total` handling).
+  const std::string as_gauge = Gauge("neo4j_database_neo4j_check_point_duration",
+                                     "neo4j.database.neo4j.check_point.duration", 1500);
+  const std::string as_counter = Counter("neo4j_database_neo4j_check_point_duration",
+                                         "neo4j.database.neo4j.check_point.duration", 1500);
+  for (const std::string* t : {&as_gauge, &as_counter, &as_gauge}) {
+    EXPECT_EQ(Dump(mapper.Map(Parse(*t), with_newdb)), Dump(MapNeo4jMetrics(Parse(*t), with_newdb)))
+        << *t;
+  }
+  // Same name and type, another HELP (the dotted name decides the origin in the help text).
+  const std::string help_a = Gauge("neo4j_dbms_page_cache_hits", "neo4j.dbms.page_cache.hits", 1);
+  const std::string help_b = Gauge("neo4j_dbms_page_cache_hits", "neo4j.dbms.page.cache.hits", 1);
+  const auto a = mapper.Map(Parse(help_a), with_newdb);
+  const auto b = mapper.Map(Parse(help_b), with_newdb);
+  EXPECT_EQ(Dump(a), Dump(MapNeo4jMetrics(Parse(help_a), with_newdb)));
+  EXPECT_EQ(Dump(b), Dump(MapNeo4jMetrics(Parse(help_b), with_newdb)));
+  EXPECT_NE(Find(a, "neo4j_page_cache_hits")->help, Find(b, "neo4j_page_cache_hits")->help);
+}
+
+// A member writing ever new family names, or ever new database lists, does not grow the mapper
+// without bound.
+TEST(Neo4jMetricsMapperTest, PlansAreBounded) {
+  Neo4jMetricsMapper mapper;
+  Neo4jMetricsMappingOptions options;
+  options.databases = {"neo4j"};
+  std::string text;
+  for (std::size_t i = 0; i < Neo4jMetricsMapper::kMaxPlans + 100; ++i) {
+    text += "neo4j_dbms_generated_" + std::to_string(i) + " 1\n";
+  }
+  const auto r = mapper.Map(Parse(text), options);
+  EXPECT_EQ(r.families.size(), Neo4jMetricsMapper::kMaxPlans + 100);  // all relayed
+  EXPECT_LE(mapper.CachedPlans(), Neo4jMetricsMapper::kMaxPlans);
+  for (std::size_t i = 0; i < 2 * Neo4jMetricsMapper::kMaxOptionSets; ++i) {
+    options.databases = {"db" + std::to_string(i)};
+    (void)mapper.Map(Parse("neo4j_dbms_x 1\n"), options);
+  }
+  EXPECT_LE(mapper.CachedPlans(), Neo4jMetricsMapper::kMaxOptionSets);
 }
 
 }  // namespace
