@@ -29,8 +29,7 @@ namespace nca::exporter {
 namespace {
 
 using std::chrono::seconds;
-using web_app_fixtures::AppendBody;
-using web_app_fixtures::AppendHeader;
+using web_app_fixtures::AppendToString;
 using web_app_fixtures::BaseOptions;
 using web_app_fixtures::Fetch;
 using web_app_fixtures::Fetched;
@@ -38,6 +37,7 @@ using web_app_fixtures::FixedProcessStats;
 using web_app_fixtures::LineStartingWith;
 using web_app_fixtures::PublishLintSample;
 using web_app_fixtures::PublishRepresentative;
+using web_app_fixtures::RecordHeader;
 using web_app_fixtures::Samples;
 using web_app_fixtures::SeriesOf;
 using web_app_fixtures::Snap;
@@ -95,9 +95,9 @@ TEST_F(WebAppCacheTest, GzipWhenAskedDecodesToTheSameExposition) {
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
   curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &AppendBody);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &AppendToString);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
-  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, &AppendHeader);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, &RecordHeader);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &headers);
   ASSERT_EQ(curl_easy_perform(c), CURLE_OK);
   curl_slist_free_all(h);
@@ -161,7 +161,7 @@ TEST_F(WebAppCacheTest, OneConnectionServesManyScrapes) {
   std::string body;
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
   curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &AppendBody);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &AppendToString);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
   long connects = 0;
   for (int i = 0; i < 5; ++i) {

@@ -1,7 +1,5 @@
 #include "web_app_fixtures.h"
 
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <cctype>
 #include <chrono>
@@ -16,60 +14,24 @@ namespace nca::exporter::web_app_fixtures {
 
 using std::chrono::seconds;
 
-// --- HTTP client (libcurl, loopback only) ---
-
-size_t AppendBody(char* data, size_t size, size_t n, void* user) {
-  static_cast<std::string*>(user)->append(data, size * n);
-  return size * n;
-}
-
-size_t AppendHeader(char* data, size_t size, size_t n, void* user) {
-  std::string line(data, size * n);
-  auto colon = line.find(':');
-  if (colon != std::string::npos) {
-    std::string name = line.substr(0, colon);
-    std::transform(name.begin(), name.end(), name.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    std::string value = line.substr(colon + 1);
-    value.erase(0, value.find_first_not_of(' '));
-    value.erase(value.find_last_not_of("\r\n ") + 1);
-    (*static_cast<std::map<std::string, std::string>*>(user))[name] = value;
-  }
-  return size * n;
-}
+// --- HTTP client (loopback only) ---
 
 // `request_headers` are sent as given ("Name: value"); curl does not decode what comes back.
 Fetched Fetch(int port, const std::string& method, const std::string& path,
               const std::vector<std::string>& request_headers) {
+  nca::testing::HttpRequest request;
+  request.method = method;
+  request.url = "http://127.0.0.1:" + std::to_string(port) + path;
+  request.headers = request_headers;
+  if (method == "POST") {
+    request.body = "x=1";
+  }
+  nca::testing::HttpReply reply = nca::testing::HttpSend(request);
   Fetched out;
-  CURL* c = curl_easy_init();
-  if (c == nullptr) {
-    return out;
-  }
-  std::string url = "http://127.0.0.1:" + std::to_string(port) + path;
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
-  if (method == "HEAD") {
-    curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
-  } else if (method == "POST") {
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, "x=1");
-  } else if (method != "GET") {
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method.c_str());
-  }
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &AppendBody);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &out.body);
-  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, &AppendHeader);
-  curl_easy_setopt(c, CURLOPT_HEADERDATA, &out.headers);
-  curl_slist* headers = nullptr;
-  for (const auto& h : request_headers) {
-    headers = curl_slist_append(headers, h.c_str());
-  }
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-  out.ok = curl_easy_perform(c) == CURLE_OK;
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out.status);
-  curl_easy_cleanup(c);
-  curl_slist_free_all(headers);
+  out.ok = reply.curl_code == 0;
+  out.status = reply.status;
+  out.headers = std::move(reply.headers);
+  out.body = std::move(reply.body);
   return out;
 }
 

@@ -12,6 +12,7 @@
 #include "exporter/process_metrics.h"
 #include "exporter/snapshot_store.h"
 #include "exporter/web_app.h"
+#include "support/http_fetch.h"
 
 namespace nca::exporter::web_app_fixtures {
 
@@ -22,11 +23,9 @@ struct Fetched {
   std::string body;
 };
 
-// libcurl write and header callbacks: append to a std::string, or record a header (lower-cased
-// name) in a std::map<std::string, std::string>.
-size_t AppendBody(char* data, size_t size, size_t n, void* user);
-
-size_t AppendHeader(char* data, size_t size, size_t n, void* user);
+// libcurl callbacks for the tests that drive an easy handle themselves (tests/support).
+using nca::testing::AppendToString;
+using nca::testing::RecordHeader;
 
 // `request_headers` are sent as given ("Name: value"); curl does not decode what comes back.
 Fetched Fetch(int port, const std::string& method, const std::string& path,

@@ -27,8 +27,6 @@ namespace nca::exporter {
 namespace {
 
 using std::chrono::seconds;
-using web_app_fixtures::AppendBody;
-using web_app_fixtures::AppendHeader;
 using web_app_fixtures::BaseOptions;
 using web_app_fixtures::Fetch;
 using web_app_fixtures::Fetched;

@@ -1,5 +1,5 @@
-// Test-only HTTP client for the simulator tests (libcurl; request headers, Basic auth and
-// response headers, which the shared support fetcher does not expose).
+// Helpers of the simulator tests: the topology they start, requests with the simulated
+// members' credentials over the shared test client, and the Neo4j fixtures.
 #pragma once
 
 #include <chrono>
@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "sim/config.h"
+#include "support/http_fetch.h"
 
 namespace nca::sim::testing {
 
@@ -20,28 +21,10 @@ inline constexpr char kPassword[] = "test-password";
 // keep idle connections alive for 60 s.
 SimConfig TestTopology();
 
-struct Reply {
-  int status = 0;     // 0: transport error
-  int curl_code = 0;  // CURLcode (7 = connection refused, 28 = timeout)
-  std::string error;
-  std::map<std::string, std::string> headers;  // lower-cased names
-  std::string body;
-  double seconds = 0;
-
-  std::string Header(const std::string& name) const;
-};
-
-struct Request {
-  std::string method = "GET";
-  std::string url;
-  std::vector<std::string> headers;  // "Name: value"
-  std::string body;
-  std::string basic_user;  // sets Authorization: Basic when non-empty
-  std::string basic_password;
-  std::chrono::milliseconds timeout{5000};
-};
-
-Reply Send(const Request& request);
+// The shared test client (tests/support/http_fetch.h).
+using Reply = nca::testing::HttpReply;
+using Request = nca::testing::HttpRequest;
+inline Reply Send(const Request& request) { return nca::testing::HttpSend(request); }
 
 // GET with Accept: application/json and Basic credentials (when `user` is non-empty).
 Reply Get(const std::string& url, const std::string& user = "", const std::string& password = "",
