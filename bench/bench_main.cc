@@ -361,7 +361,7 @@ void RunScrape(const Options& o, Fixture& f, bool vs_render, std::vector<Row>& r
   }
   rows.push_back(TimeRow("scrape", name, c,
                          SeriesNotes(f, c.candidate.median_ns, bytes) +
-                             (vs_render ? " (HTTP+civetweb+curl cost over RenderMetrics)" : "")));
+                             (vs_render ? " (HTTP cost: event server, loopback and curl, over RenderMetrics)" : "")));
 }
 
 // ---- parse -----------------------------------------------------------------------------------

@@ -47,6 +47,7 @@ for tool in curl python3; do
   command -v "$tool" > /dev/null 2>&1 ||
     { echo "footprint: $tool not found (scripts/setup.sh installs it)" >&2; exit 1; }
 done
+# shellcheck source=bench/lib.sh
 . bench/lib.sh
 bench_build
 bench_workdir nca-footprint
@@ -65,7 +66,7 @@ printf '\n%-8s %8s %9s %13s %9s %14s %9s %9s %9s\n' topology members series \
 pass=1
 for topo in $topologies; do
   : > "$work/verdict-$topo.txt"
-  for round in $(seq 1 "$rounds"); do
+  for _ in $(seq 1 "$rounds"); do
     if [ "$topo" = "3x15" ]; then
       write_3x15 > "$work/$topo.yml"
     else

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the whole-process benchmarks (bench/*.sh): sourced, not run. Defines
 #   bench_build               Release build of the agent and the simulator in $build_dir
 #   bench_workdir PREFIX      a fresh $work directory and $pids, both cleaned up on exit
@@ -8,6 +9,7 @@
 #   start_agent LOG [ARG...]  the agent on $work/agent.yml, listening on a free loopback port
 #                             ($agent_port, pid $agent_pid), ready; ARGs are added to its flags
 # Callers set build_dir first.
+# shellcheck disable=SC2154  # build_dir: set by the sourcing script
 
 bench_build() {
   mkdir -p "$build_dir"
