@@ -95,7 +95,9 @@ namespace {
 struct Transfer {
   HttpRequestSpec spec;
   HttpCallback on_done;
-  MonoTime submitted;
+  MonoTime begun;  // the engine's Clock when it started, for total_seconds
+  std::chrono::steady_clock::time_point started;  // when it left the queue (real time)
+  std::chrono::milliseconds queued{0};            // how long it waited for a start
   std::string display;  // "GET http://host:port/path" (redacted), for messages
   CURL* easy = nullptr;
   curl_slist* headers = nullptr;
@@ -105,7 +107,7 @@ struct Transfer {
   char errbuf[CURL_ERROR_SIZE] = {};
 
   Transfer(HttpRequestSpec s, HttpCallback cb, MonoTime t)
-      : spec(std::move(s)), on_done(std::move(cb)), submitted(t) {
+      : spec(std::move(s)), on_done(std::move(cb)), begun(t) {
     display = spec.method + " " + RedactUrl(spec.url);
   }
   ~Transfer() {
@@ -126,7 +128,7 @@ struct Transfer {
 struct Submission {
   HttpRequestSpec spec;
   HttpCallback on_done;
-  MonoTime submitted;
+  std::chrono::steady_clock::time_point queued_at;  // real time, as libcurl's timeouts
 };
 
 // Bodies larger than this still grow as they arrive (a large Content-Length is only a claim).
@@ -183,7 +185,8 @@ size_t HeaderCallback(char* data, size_t size, size_t nmemb, void* userp) {
 constexpr long kMaxIdleConnections = 512;
 
 struct HttpEngine::Impl {
-  explicit Impl(const Clock& c) : clock(c), logger(GetLogger("neo4j.http")) {
+  Impl(const Clock& c, HttpEngineOptions o)
+      : clock(c), options(o), logger(GetLogger("neo4j.http")) {
     if (!EnsureCurlGlobalInit()) {
       logger->error("msg=\"curl_global_init failed\"");
       return;
@@ -295,14 +298,22 @@ struct HttpEngine::Impl {
       return;
     }
     in_flight.fetch_add(1);
-    queue.enqueue(Submission{std::move(spec), std::move(on_done), clock.Monotonic()});
-    Wake();
+    queue.enqueue(
+        Submission{std::move(spec), std::move(on_done), std::chrono::steady_clock::now()});
+    // One wake-up for a burst of submissions (a collector asks every member at once): only the
+    // first since the I/O thread last looked at the queue writes to the eventfd. The exchange
+    // orders the enqueue before the I/O thread's clearing exchange, which precedes its dequeue.
+    if (!wake_requested.exchange(true)) {
+      Wake();
+    }
   }
 
   // Hands the result to the completion thread (or, when it is not running, runs the callback
   // here). The transfer stops counting as in flight before its callback runs, so a caller woken
   // by the callback sees InFlight() without it.
-  void Complete(HttpCallback cb, Result<HttpResult> result) {
+  // With `notify` false the caller notifies completion_cv itself once it has handed over a batch
+  // (ReapCompleted: one wake-up of the completion thread per I/O pass, not one per transfer).
+  void Complete(HttpCallback cb, Result<HttpResult> result, bool notify = true) {
     in_flight.fetch_sub(1);
     if (!completion_thread.joinable()) {
       RunCallback(cb, std::move(result));
@@ -312,7 +323,9 @@ struct HttpEngine::Impl {
       std::lock_guard lock(completion_mu);
       completions.push_back(Completion{std::move(cb), std::move(result)});
     }
-    completion_cv.notify_one();
+    if (notify) {
+      completion_cv.notify_one();
+    }
   }
 
   void RunCompletions() {
@@ -347,10 +360,17 @@ struct HttpEngine::Impl {
     std::array<epoll_event, 64> events{};
     int running = 0;
     while (!stopping.load()) {
-      StartQueued();  // adding a transfer sets the timer to 0: it starts below
+      wake_requested.exchange(false);  // before the dequeue: a later Submit wakes us again
+      // Adding a transfer sets the timer to 0: it starts below. While some wait for a start,
+      // wake up when the oldest young transfer stops counting.
+      const std::optional<std::chrono::steady_clock::time_point> next_start = StartQueued();
+      std::optional<std::chrono::steady_clock::time_point> due = timer_due;
+      if (next_start && (!due || *next_start < *due)) {
+        due = next_start;
+      }
       int wait_ms = 1000;
-      if (timer_due) {
-        const auto left = *timer_due - std::chrono::steady_clock::now();
+      if (due) {
+        const auto left = *due - std::chrono::steady_clock::now();
         // Rounded up, so that a timer due in 0.3 ms is not polled for in a busy loop.
         wait_ms = static_cast<int>(std::clamp<int64_t>(
             std::chrono::ceil<std::chrono::milliseconds>(left).count(), 0, 1000));
@@ -387,7 +407,12 @@ struct HttpEngine::Impl {
 
   void FailQueued() {
     Submission s;
-    while (queue.try_dequeue(s)) {
+    while (!waiting.empty() || queue.try_dequeue(s)) {
+      if (!waiting.empty()) {
+        s = std::move(waiting.front());
+        waiting.pop_front();
+        waiting_count.store(waiting.size());
+      }
       Complete(
           std::move(s.on_done),
           MakeError(ErrorKind::kInternal, s.spec.method + " " + RedactUrl(s.spec.url) +
@@ -395,10 +420,45 @@ struct HttpEngine::Impl {
     }
   }
 
-  void StartQueued() {
+  // Starts queued submissions, oldest first, while fewer than options.max_starting transfers are
+  // young. Returns when the next one may start if some are left waiting (else nullopt).
+  std::optional<std::chrono::steady_clock::time_point> StartQueued() {
     Submission s;
     while (queue.try_dequeue(s)) {
-      auto t = std::make_unique<Transfer>(std::move(s.spec), std::move(s.on_done), s.submitted);
+      waiting.push_back(std::move(s));
+    }
+    const auto now = std::chrono::steady_clock::now();
+    std::size_t young = 0;
+    std::optional<std::chrono::steady_clock::time_point> first_ages;
+    if (options.max_starting > 0 && !waiting.empty()) {
+      for (const auto& [easy, t] : transfers) {
+        const auto ages = t->started + options.starting_window;
+        if (ages > now) {
+          ++young;
+          first_ages = first_ages ? std::min(*first_ages, ages) : ages;
+        }
+      }
+    }
+    while (!waiting.empty() && (options.max_starting == 0 || young < options.max_starting)) {
+      s = std::move(waiting.front());
+      waiting.pop_front();
+      const auto queued = std::chrono::duration_cast<std::chrono::milliseconds>(now - s.queued_at);
+      if (queued >= s.spec.total_timeout) {
+        // Its whole time went by in the queue (slow peers kept every start slot): never sent.
+        Complete(std::move(s.on_done),
+                 MakeError(ErrorKind::kTimeout,
+                           s.spec.method + " " + RedactUrl(s.spec.url) + ": no start within " +
+                               std::to_string(s.spec.total_timeout.count()) + " ms"));
+        continue;
+      }
+      ++young;
+      if (!first_ages) {
+        first_ages = now + options.starting_window;
+      }
+      auto t =
+          std::make_unique<Transfer>(std::move(s.spec), std::move(s.on_done), clock.Monotonic());
+      t->started = now;
+      t->queued = queued;
       if (auto st = Configure(*t); !st.ok()) {
         Complete(std::move(t->on_done), st.error());
         continue;
@@ -412,6 +472,11 @@ struct HttpEngine::Impl {
       CURL* easy = t->easy;
       transfers.emplace(easy, std::move(t));
     }
+    waiting_count.store(waiting.size());
+    if (waiting.empty()) {
+      return std::nullopt;
+    }
+    return first_ages;
   }
 
   Status Configure(Transfer& t) {
@@ -466,10 +531,12 @@ struct HttpEngine::Impl {
     // Members are addressed directly: never through a proxy from http_proxy/HTTPS_PROXY.
     curl_easy_setopt(e, CURLOPT_PROXY, "");
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t.errbuf);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
-                     static_cast<long>(std::max<int64_t>(1, spec.connect_timeout.count())));
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
-                     static_cast<long>(std::max<int64_t>(1, spec.total_timeout.count())));
+    // The timeouts count from the submission: the time spent waiting for a start is used up.
+    const int64_t total_left = std::max<int64_t>(1, (spec.total_timeout - t.queued).count());
+    curl_easy_setopt(
+        e, CURLOPT_CONNECTTIMEOUT_MS,
+        static_cast<long>(std::clamp<int64_t>(spec.connect_timeout.count(), 1, total_left)));
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(total_left));
     curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
                      static_cast<curl_off_t>(spec.max_response_bytes));
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &WriteCallback);
@@ -523,6 +590,7 @@ struct HttpEngine::Impl {
 
   void ReapCompleted() {
     int left = 0;
+    bool finished = false;
     while (CURLMsg* msg = curl_multi_info_read(multi, &left)) {
       if (msg->msg != CURLMSG_DONE) {
         continue;
@@ -536,17 +604,21 @@ struct HttpEngine::Impl {
       std::unique_ptr<Transfer> t = std::move(it->second);
       transfers.erase(it);
       curl_multi_remove_handle(multi, easy);
-      Finish(*t, code);
+      Finish(*t, code, /*notify=*/false);
+      finished = true;
+    }
+    if (finished) {
+      completion_cv.notify_one();
     }
   }
 
-  void Finish(Transfer& t, CURLcode code) {
-    t.result.total_seconds = ToSeconds(clock.Monotonic() - t.submitted);
+  void Finish(Transfer& t, CURLcode code, bool notify) {
+    t.result.total_seconds = ToSeconds(clock.Monotonic() - t.begun);
     if (code == CURLE_OK) {
       long status = 0;
       curl_easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &status);
       t.result.status = static_cast<int>(status);
-      Complete(std::move(t.on_done), std::move(t.result));
+      Complete(std::move(t.on_done), std::move(t.result), notify);
       return;
     }
     Error err;
@@ -560,10 +632,11 @@ struct HttpEngine::Impl {
     }
     logger->debug("msg=\"HTTP transfer failed\" request={} reason={} err={}", LogQuote(t.display),
                   ErrorKindName(err.kind), LogQuote(err.message));
-    Complete(std::move(t.on_done), std::move(err));
+    Complete(std::move(t.on_done), std::move(err), notify);
   }
 
   const Clock& clock;
+  const HttpEngineOptions options;
   std::shared_ptr<spdlog::logger> logger;
   CURLM* multi = nullptr;
   // The transfers' sockets, and the wake-up that Submit and the destructor use; null when it
@@ -572,8 +645,12 @@ struct HttpEngine::Impl {
   // When libcurl wants CURL_SOCKET_TIMEOUT (TimerCallback); I/O thread only.
   std::optional<std::chrono::steady_clock::time_point> timer_due;
   std::atomic<bool> stopping{false};
+  // Set by the first Submit after the I/O thread last took the queue; see Submit.
+  std::atomic<bool> wake_requested{false};
   std::atomic<std::size_t> in_flight{0};
   moodycamel::ConcurrentQueue<Submission> queue;
+  std::deque<Submission> waiting;             // taken from `queue`, not started yet; I/O thread
+  std::atomic<std::size_t> waiting_count{0};  // waiting.size(), for Waiting()
   std::map<CURL*, std::unique_ptr<Transfer>> transfers;  // I/O thread only
   std::thread thread;
 
@@ -588,7 +665,8 @@ struct HttpEngine::Impl {
   std::thread completion_thread;
 };
 
-HttpEngine::HttpEngine(const Clock& clock) : impl_(std::make_unique<Impl>(clock)) {}
+HttpEngine::HttpEngine(const Clock& clock, HttpEngineOptions options)
+    : impl_(std::make_unique<Impl>(clock, options)) {}
 
 HttpEngine::~HttpEngine() = default;
 
@@ -605,5 +683,7 @@ std::future<Result<HttpResult>> HttpEngine::Fetch(HttpRequestSpec spec) {
 }
 
 std::size_t HttpEngine::InFlight() const { return impl_->in_flight.load(); }
+
+std::size_t HttpEngine::Waiting() const { return impl_->waiting_count.load(); }
 
 }  // namespace nca::neo4j

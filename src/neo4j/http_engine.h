@@ -2,7 +2,8 @@
 // through its event interface (curl_multi_socket_action over epoll: each wake-up steps only the
 // transfers whose sockets are ready or whose timers are due). Any number of transfers run
 // concurrently; a slow or hung peer only occupies its own transfer (bounded by its own timeouts)
-// and never delays the others.
+// and delays the others by one short window at most (HttpEngineOptions: a burst of requests
+// starts a few dozen at a time).
 //
 // Transport failures become nca::Error values (ErrorKind::kConnectionRefused, kTimeout, kTls,
 // kTooLarge, kNetwork, ...). Every HTTP answer, whatever its status code, is a successful
@@ -63,10 +64,29 @@ struct HttpResult {
   std::string body;
   std::string retry_after;   // Retry-After header value, "" if absent
   std::string content_type;  // Content-Type header value, "" if absent
-  double total_seconds = 0;  // submit to completion, measured with the engine's Clock
+  // From the transfer's start (not counting a wait for a start, see HttpEngineOptions) to its
+  // completion, measured with the engine's Clock: the exchange itself, as latency probes need.
+  double total_seconds = 0;
 };
 
 using HttpCallback = std::function<void(Result<HttpResult>)>;
+
+// How many transfers start at once. A collector asks every member at once (about 200 requests a
+// round at 45 members); started together, each holds a libcurl handle, its buffers and a
+// connection of its own, a few MiB for the few milliseconds the round takes on a LAN, which the
+// allocator then keeps or has to fault in again (bench/footprint.sh). So at most `max_starting`
+// transfers are young at once, and the rest wait in the engine's queue, in order. A transfer is
+// young for `starting_window` after it started: one that takes longer (a hung or slow peer) stops
+// counting, so slow peers never hold up the others by more than one window. A queued request's
+// timeouts count from its submission, as without the cap (one whose whole total_timeout went by
+// in the queue fails with kTimeout unsent, noticed within a window); its total_seconds do not
+// include the wait. The cap bounds how fast transfers start to max_starting per round trip (per
+// window for slower peers): thousands of requests a round over a WAN would need a higher cap;
+// an agent per node watches tens.
+struct HttpEngineOptions {
+  std::size_t max_starting = 32;  // 0 = no cap
+  std::chrono::milliseconds starting_window{100};
+};
 
 // Thread-safety: Submit and Fetch may be called concurrently from any thread, including from
 // inside a completion callback. Completion callbacks run on the engine's completion thread, in
@@ -79,7 +99,7 @@ using HttpCallback = std::function<void(Result<HttpResult>)>;
 // callback, nor concurrently with Submit/Fetch.
 class HttpEngine {
  public:
-  explicit HttpEngine(const Clock& clock);
+  explicit HttpEngine(const Clock& clock, HttpEngineOptions options = {});
   ~HttpEngine();
   HttpEngine(const HttpEngine&) = delete;
   HttpEngine& operator=(const HttpEngine&) = delete;
@@ -92,6 +112,8 @@ class HttpEngine {
 
   // Number of transfers submitted but not yet completed (for tests and self-metrics).
   std::size_t InFlight() const;
+  // Of those, the number waiting for a start (HttpEngineOptions::max_starting), for tests.
+  std::size_t Waiting() const;
 
  private:
   struct Impl;

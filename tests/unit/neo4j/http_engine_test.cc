@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -25,6 +26,7 @@
 
 #include "common/clock.h"
 #include "net/http_server.h"
+#include "support/real_servers.h"
 #include "support/test_pki.h"
 
 namespace nca::neo4j {
@@ -278,6 +280,183 @@ TEST_F(HttpEngineTest, TransfersRunConcurrently) {
     auto r = Wait(f);
     ASSERT_TRUE(r.ok()) << r.error().ToString();
     EXPECT_EQ(r->body, "together");
+  }
+}
+
+// Submissions in bursts from several threads at once, as collectors make them: the I/O thread is
+// woken once per burst, not once per submission, and still takes every transfer (each is
+// answered, once, with its own body).
+TEST_F(HttpEngineTest, BurstsOfSubmissionsFromManyThreadsAllComplete) {
+  Serve([](const net::HttpRequest& req, net::HttpExchange& ex) {
+    net::HttpResponse r;
+    r.body = req.path;
+    ex.Send(r);
+  });
+  HttpEngine engine(clock_);
+  constexpr int kThreads = 6;
+  constexpr int kBursts = 4;
+  constexpr int kPerBurst = 10;
+  std::atomic<int> wrong{0};
+  std::atomic<int> done{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int b = 0; b < kBursts; ++b) {
+        std::vector<std::pair<std::string, std::future<Result<HttpResult>>>> burst;
+        for (int i = 0; i < kPerBurst; ++i) {
+          std::string path =
+              "/t" + std::to_string(t) + "/b" + std::to_string(b) + "/" + std::to_string(i);
+          burst.emplace_back(path, engine.Fetch(Get(Url(path))));
+        }
+        for (auto& [path, f] : burst) {
+          auto r = Wait(f);
+          if (!r.ok() || r->status != 200 || r->body != path) {
+            ++wrong;
+          }
+          ++done;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  EXPECT_EQ(done.load(), kThreads * kBursts * kPerBurst);
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_EQ(engine.InFlight(), 0u);
+  std::set<std::string> paths;
+  for (const auto& req : Seen()) {
+    paths.insert(req.path);
+  }
+  EXPECT_EQ(paths.size(), static_cast<std::size_t>(kThreads * kBursts * kPerBurst));
+}
+
+// Holds the stub's handlers of the paths it gates until released; shared with the handlers by
+// a shared_ptr, as they may outlive a failed test.
+struct Gate {
+  std::mutex mu;
+  std::condition_variable cv;
+  int arrived = 0;
+  int inside = 0;
+  int max_inside = 0;
+  bool open = false;
+
+  void Pass() {
+    std::unique_lock lock(mu);
+    ++arrived;
+    max_inside = std::max(max_inside, ++inside);
+    cv.notify_all();
+    cv.wait_for(lock, seconds(10), [this] { return open; });
+    --inside;
+  }
+  void Open() {
+    std::lock_guard lock(mu);
+    open = true;
+    cv.notify_all();
+  }
+  int Arrived() {
+    std::lock_guard lock(mu);
+    return arrived;
+  }
+};
+
+// Requests submitted together start at most max_starting at a time; the rest wait in order and
+// start as the first ones finish.
+TEST_F(HttpEngineTest, AtMostMaxStartingTransfersStartAtOnce) {
+  auto gate = std::make_shared<Gate>();
+  Serve([gate](const net::HttpRequest& req, net::HttpExchange& ex) {
+    gate->Pass();
+    net::HttpResponse r;
+    r.body = req.path;
+    ex.Send(r);
+  });
+  HttpEngineOptions options;
+  options.max_starting = 4;
+  options.starting_window = seconds(30);  // none stops counting during the test
+  HttpEngine engine(clock_, options);
+  std::vector<std::future<Result<HttpResult>>> futures;
+  for (int i = 0; i < 12; ++i) {
+    futures.push_back(engine.Fetch(Get(Url("/r" + std::to_string(i)))));
+  }
+  ASSERT_TRUE(nca::testing::PollUntil([&] { return gate->Arrived() == 4 && engine.Waiting() == 8; },
+                                      seconds(10), milliseconds(1)))
+      << "arrived " << gate->Arrived() << ", waiting " << engine.Waiting();
+  gate->Open();
+  for (int i = 0; i < 12; ++i) {
+    auto r = Wait(futures[i]);
+    ASSERT_TRUE(r.ok()) << r.error().ToString();
+    EXPECT_EQ(r->body, "/r" + std::to_string(i));
+  }
+  EXPECT_EQ(gate->Arrived(), 12);
+  EXPECT_LE(gate->max_inside, 4);
+  EXPECT_EQ(engine.Waiting(), 0u);
+  // Started in the order submitted: the first four arrived first.
+  auto seen = Seen();
+  ASSERT_EQ(seen.size(), 12u);
+  std::set<std::string> first_four;
+  for (std::size_t i = 0; i < 4; ++i) {
+    first_four.insert(seen[i].path);
+  }
+  EXPECT_EQ(first_four, (std::set<std::string>{"/r0", "/r1", "/r2", "/r3"}));
+}
+
+// Holds "/hang" at `gate` until it opens; answers every other path at once.
+net::HttpHandler HangUntilOpened(const std::shared_ptr<Gate>& gate) {
+  return [gate](const net::HttpRequest& req, net::HttpExchange& ex) {
+    if (req.path == "/hang") {
+      gate->Pass();
+    }
+    ex.Send({});
+  };
+}
+
+// Engine options: one young transfer at a time, young for `window`.
+HttpEngineOptions OneAtATime(milliseconds window) {
+  HttpEngineOptions options;
+  options.max_starting = 1;
+  options.starting_window = window;
+  return options;
+}
+
+// A transfer that outlives the starting window (a hung peer) stops counting: the next request
+// starts and completes while the hung one is still waiting for its answer.
+TEST_F(HttpEngineTest, AHungTransferStopsCountingAfterTheStartingWindow) {
+  auto gate = std::make_shared<Gate>();
+  Serve(HangUntilOpened(gate));
+  HttpEngine engine(clock_, OneAtATime(milliseconds(100)));
+  auto hung = engine.Fetch(Get(Url("/hang")));
+  auto fast = engine.Fetch(Get(Url("/fast")));
+  auto r = Wait(fast);  // without the window, only after the gate opens: never
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(hung.wait_for(seconds(0)), std::future_status::timeout);
+  gate->Open();
+  auto h = Wait(hung);
+  EXPECT_TRUE(h.ok()) << h.error().ToString();
+}
+
+// The time spent waiting for a start counts against the request's total timeout; a request whose
+// whole time went by in the queue fails with kTimeout and is never sent.
+TEST_F(HttpEngineTest, ARequestThatWaitedItsWholeTimeoutIsNeverSent) {
+  auto gate = std::make_shared<Gate>();
+  Serve(HangUntilOpened(gate));
+  HttpEngine engine(clock_, OneAtATime(seconds(30)));
+  HttpRequestSpec hang = Get(Url("/hang"));
+  hang.total_timeout = milliseconds(600);
+  HttpRequestSpec late = Get(Url("/late"));
+  late.total_timeout = milliseconds(300);
+  auto hung = engine.Fetch(hang);
+  auto queued = engine.Fetch(late);
+  auto q = Wait(queued);
+  ASSERT_FALSE(q.ok());
+  EXPECT_EQ(q.error().kind, ErrorKind::kTimeout) << q.error().ToString();
+  EXPECT_NE(q.error().message.find("no start within 300 ms"), std::string::npos)
+      << q.error().message;
+  auto h = Wait(hung);
+  ASSERT_FALSE(h.ok());
+  EXPECT_EQ(h.error().kind, ErrorKind::kTimeout) << h.error().ToString();
+  gate->Open();
+  for (const auto& req : Seen()) {
+    EXPECT_NE(req.path, "/late");
   }
 }
 
@@ -542,6 +721,30 @@ TEST_F(HttpEngineTest, MeasuresTotalSecondsWithTheInjectedClock) {
   auto r = Wait(f);
   ASSERT_TRUE(r.ok()) << r.error().ToString();
   EXPECT_DOUBLE_EQ(r->total_seconds, 3.0);
+}
+
+// total_seconds is the exchange's own time: a request's wait for a start slot is not in it
+// (latency probes report it as the peer's latency).
+TEST_F(HttpEngineTest, TotalSecondsLeaveOutTheWaitForAStart) {
+  auto manual = std::make_shared<ManualClock>();
+  Serve([manual](const net::HttpRequest& req, net::HttpExchange& ex) {
+    if (req.path == "/first") {
+      manual->Advance(seconds(3));  // while the second request waits for the only slot
+    }
+    ex.Send({});
+  });
+  HttpEngineOptions options;
+  options.max_starting = 1;
+  options.starting_window = seconds(30);
+  HttpEngine engine(*manual, options);
+  auto first = engine.Fetch(Get(Url("/first")));
+  auto second = engine.Fetch(Get(Url("/second")));
+  auto f = Wait(first);
+  auto r = Wait(second);
+  ASSERT_TRUE(f.ok()) << f.error().ToString();
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_DOUBLE_EQ(f->total_seconds, 3.0);
+  EXPECT_DOUBLE_EQ(r->total_seconds, 0.0);
 }
 
 // ---- TLS, against `openssl s_server -www` with the test PKI (tests/support/test_pki.h) ----
