@@ -97,7 +97,6 @@ struct Transfer {
   HttpCallback on_done;
   MonoTime begun;  // the engine's Clock when it started, for total_seconds
   std::chrono::steady_clock::time_point started;  // when it left the queue (real time)
-  std::chrono::milliseconds queued{0};            // how long it waited for a start
   std::string display;  // "GET http://host:port/path" (redacted), for messages
   CURL* easy = nullptr;
   curl_slist* headers = nullptr;
@@ -406,13 +405,14 @@ struct HttpEngine::Impl {
   }
 
   void FailQueued() {
-    Submission s;
-    while (!waiting.empty() || queue.try_dequeue(s)) {
-      if (!waiting.empty()) {
-        s = std::move(waiting.front());
-        waiting.pop_front();
-        waiting_count.store(waiting.size());
-      }
+    Submission queued;
+    while (queue.try_dequeue(queued)) {
+      waiting.push_back(std::move(queued));
+    }
+    std::deque<Submission> failing = std::move(waiting);
+    waiting.clear();
+    waiting_count.store(0);
+    for (Submission& s : failing) {
       Complete(
           std::move(s.on_done),
           MakeError(ErrorKind::kInternal, s.spec.method + " " + RedactUrl(s.spec.url) +
@@ -458,8 +458,7 @@ struct HttpEngine::Impl {
       auto t =
           std::make_unique<Transfer>(std::move(s.spec), std::move(s.on_done), clock.Monotonic());
       t->started = now;
-      t->queued = queued;
-      if (auto st = Configure(*t); !st.ok()) {
+      if (auto st = Configure(*t, queued); !st.ok()) {
         Complete(std::move(t->on_done), st.error());
         continue;
       }
@@ -479,7 +478,8 @@ struct HttpEngine::Impl {
     return first_ages;
   }
 
-  Status Configure(Transfer& t) {
+  // `queued`: how long the submission waited for a start, taken off its timeouts.
+  Status Configure(Transfer& t, std::chrono::milliseconds queued) {
     const HttpRequestSpec& spec = t.spec;
     t.easy = curl_easy_init();
     if (t.easy == nullptr) {
@@ -532,7 +532,7 @@ struct HttpEngine::Impl {
     curl_easy_setopt(e, CURLOPT_PROXY, "");
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t.errbuf);
     // The timeouts count from the submission: the time spent waiting for a start is used up.
-    const int64_t total_left = std::max<int64_t>(1, (spec.total_timeout - t.queued).count());
+    const int64_t total_left = std::max<int64_t>(1, (spec.total_timeout - queued).count());
     curl_easy_setopt(
         e, CURLOPT_CONNECTTIMEOUT_MS,
         static_cast<long>(std::clamp<int64_t>(spec.connect_timeout.count(), 1, total_left)));
